@@ -1,0 +1,240 @@
+"""Answers: a questionnaire response, validated against the loaded questionnaire.
+
+The pydantic model is generated from ``rules/questionnaire.yaml`` so that the contract
+(ids, types, allowed values) has exactly one source. Every problem in a document is
+reported at once, each naming the question, the value given and what is allowed, with a
+did-you-mean for a near miss; a silent correction would be a guess about someone's body.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    create_model,
+)
+
+from legrules.errors import AnswersError, Problem
+from legrules.questionnaire import AnswerValue, Question, Questionnaire
+from legrules.yamlio import parse_document, read_text
+
+_MAX_SHOWN = 60
+
+
+def _show(value: object) -> str:
+    """A short, safe rendering of a value the user gave (never the whole document)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def _suggest(word: object, choices: list[str]) -> str | None:
+    if not isinstance(word, str):
+        return None
+    match = difflib.get_close_matches(word.lower(), choices, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _no_repeats(value: list[str] | None) -> list[str] | None:
+    if value is not None and len(set(value)) != len(value):
+        raise ValueError("a value is listed twice")
+    return value
+
+
+def _field_type(question: Question) -> Any:
+    if question.type == "bool":
+        return StrictBool | None
+    if question.type == "int":
+        return Annotated[StrictInt, Field(ge=question.min, le=question.max)] | None
+    literal: Any = Literal.__getitem__(tuple(question.values or ()))
+    if question.type == "enum":
+        return literal | None
+    return Annotated[list[literal] | None, AfterValidator(_no_repeats)]
+
+
+def answers_model(questionnaire: Questionnaire) -> type[BaseModel]:
+    """The pydantic model of one questionnaire, built once per loaded questionnaire."""
+    cached = questionnaire.cached_answers_model()
+    if cached is not None:
+        return cached
+    fields: dict[str, Any] = {
+        q.id: (_field_type(q), Field(default=None, description=q.prompt))
+        for q in questionnaire.questions
+    }
+    model: type[BaseModel] = create_model(
+        "AnswersDocument",
+        __config__=ConfigDict(extra="forbid", strict=True),
+        **fields,
+    )
+    questionnaire.cache_answers_model(model)
+    return model
+
+
+class Answers(Mapping[str, AnswerValue]):
+    """Validated answers with defaults filled in, in questionnaire order.
+
+    Read-only mapping from question id to value; ``None`` means unanswered (a question
+    with no default that was not answered). ``provided`` lists the ids the user actually
+    answered, so a report can tell a default from a choice.
+    """
+
+    __slots__ = ("_provided", "_values")
+
+    def __init__(self, values: dict[str, AnswerValue], provided: frozenset[str]) -> None:
+        self._values = values
+        self._provided = provided
+
+    def __getitem__(self, key: str) -> AnswerValue:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Answers({self._values!r})"
+
+    @property
+    def provided(self) -> frozenset[str]:
+        return self._provided
+
+    def to_dict(self) -> dict[str, AnswerValue]:
+        """A JSON-ready copy (lists copied so callers cannot mutate the original)."""
+        return {k: list(v) if isinstance(v, list) else v for k, v in self._values.items()}
+
+    def unanswered(self) -> list[str]:
+        return [k for k, v in self._values.items() if v is None]
+
+
+def _problem_from_error(
+    error: Mapping[str, Any], raw: Mapping[str, Any], questions: dict[str, Question]
+) -> Problem:
+    loc = error.get("loc", ())
+    key = str(loc[0]) if loc else "(document)"
+    if error.get("type") == "extra_forbidden":
+        return Problem(
+            location=key or '""',
+            message="unknown question id",
+            allowed="the question ids listed by `legrules questions`",
+            suggestion=_suggest(key, list(questions)),
+        )
+    question = questions.get(key)
+    if question is None:  # pragma: no cover - pydantic only reports declared fields here
+        return Problem(location=key, message=str(error.get("msg")))
+    given = raw.get(key)
+    suggestion = None
+    if question.values:
+        bad: object = given
+        if question.type == "multi" and len(loc) > 1 and isinstance(given, list):
+            index = loc[1]
+            if isinstance(index, int) and index < len(given):
+                bad = given[index]
+        suggestion = _suggest(bad, question.values)
+    message = question.check_value(given) or str(error.get("msg"))
+    return Problem(
+        location=key,
+        message=message,
+        given=_show(given),
+        allowed=question.allowed_text(),
+        suggestion=suggestion,
+    )
+
+
+def validate_answers(
+    raw: object, questionnaire: Questionnaire, source: str | None = None
+) -> Answers:
+    """Validate an answers document (a mapping) and fill defaults.
+
+    Raises :class:`AnswersError` listing every problem; never returns a partial result.
+    ``None`` for a question means "not answered" and takes that question's default.
+    """
+    if not isinstance(raw, Mapping):
+        raise AnswersError(
+            [
+                Problem(
+                    location="(document)",
+                    message="an answers document must be a mapping of question id to answer",
+                    given=type(raw).__name__,
+                )
+            ],
+            source,
+        )
+    questions = questionnaire.by_id()
+    non_string = [k for k in raw if not isinstance(k, str)]
+    if non_string:
+        raise AnswersError(
+            [
+                Problem(location=_show(k), message="question ids must be strings")
+                for k in non_string
+            ],
+            source,
+        )
+    model = answers_model(questionnaire)
+    try:
+        document = model.model_validate(dict(raw))
+    except ValidationError as exc:
+        seen: set[str] = set()
+        problems: list[Problem] = []
+        for err in exc.errors(include_url=False, include_context=False, include_input=False):
+            problem = _problem_from_error(err, raw, questions)
+            if problem.location not in seen:  # one line per question, not per union arm
+                seen.add(problem.location)
+                problems.append(problem)
+        raise AnswersError(problems, source) from None
+    given: dict[str, AnswerValue] = {q.id: getattr(document, q.id) for q in questionnaire.questions}
+    provided = frozenset(k for k, v in given.items() if v is not None)
+    values: dict[str, AnswerValue] = {}
+    for question in questionnaire.questions:
+        value = given[question.id]
+        if value is None:
+            value = _default(question, values)
+        elif question.type == "multi" and isinstance(value, list):
+            order = question.values or []
+            value = sorted(value, key=order.index)
+        values[question.id] = value
+    return Answers(values, provided)
+
+
+def _default(question: Question, earlier: dict[str, AnswerValue]) -> AnswerValue:
+    if question.default_from is not None:
+        other = earlier.get(question.default_from.question)
+        if isinstance(other, str | int) and not isinstance(other, bool):
+            case = question.default_from.cases.get(str(other))
+            if case == "all" and question.type == "multi":
+                return list(question.values or [])
+            if case is not None:
+                return list(case) if isinstance(case, list) else case
+    default = question.default
+    return list(default) if isinstance(default, list) else default
+
+
+def load_answers_file(path: Path, questionnaire: Questionnaire) -> Answers:
+    """Read a JSON or YAML answers file and validate it; errors name the file."""
+    text = read_text(path)
+    raw = parse_document(text, str(path))
+    if raw is None:
+        raw = {}
+    return validate_answers(raw, questionnaire, source=str(path))
+
+
+def load_answers_text(text: str, questionnaire: Questionnaire, source: str) -> Answers:
+    """Validate answers given as text (stdin): JSON or YAML."""
+    raw = parse_document(text, source)
+    if raw is None:
+        raw = {}
+    return validate_answers(raw, questionnaire, source=source)

@@ -1,0 +1,223 @@
+"""The library entry point: load a pack once, assess any number of answer sets.
+
+>>> from legrules import Engine
+>>> engine = Engine()                      # the default pack
+>>> result = engine.assess({"squat_felt_most": "glutes"})
+>>> result.status, [r.id for r in result.recommendations][:1]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from legrules import __version__
+from legrules.answers import Answers, validate_answers
+from legrules.assessment import (
+    Assessment,
+    EngineInfo,
+    Firing,
+    Reason,
+    RulesetInfo,
+    TraceAsserted,
+    TraceMatch,
+)
+from legrules.compiler import CompiledPack, compile_pack
+from legrules.conditions import witness
+from legrules.engine import ENGINE_NAME, ENGINE_VERSION, DurableRuleset
+from legrules.errors import RuleLoopError
+from legrules.facts import answers_fact, finding_fact
+from legrules.loader import load_pack
+from legrules.pack import RulePack
+from legrules.paths import default_rules_dir
+from legrules.plan import build_plan
+from legrules.questionnaire import Questionnaire
+from legrules.recommend import build_outcome, source_text
+from legrules.ruleschema import Rule
+
+
+class Engine:
+    """One loaded rule pack, compiled once, assessing answers from any number of threads.
+
+    ``rules`` is a pack directory (default: ``$LEGRULES_RULES`` or the shipped pack), or
+    a :class:`~legrules.pack.RulePack` already loaded with :func:`~legrules.load_pack`.
+    ``max_firings`` bounds one assessment's forward chain (default: the most activations
+    a loop-free pack can produce, computed by the compiler); exceeding it raises
+    :class:`~legrules.errors.RuleLoopError` naming the rules involved.
+    """
+
+    def __init__(
+        self,
+        rules: str | Path | RulePack | None = None,
+        *,
+        max_firings: int | None = None,
+    ) -> None:
+        if isinstance(rules, RulePack):
+            pack = rules
+        else:
+            pack = load_pack(Path(rules) if rules is not None else default_rules_dir())
+        self._compiled: CompiledPack = compile_pack(pack)
+        self._pack = self._compiled.pack
+        self._rules = self._pack.rules_by_id()
+        self._sources = {rule.id: source_text(self._pack, rule) for rule in self._pack.rules}
+        self._max_firings = max_firings or self._compiled.activation_bound
+        self._ruleset = DurableRuleset(
+            self._compiled.durable_definition(), name_hint=self._pack.meta.name
+        )
+        self._ruleset_info = RulesetInfo(
+            name=self._pack.meta.name,
+            version=self._pack.meta.version,
+            fingerprint=self._compiled.fingerprint,
+        )
+        self._engine_info = EngineInfo(
+            name=ENGINE_NAME, version=ENGINE_VERSION, legrules_version=__version__
+        )
+
+    @property
+    def pack(self) -> RulePack:
+        return self._pack
+
+    @property
+    def compiled(self) -> CompiledPack:
+        return self._compiled
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        return self._pack.questionnaire
+
+    @property
+    def fingerprint(self) -> str:
+        return self._compiled.fingerprint
+
+    def validate(self, answers: Mapping[str, Any], source: str | None = None) -> Answers:
+        """Validate raw answers against this pack's questionnaire (AnswersError if bad)."""
+        return validate_answers(answers, self._pack.questionnaire, source)
+
+    def assess(self, answers: Mapping[str, Any] | Answers) -> Assessment:
+        """Assess one answer set. Raw mappings are validated first."""
+        validated = answers if isinstance(answers, Answers) else self.validate(answers)
+        fired, findings = self._fire(validated)
+        outcome = build_outcome(self._pack, [(self._rules[f.rule], r) for f, r in fired])
+        trace = [
+            firing.model_copy(
+                update={
+                    "asserted": firing.asserted.model_copy(
+                        update={
+                            "suppress": [
+                                s.recommendation for s in outcome.suppressed if s.by == firing.rule
+                            ]
+                        }
+                    )
+                }
+            )
+            for firing, _ in fired
+        ]
+        return Assessment(
+            assessment_id=str(uuid.uuid4()),
+            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            status="referral" if outcome.status == "referral" else "ok",
+            ruleset=self._ruleset_info,
+            engine=self._engine_info,
+            answers=validated.to_dict(),
+            unanswered=validated.unanswered(),
+            findings=findings,
+            recommendations=outcome.recommendations,
+            suppressed=outcome.suppressed,
+            plan=build_plan(self._pack, outcome),
+            trace=trace,
+        )
+
+    def fired_rules(self, answers: Mapping[str, Any] | Answers) -> list[str]:
+        """Rule ids the engine fires for these answers, in firing order (no post-processing)."""
+        validated = answers if isinstance(answers, Answers) else self.validate(answers)
+        return [firing.rule for firing, _ in self._fire(validated)[0]]
+
+    def live_sessions(self) -> int:
+        """Sessions left in the engine; 0 unless an assessment is running right now."""
+        return self._ruleset.live_sessions()
+
+    def close(self) -> None:
+        """Release the native ruleset. The engine cannot assess afterwards."""
+        self._ruleset.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _fire(self, answers: Answers) -> tuple[list[tuple[Firing, Reason]], list[str]]:
+        fired: list[tuple[Firing, Reason]] = []
+        fired_ids: set[str] = set()
+        findings: list[str] = []
+        activations: Counter[str] = Counter()
+        branch_rule = self._compiled.branch_rule
+
+        def on_fire(branch: str, matched: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+            rule_id = branch_rule[branch]
+            activations[rule_id] += 1
+            if sum(activations.values()) > self._max_firings:
+                raise RuleLoopError(
+                    [rule for rule, _ in activations.most_common()], self._max_firings
+                )
+            if rule_id in fired_ids:
+                return []  # another branch of a rule that already fired
+            fired_ids.add(rule_id)
+            rule = self._rules[rule_id]
+            known = frozenset(findings)
+            matched_findings = sorted(
+                str(fact["id"]) for key, fact in matched.items() if key.startswith("f")
+            )
+            new = [f for f in rule.then.derive if f not in known]
+            findings.extend(new)
+            mattered = witness(rule.when, answers, known)
+            firing = Firing(
+                seq=len(fired) + 1,
+                rule=rule.id,
+                version=rule.version,
+                branch=branch,
+                matched=TraceMatch(answers=mattered, findings=matched_findings),
+                asserted=TraceAsserted(
+                    recommend=[r.id for r in rule.then.recommend], derive=list(rule.then.derive)
+                ),
+            )
+            fired.append((firing, self._reason(rule, mattered, matched_findings)))
+            return [finding_fact(f) for f in new]
+
+        self._ruleset.run(answers_fact(answers, self._pack.questionnaire), on_fire)
+        return fired, findings
+
+    def _reason(self, rule: Rule, mattered: dict[str, Any], findings: list[str]) -> Reason:
+        return Reason(
+            rule=rule.id,
+            rule_version=rule.version,
+            title=rule.title,
+            rationale=rule.because,
+            source=self._sources[rule.id],
+            provenance=rule.provenance,
+            answers=mattered,
+            findings=findings,
+        )
+
+
+@functools.lru_cache(maxsize=1)
+def _default_engine() -> Engine:
+    """The shared engine for :func:`assess`, built on first use (thread-safe: Engine is)."""
+    return Engine()
+
+
+def assess(answers: Mapping[str, Any] | Answers, rules: str | Path | None = None) -> Assessment:
+    """Assess with the default pack (engine built once and reused) or with ``rules``.
+
+    Convenient for scripts; an application that assesses often should hold an
+    :class:`Engine` itself.
+    """
+    if rules is not None:
+        with Engine(rules) as engine:
+            return engine.assess(answers)
+    return _default_engine().assess(answers)

@@ -1,0 +1,130 @@
+"""The Assessment: one pydantic model that renderers, the CLI and the audit log all read.
+
+Its JSON form is CONTRACT section 3. Field order is fixed by the model, lists are built in
+a deterministic order, and only ``assessment_id`` and ``created_at`` vary between two
+runs on the same answers and rules.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from legrules.questionnaire import AnswerValue
+from legrules.ruleschema import Kind
+
+SCHEMA_VERSION = 1
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RulesetInfo(_Out):
+    name: str
+    version: str
+    fingerprint: str = Field(description="sha256 of the canonical compiled pack")
+
+
+class EngineInfo(_Out):
+    name: str
+    version: str
+    legrules_version: str
+
+
+class Reason(_Out):
+    """One rule's part in a recommendation: the HOW of the explanation."""
+
+    rule: str
+    rule_version: int
+    title: str
+    rationale: str
+    source: str
+    provenance: Literal["article", "inferred", "safety"]
+    detail: str | None = None
+    answers: dict[str, AnswerValue] = Field(
+        description="The answers that made the rule's condition true."
+    )
+    findings: list[str] = Field(default_factory=list)
+
+
+class Recommendation(_Out):
+    id: str
+    kind: Kind
+    title: str
+    detail: str
+    urgency: str | None = None
+    because: list[Reason] = Field(min_length=1)
+
+
+class PlanItem(_Out):
+    exercise: str
+    title: str
+    sets: str | None
+    reps: str | None
+    per_leg: bool
+    cue: str | None
+    prescription_source: Literal["article", "not_specified"]
+    note: str | None = None
+    because: list[str] = Field(description="Rule ids that shaped this item.")
+
+
+class PlanDay(_Out):
+    id: str
+    title: str
+    focus: str
+    items: list[PlanItem]
+
+
+class Plan(_Out):
+    days: list[PlanDay]
+
+
+class TraceMatch(_Out):
+    answers: dict[str, AnswerValue]
+    findings: list[str]
+
+
+class TraceAsserted(_Out):
+    recommend: list[str] = Field(default_factory=list)
+    derive: list[str] = Field(default_factory=list)
+    suppress: list[str] = Field(default_factory=list)
+
+
+class Firing(_Out):
+    seq: int
+    rule: str
+    version: int
+    branch: str = Field(description="The compiled branch that matched (rule id or id#n).")
+    matched: TraceMatch
+    asserted: TraceAsserted
+
+
+class Suppression(_Out):
+    recommendation: str
+    by: str = Field(description="The rule that withheld it.")
+    made_by: list[str] = Field(description="The rules that had recommended it.")
+
+
+class Assessment(_Out):
+    schema_version: int = SCHEMA_VERSION
+    assessment_id: str
+    created_at: str
+    status: Literal["ok", "referral"]
+    ruleset: RulesetInfo
+    engine: EngineInfo
+    answers: dict[str, AnswerValue]
+    unanswered: list[str] = Field(description="Questions with no answer and no default.")
+    findings: list[str]
+    recommendations: list[Recommendation]
+    suppressed: list[Suppression]
+    plan: Plan | None
+    trace: list[Firing]
+
+    def to_json(self) -> str:
+        """The CONTRACT section 3 JSON text (UTF-8 safe, two-space indented)."""
+        return self.model_dump_json(indent=2)
+
+    def recommendation(self, rec_id: str) -> Recommendation | None:
+        return next((r for r in self.recommendations if r.id == rec_id), None)

@@ -1,0 +1,156 @@
+"""Walking condition trees, and their meaning as a pure-Python evaluator.
+
+The evaluator is the *definition* of what a condition means. The durable-rules
+compilation must agree with it (a property test checks thousands of answer sets), and
+explanations (which answers mattered, why a rule did not fire) are computed from it, so
+they never depend on engine internals.
+
+Semantics of a leaf on an unanswered question (``None``): every operator is false except
+``missing``; ``not`` inverts that, so ``not: {fact: x, eq: 1}`` is true when x is
+unanswered. Findings are true once derived and never false afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Set
+
+from legrules.questionnaire import AnswerValue
+from legrules.ruleschema import AllOf, AnyOf, Condition, FactLeaf, FindingLeaf, NotOf
+
+
+def children(condition: Condition) -> list[Condition]:
+    if isinstance(condition, AllOf):
+        return list(condition.all)
+    if isinstance(condition, AnyOf):
+        return list(condition.any)
+    if isinstance(condition, NotOf):
+        return [condition.not_]
+    return []
+
+
+def walk(condition: Condition, negated: bool = False) -> Iterator[tuple[Condition, bool]]:
+    """Every node with whether it sits under an odd number of ``not``."""
+    yield condition, negated
+    inner_negated = not negated if isinstance(condition, NotOf) else negated
+    for child in children(condition):
+        yield from walk(child, inner_negated)
+
+
+def fact_leaves(condition: Condition) -> list[FactLeaf]:
+    return [node for node, _ in walk(condition) if isinstance(node, FactLeaf)]
+
+
+def facts_read(condition: Condition) -> list[str]:
+    """Question ids a condition reads, in first-mention order."""
+    return list(dict.fromkeys(leaf.fact for leaf in fact_leaves(condition)))
+
+
+def findings_read(condition: Condition) -> list[str]:
+    return list(
+        dict.fromkeys(node.finding for node, _ in walk(condition) if isinstance(node, FindingLeaf))
+    )
+
+
+def leaf_holds(leaf: FactLeaf, value: AnswerValue) -> bool:
+    """Whether one leaf holds for one answer value (the operator semantics)."""
+    op, expected = leaf.op, leaf.value
+    if op == "missing":
+        return value is None
+    if value is None:
+        return False
+    if op == "exists":
+        return True
+    if op == "eq":
+        return bool(value == expected)
+    if op == "ne":
+        return bool(value != expected)
+    if op in ("lt", "lte", "gt", "gte"):
+        if not isinstance(value, int) or isinstance(value, bool):
+            return False
+        bound = int(expected)
+        return {
+            "lt": value < bound,
+            "lte": value <= bound,
+            "gt": value > bound,
+            "gte": value >= bound,
+        }[op]
+    if op == "in":
+        return value in list(expected)
+    if not isinstance(value, list):
+        return False
+    if op == "contains":
+        wanted = expected if isinstance(expected, list) else [expected]
+        return any(item in value for item in wanted)
+    if op == "empty":
+        return (len(value) == 0) is bool(expected)
+    raise ValueError(f"unknown operator {op!r}")  # pragma: no cover - schema forbids it
+
+
+def evaluate(
+    condition: Condition, answers: Mapping[str, AnswerValue], findings: Set[str] = frozenset()
+) -> bool:
+    """Whether ``condition`` holds for these answers and derived findings."""
+    if isinstance(condition, FactLeaf):
+        return leaf_holds(condition, answers.get(condition.fact))
+    if isinstance(condition, FindingLeaf):
+        return condition.finding in findings
+    if isinstance(condition, AllOf):
+        return all(evaluate(c, answers, findings) for c in condition.all)
+    if isinstance(condition, AnyOf):
+        return any(evaluate(c, answers, findings) for c in condition.any)
+    return not evaluate(condition.not_, answers, findings)
+
+
+def witness(
+    condition: Condition, answers: Mapping[str, AnswerValue], findings: Set[str] = frozenset()
+) -> dict[str, AnswerValue]:
+    """The answers that made a true condition true: what a ``because`` should show.
+
+    For ``any``, every alternative that held (not just the first), so the explanation
+    does not depend on evaluation order; under ``not``, every answer the inner condition
+    read, since together they made it false.
+    """
+    facts: list[str] = []
+
+    def collect(node: Condition) -> None:
+        if isinstance(node, FactLeaf):
+            facts.append(node.fact)
+        elif isinstance(node, AllOf):
+            for child in node.all:
+                collect(child)
+        elif isinstance(node, AnyOf):
+            for child in node.any:
+                if evaluate(child, answers, findings):
+                    collect(child)
+        elif isinstance(node, NotOf):
+            facts.extend(facts_read(node.not_))
+
+    if evaluate(condition, answers, findings):
+        collect(condition)
+    return {fact: _copy(answers.get(fact)) for fact in dict.fromkeys(facts)}
+
+
+def _copy(value: AnswerValue) -> AnswerValue:
+    return list(value) if isinstance(value, list) else value
+
+
+def first_failure(
+    condition: Condition, answers: Mapping[str, AnswerValue], findings: Set[str] = frozenset()
+) -> list[Condition]:
+    """The path to the first leaf that makes a false condition false (for why-not).
+
+    Returns the nodes from the root down to the failing leaf; empty when the condition
+    holds. For ``any`` the path goes into the first alternative (all of them failed).
+    """
+    if evaluate(condition, answers, findings):
+        return []
+    path: list[Condition] = [condition]
+    node = condition
+    while True:
+        if isinstance(node, AllOf):
+            node = next(c for c in node.all if not evaluate(c, answers, findings))
+        elif isinstance(node, AnyOf):
+            node = node.any[0]
+        else:
+            return path
+        path.append(node)

@@ -1,0 +1,119 @@
+"""One exception tree for everything legrules refuses, each mapped to a CLI exit code.
+
+Library callers catch :class:`LegrulesError` (or a subclass) and read ``problems``; the CLI
+prints ``str(error)`` to stderr and exits with ``error.exit_code``. Nothing here formats
+for a terminal: the message is plain text that names the file, the field and what is
+allowed, because that is what a person needs to fix the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, precise enough to fix without reading code.
+
+    ``location`` is the question id for answers, or ``file:line`` plus the rule id for a
+    rule pack; ``allowed`` says what would have been accepted; ``suggestion`` is the
+    closest valid spelling when the input looks like a typo.
+    """
+
+    location: str
+    message: str
+    given: str | None = None
+    allowed: str | None = None
+    suggestion: str | None = None
+
+    def render(self) -> str:
+        parts = [f"{self.location}: {self.message}"]
+        if self.given is not None:
+            parts.append(f"got {self.given}")
+        if self.allowed is not None:
+            parts.append(f"allowed: {self.allowed}")
+        text = "; ".join(parts)
+        if self.suggestion is not None:
+            text += f" (did you mean {self.suggestion!r}?)"
+        return text
+
+
+class LegrulesError(Exception):
+    """Base of every error legrules raises on purpose."""
+
+    exit_code: int = EXIT_BAD_INPUT
+
+
+class ProblemsError(LegrulesError):
+    """An input with one or more problems, all reported at once (not first-error-only)."""
+
+    headline: str = "invalid input"
+
+    def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.source = source
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = f" in {self.source}" if self.source else ""
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = [f"{self.headline}{where}: {count} {noun}"]
+        lines.extend(f"  - {p.render()}" for p in self.problems)
+        return "\n".join(lines)
+
+
+class AnswersError(ProblemsError):
+    """The answers document is not valid for the loaded questionnaire."""
+
+    headline = "invalid answers"
+
+
+class RulePackError(ProblemsError):
+    """A rule pack (questionnaire, catalogue or rule files) is malformed or inconsistent.
+
+    Raised by the loader before the engine sees anything, so a bad pack is never half
+    loaded.
+    """
+
+    headline = "invalid rule pack"
+
+
+class InputFileError(LegrulesError):
+    """A file could not be read or parsed at all (missing, unreadable, not JSON/YAML).
+
+    ``where`` is the file (with ``:line`` when known); ``reason`` says what is wrong.
+    """
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where = where
+        self.reason = reason
+        super().__init__(f"{where}: {reason}")
+
+
+class EngineError(LegrulesError):
+    """The rule engine failed while assessing. Not the user's fault: exit code 1."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+
+class RuleLoopError(EngineError):
+    """A forward chain fired more rules than the pack can legitimately fire.
+
+    The loader rejects derivation cycles, so this is a guard against engine or compiler
+    defects; the message names the rules that kept firing.
+    """
+
+    def __init__(self, rules: Iterable[str], budget: int) -> None:
+        self.rules = tuple(rules)
+        self.budget = budget
+        super().__init__(
+            f"rule chain stopped after {budget} firings (loop guard); "
+            f"rules in the chain: {', '.join(self.rules)}"
+        )

@@ -1,0 +1,333 @@
+"""Load a rule pack from a directory and check it completely before anything runs it.
+
+Layout of a pack directory::
+
+    pack.yaml            name, version, source references
+    questionnaire.yaml   the questions (CONTRACT section 1)
+    catalogue.yaml       recommendation ids, exercise prescriptions, the plan template
+    rules/*.yaml         the rules, one file per topic
+    tests/*.yaml         rule test cases (read by the test driver, not by the loader)
+
+Every problem in every file is collected and reported together, each with ``file:line``
+and the rule id, so one run of the loader is enough to fix a pack. Nothing is returned
+unless everything passed: there is no half-loaded pack.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from legrules.catalogue import Catalogue
+from legrules.conditions import findings_read, walk
+from legrules.errors import InputFileError, Problem, RulePackError
+from legrules.pack import RuleLocation, RulePack
+from legrules.questionnaire import Question, Questionnaire
+from legrules.ruleschema import OPERATORS, FactLeaf, FindingLeaf, PackMeta, Rule, RuleFile
+from legrules.yamlio import LineMap, parse_yaml, read_text
+
+M = TypeVar("M", bound=BaseModel)
+
+_KNOWN_KEYS = sorted(
+    {*OPERATORS, "fact", "finding", "all", "any", "not"}
+    | set(Rule.model_fields)
+    | {"recommend", "derive", "suppress", "detail", "urgency", "emphasis", "ref", "quote", "note"}
+)
+
+# Which operators make sense for which question type.
+_OPS_BY_TYPE: dict[str, set[str]] = {
+    "bool": {"eq", "ne", "exists", "missing"},
+    "int": {"eq", "ne", "lt", "lte", "gt", "gte", "in", "exists", "missing"},
+    "enum": {"eq", "ne", "in", "exists", "missing"},
+    "multi": {"contains", "empty", "exists", "missing"},
+}
+
+
+def _closest(word: str, choices: Iterable[str]) -> str | None:
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _follow(data: Any, loc: Sequence[str | int]) -> tuple[list[str | int], Any]:
+    """Map a pydantic error location onto the raw document.
+
+    Pydantic inserts union tags (``fact``, ``all``...) into locations; those segments are
+    skipped when the raw data has no such key, so the line lookup lands on real YAML.
+    """
+    path: list[str | int] = []
+    node = data
+    for segment in loc:
+        if isinstance(node, Mapping) and segment in node:
+            node = node[segment]
+            path.append(segment)
+        elif isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):
+            node = node[segment]
+            path.append(segment)
+    return path, node
+
+
+def _rule_id_at(data: Any, path: Sequence[str | int]) -> str | None:
+    if len(path) >= 2 and path[0] == "rules" and isinstance(data, Mapping):
+        rules = data.get("rules")
+        index = path[1]
+        if isinstance(rules, list) and isinstance(index, int) and index < len(rules):
+            entry = rules[index]
+            if isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
+                return str(entry["id"])
+    return None
+
+
+def _problems_from_validation(
+    exc: ValidationError, data: Any, source: str, lines: LineMap
+) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for err in exc.errors(include_url=False):
+        path, _ = _follow(data, err["loc"])
+        line = lines.line(tuple(path))
+        rule_id = _rule_id_at(data, path)
+        where = f"{source}:{line}" if line else source
+        if rule_id:
+            where += f" (rule {rule_id})"
+        field = ".".join(str(p) for p in path) or "(file)"
+        suggestion = None
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            key = str(err["loc"][-1])
+            message = f"unknown key {key!r}"
+            suggestion = _closest(key, _KNOWN_KEYS)
+            field = ".".join(str(p) for p in path[:-1]) or "(file)"
+        elif message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        if (where, message) in seen:
+            continue
+        seen.add((where, message))
+        problems.append(
+            Problem(location=f"{where} {field}", message=message, suggestion=suggestion)
+        )
+    return problems
+
+
+def _parse_model(
+    path: Path, model: type[M], problems: list[Problem]
+) -> tuple[M | None, Any, LineMap]:
+    try:
+        text = read_text(path)
+        data, lines = parse_yaml(text, str(path))
+    except InputFileError as error:
+        problems.append(Problem(location=error.where, message=error.reason))
+        return None, None, LineMap()
+    if not isinstance(data, Mapping):
+        problems.append(
+            Problem(location=str(path), message="expected a YAML mapping at the top level")
+        )
+        return None, data, lines
+    try:
+        return model.model_validate(data), data, lines
+    except ValidationError as exc:
+        problems.extend(_problems_from_validation(exc, data, str(path), lines))
+        return None, data, lines
+
+
+def load_pack(root: Path) -> RulePack:
+    """Load and cross-check the pack in ``root``; raise RulePackError listing all problems."""
+    root = Path(root)
+    if not (root / "pack.yaml").is_file():
+        raise RulePackError(
+            [
+                Problem(
+                    location=str(root),
+                    message="not a rule pack: expected pack.yaml, questionnaire.yaml, "
+                    "catalogue.yaml and a rules/ folder",
+                )
+            ]
+        )
+    problems: list[Problem] = []
+    meta, _, _ = _parse_model(root / "pack.yaml", PackMeta, problems)
+    questionnaire, _, _ = _parse_model(root / "questionnaire.yaml", Questionnaire, problems)
+    catalogue, _, _ = _parse_model(root / "catalogue.yaml", Catalogue, problems)
+    rule_files = sorted((root / "rules").glob("*.yaml"))
+    if not rule_files:
+        problems.append(Problem(location=str(root / "rules"), message="no rule files (*.yaml)"))
+    rules: list[Rule] = []
+    locations: dict[str, RuleLocation] = {}
+    for path in rule_files:
+        parsed, _, lines = _parse_model(path, RuleFile, problems)
+        if parsed is None:
+            continue
+        for index, rule in enumerate(parsed.rules):
+            location = RuleLocation(str(path), lines.line(("rules", index)))
+            if rule.id in locations:
+                problems.append(
+                    Problem(
+                        location=f"{location} (rule {rule.id})",
+                        message=f"duplicate rule id; first defined at {locations[rule.id]}",
+                    )
+                )
+                continue
+            locations[rule.id] = location
+            rules.append(rule)
+    if meta is None or questionnaire is None or catalogue is None or problems:
+        raise RulePackError(problems or [Problem(str(root), "pack could not be read")])
+    problems.extend(_cross_check(rules, locations, meta, questionnaire, catalogue))
+    if problems:
+        raise RulePackError(problems)
+    ordered = sorted(enumerate(rules), key=lambda pair: (pair[1].priority, pair[0]))
+    return RulePack(
+        root=root,
+        meta=meta,
+        questionnaire=questionnaire,
+        catalogue=catalogue,
+        rules=tuple(rule for _, rule in ordered),
+        locations=locations,
+    )
+
+
+def _check_leaf(leaf: FactLeaf, question: Question) -> str | None:
+    """Why this leaf does not fit its question (operator or value), or None."""
+    op, value = leaf.op, leaf.value
+    allowed_ops = _OPS_BY_TYPE[question.type]
+    if op not in allowed_ops:
+        return (
+            f"operator {op!r} does not apply to {question.type} question {question.id!r}; "
+            f"allowed: {', '.join(sorted(allowed_ops))}"
+        )
+    if op in ("exists", "missing", "empty"):
+        return None
+    values = value if isinstance(value, list) else [value]
+    for item in values:
+        if question.type == "multi":
+            problem = question.check_value([item])
+        else:
+            problem = question.check_value(item)
+        if problem:
+            hint = ""
+            if question.values and isinstance(item, str):
+                close = _closest(item, question.values)
+                hint = f" (did you mean {close!r}?)" if close else ""
+            return (
+                f"value {item!r} for {question.id!r}: {problem}; "
+                f"allowed: {question.allowed_text()}{hint}"
+            )
+    return None
+
+
+def _cross_check(
+    rules: list[Rule],
+    locations: dict[str, RuleLocation],
+    meta: PackMeta,
+    questionnaire: Questionnaire,
+    catalogue: Catalogue,
+) -> list[Problem]:
+    problems: list[Problem] = []
+    questions = questionnaire.by_id()
+    recommendations = catalogue.by_id()
+    derived_by: dict[str, list[str]] = {}
+    for rule in rules:
+        for finding in rule.then.derive:
+            derived_by.setdefault(finding, []).append(rule.id)
+
+    def report(rule: Rule, message: str, suggestion: str | None = None) -> None:
+        problems.append(
+            Problem(
+                location=f"{locations[rule.id]} (rule {rule.id})",
+                message=message,
+                suggestion=suggestion,
+            )
+        )
+
+    for rule in rules:
+        for node, negated in walk(rule.when):
+            if isinstance(node, FactLeaf):
+                question = questions.get(node.fact)
+                if question is None:
+                    report(
+                        rule,
+                        f"unknown fact {node.fact!r}: no such question",
+                        _closest(node.fact, questions),
+                    )
+                    continue
+                problem = _check_leaf(node, question)
+                if problem:
+                    report(rule, problem)
+            elif isinstance(node, FindingLeaf):
+                if node.finding not in derived_by:
+                    report(
+                        rule,
+                        f"finding {node.finding!r} is matched but no rule derives it",
+                        _closest(node.finding, derived_by),
+                    )
+                if negated:
+                    report(
+                        rule,
+                        f"finding {node.finding!r} is under 'not': findings can only be "
+                        "matched positively (derivation is monotonic)",
+                    )
+        for rec in rule.then.recommend:
+            if rec.id not in recommendations:
+                report(
+                    rule,
+                    f"recommends unknown id {rec.id!r}",
+                    _closest(rec.id, recommendations),
+                )
+        if rule.then.suppress:
+            for rec_id in rule.then.suppress.recommendations:
+                if rec_id not in recommendations:
+                    report(
+                        rule,
+                        f"suppresses unknown id {rec_id!r}",
+                        _closest(rec_id, recommendations),
+                    )
+        for source in rule.sources:
+            if source.ref not in meta.references:
+                report(
+                    rule,
+                    f"source ref {source.ref!r} is not in pack.yaml references "
+                    f"({', '.join(sorted(meta.references))})",
+                    _closest(source.ref, meta.references),
+                )
+    problems.extend(_cycles(rules, locations))
+    return problems
+
+
+def _cycles(rules: list[Rule], locations: dict[str, RuleLocation]) -> list[Problem]:
+    """Derivation cycles: rule A derives what B matches, ..., and something derives A's input."""
+    readers: dict[str, list[str]] = {}
+    for rule in rules:
+        for finding in findings_read(rule.when):
+            readers.setdefault(finding, []).append(rule.id)
+    edges: dict[str, list[str]] = {
+        rule.id: sorted({r for f in rule.then.derive for r in readers.get(f, [])}) for rule in rules
+    }
+    problems: list[Problem] = []
+    state: dict[str, int] = {}
+    reported: set[frozenset[str]] = set()
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in edges.get(node, []):
+            if state.get(nxt) == 1:
+                cycle = stack[stack.index(nxt) :]
+                key = frozenset(cycle)
+                if key not in reported:
+                    reported.add(key)
+                    problems.append(
+                        Problem(
+                            location=f"{locations[nxt]} (rule {nxt})",
+                            message="derivation cycle: " + " -> ".join([*cycle, nxt]),
+                        )
+                    )
+            elif state.get(nxt) is None:
+                visit(nxt, stack)
+        stack.pop()
+        state[node] = 2
+
+    for rule in rules:
+        if rule.id not in state:
+            visit(rule.id, [])
+    return problems

@@ -1,0 +1,46 @@
+"""A loaded, cross-checked rule pack: the immutable input to the compiler and engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from legrules.catalogue import Catalogue, RecommendationDef
+from legrules.questionnaire import Question, Questionnaire
+from legrules.ruleschema import PackMeta, Rule
+
+
+@dataclass(frozen=True)
+class RuleLocation:
+    file: str
+    line: int | None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass(frozen=True)
+class RulePack:
+    """Everything one pack defines. Rules are in firing order: priority, then file order."""
+
+    root: Path
+    meta: PackMeta
+    questionnaire: Questionnaire
+    catalogue: Catalogue
+    rules: tuple[Rule, ...]
+    locations: dict[str, RuleLocation] = field(default_factory=dict, compare=False)
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def rules_by_id(self) -> dict[str, Rule]:
+        return {rule.id: rule for rule in self.rules}
+
+    def questions(self) -> dict[str, Question]:
+        return self.questionnaire.by_id()
+
+    def recommendations(self) -> dict[str, RecommendationDef]:
+        return self.catalogue.by_id()

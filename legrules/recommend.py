@@ -1,0 +1,113 @@
+"""From the trace of firings to the final recommendations: merge, suppress, refer.
+
+Safety is structural here, not left to each rule: as soon as any surviving
+recommendation withholds the plan (a referral), every exercise and guidance
+recommendation is withdrawn and the withdrawal is recorded against the referring rule.
+A rule pack cannot forget to do it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from legrules.assessment import Reason, Recommendation, Suppression
+from legrules.pack import RulePack
+from legrules.ruleschema import Rule
+
+KIND_ORDER = {"safety": 0, "guidance": 1, "exercise": 2}
+URGENCY_ORDER = ("routine", "soon", "same_day", "emergency")
+
+
+@dataclass
+class _Entry:
+    reasons: list[Reason] = field(default_factory=list)
+    urgencies: list[str] = field(default_factory=list)
+    emphasis: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    recommendations: list[Recommendation]
+    suppressed: list[Suppression]
+    emphasis: dict[str, list[str]]
+
+
+def source_text(pack: RulePack, rule: Rule) -> str:
+    """Human-readable sources of a rule: the article section or the screening standard."""
+    labels = {"article": "Article section", "screening": "Screening", "evidence": "Evidence"}
+    parts = []
+    for source in rule.sources:
+        ref = pack.meta.references[source.ref]
+        text = f"{labels[ref.kind]}: {ref.title}"
+        if source.note:
+            text += f" ({source.note})"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def build_outcome(pack: RulePack, fired: Sequence[tuple[Rule, Reason]]) -> Outcome:
+    """Merge recommendations per id, apply suppressions and referral, in a fixed order."""
+    catalogue = pack.recommendations()
+    entries: dict[str, _Entry] = {}
+    for rule, reason in fired:
+        for rec in rule.then.recommend:
+            entry = entries.setdefault(rec.id, _Entry())
+            entry.reasons.append(reason.model_copy(update={"detail": rec.detail}))
+            if rec.urgency:
+                entry.urgencies.append(rec.urgency)
+            if rec.emphasis and rec.emphasis not in entry.emphasis:
+                entry.emphasis.append(rec.emphasis)
+
+    suppressed: list[Suppression] = []
+
+    def withdraw(rec_id: str, by: str) -> None:
+        entry = entries.pop(rec_id)
+        suppressed.append(
+            Suppression(
+                recommendation=rec_id,
+                by=by,
+                made_by=list(dict.fromkeys(r.rule for r in entry.reasons)),
+            )
+        )
+
+    for rule, _ in fired:
+        if rule.then.suppress is None:
+            continue
+        targets = set(rule.then.suppress.recommendations)
+        kinds = set(rule.then.suppress.kinds)
+        for rec_id in list(entries):
+            own = any(r.rule == rule.id for r in entries[rec_id].reasons)
+            if not own and (rec_id in targets or catalogue[rec_id].kind in kinds):
+                withdraw(rec_id, rule.id)
+
+    referrals = [rec_id for rec_id in entries if catalogue[rec_id].withholds_plan]
+    status = "referral" if referrals else "ok"
+    if referrals:
+        referring_rule = min(
+            (entries[r].reasons[0].rule for r in referrals),
+            key=[rule.id for rule, _ in fired].index,
+        )
+        for rec_id in list(entries):
+            if catalogue[rec_id].kind != "safety":
+                withdraw(rec_id, referring_rule)
+
+    order = {rec.id: index for index, rec in enumerate(pack.catalogue.recommendations)}
+    recommendations = []
+    for rec_id in sorted(entries, key=lambda r: (KIND_ORDER[catalogue[r].kind], order[r])):
+        definition = catalogue[rec_id]
+        entry = entries[rec_id]
+        urgency = max(entry.urgencies, key=URGENCY_ORDER.index) if entry.urgencies else None
+        recommendations.append(
+            Recommendation(
+                id=rec_id,
+                kind=definition.kind,
+                title=definition.title,
+                detail=definition.detail,
+                urgency=urgency,
+                because=entry.reasons,
+            )
+        )
+    emphasis = {rec_id: entries[rec_id].emphasis for rec_id in entries if entries[rec_id].emphasis}
+    return Outcome(status, recommendations, suppressed, emphasis)

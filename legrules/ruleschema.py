@@ -1,0 +1,255 @@
+"""The rule-file format: pydantic models for rules, conditions and their consequences.
+
+Strict and closed (``extra="forbid"``) so that a typo in a key is an error rather than a
+rule that silently never fires. Cross-file checks (does a fact exist, does a value fit
+its question) need the questionnaire and live in :mod:`legrules.loader`; this module only
+knows the shape. :func:`rule_file_json_schema` exports the format for editors and tools.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictInt,
+    Tag,
+    model_validator,
+)
+
+RULE_ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+Scalar = StrictBool | StrictInt | str
+Kind = Literal["exercise", "guidance", "safety"]
+
+#: The leaf operators, in the order they are documented.
+OPERATORS: tuple[str, ...] = (
+    "eq",
+    "ne",
+    "lt",
+    "lte",
+    "gt",
+    "gte",
+    "in",
+    "contains",
+    "empty",
+    "exists",
+    "missing",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class FactLeaf(_Strict):
+    """A test on one answer: ``{fact: pain_score, gte: 6}``.
+
+    Exactly one operator per leaf. Every operator except ``missing`` (and ``not``
+    around a leaf) is false when the question was not answered, so an unanswered
+    question never triggers advice by accident.
+    """
+
+    fact: str = Field(pattern=NAME_PATTERN)
+    eq: Scalar | None = None
+    ne: Scalar | None = None
+    lt: StrictInt | None = None
+    lte: StrictInt | None = None
+    gt: StrictInt | None = None
+    gte: StrictInt | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in", min_length=1)
+    contains: str | list[str] | None = Field(
+        default=None, description="multi: the list contains this value (or any of these)"
+    )
+    empty: StrictBool | None = Field(default=None, description="multi: nothing selected")
+    exists: Literal[True] | None = Field(default=None, description="the question was answered")
+    missing: Literal[True] | None = Field(default=None, description="the question was not answered")
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> FactLeaf:
+        used = self.operators_used()
+        if len(used) != 1:
+            got = ", ".join(used) if used else "none"
+            raise ValueError(
+                f"a condition on fact {self.fact!r} needs exactly one operator "
+                f"({', '.join(OPERATORS)}); got {got}"
+            )
+        return self
+
+    def operators_used(self) -> list[str]:
+        return [op for op in OPERATORS if getattr(self, _attr(op)) is not None]
+
+    @property
+    def op(self) -> str:
+        return self.operators_used()[0]
+
+    @property
+    def value(self) -> Any:
+        return getattr(self, _attr(self.op))
+
+
+def _attr(op: str) -> str:
+    return "in_" if op == "in" else op
+
+
+class FindingLeaf(_Strict):
+    """True when an earlier rule derived this finding: ``{finding: hamstrings_underused}``.
+
+    Findings can only be matched positively. Derivation is monotonic (a finding, once
+    derived, stays), so "finding absent" would depend on firing order; the loader
+    rejects a finding under ``not``.
+    """
+
+    finding: str = Field(pattern=NAME_PATTERN)
+
+
+class AllOf(_Strict):
+    all: list[Condition] = Field(
+        description="True when every condition holds; an empty list is always true."
+    )
+
+
+class AnyOf(_Strict):
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotOf(_Strict):
+    not_: Condition = Field(alias="not")
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+
+def _condition_tag(value: Any) -> str | None:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(by_alias=True, exclude_none=True)
+    if not isinstance(value, dict):
+        return None
+    for key in ("all", "any", "not", "finding", "fact"):
+        if key in value:
+            return key
+    return None
+
+
+Condition = Annotated[
+    Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")]
+    | Annotated[FindingLeaf, Tag("finding")]
+    | Annotated[FactLeaf, Tag("fact")],
+    Discriminator(
+        _condition_tag,
+        custom_error_type="condition_shape",
+        custom_error_message=(
+            "a condition is a mapping with one of the keys all, any, not, finding or fact"
+        ),
+    ),
+]
+
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+NotOf.model_rebuild()
+
+
+class Recommend(_Strict):
+    """Make a recommendation (a CONTRACT section 2 id), with this rule's own detail."""
+
+    id: str = Field(pattern=NAME_PATTERN)
+    detail: str | None = Field(default=None, description="Rule-specific advice text.")
+    urgency: Literal["routine", "soon", "same_day", "emergency"] | None = None
+    emphasis: str | None = Field(
+        default=None, description="How this rule wants the exercise done (a cue)."
+    )
+
+
+class Suppress(_Strict):
+    """Withhold recommendations that other rules made, recorded in the trace."""
+
+    recommendations: list[str] = Field(default_factory=list)
+    kinds: list[Literal["exercise", "guidance"]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Suppress:
+        if not self.recommendations and not self.kinds:
+            raise ValueError("suppress needs 'recommendations' or 'kinds'")
+        return self
+
+
+class Then(_Strict):
+    recommend: list[Recommend] = Field(default_factory=list)
+    derive: list[str] = Field(
+        default_factory=list, description="Findings other rules can match with {finding: id}."
+    )
+    suppress: Suppress | None = None
+
+    @model_validator(mode="after")
+    def _does_something(self) -> Then:
+        if not self.recommend and not self.derive and self.suppress is None:
+            raise ValueError("'then' needs at least one of recommend, derive or suppress")
+        return self
+
+
+class SourceRef(_Strict):
+    """Where a rule's guidance comes from: a reference code from ``pack.yaml``.
+
+    ``quote`` is a brief excerpt (the article is quoted only briefly); ``note`` says
+    what the rule adds beyond the source, e.g. that a number is not from the article.
+    """
+
+    ref: str = Field(pattern=r"^[A-Z][A-Z0-9-]*$")
+    quote: str | None = Field(default=None, max_length=200)
+    note: str | None = None
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=RULE_ID_PATTERN, description="Stable id; never reused.")
+    title: str = Field(min_length=1)
+    version: StrictInt = Field(ge=1)
+    status: Literal["stable", "experimental", "deprecated"] = "stable"
+    priority: StrictInt = Field(
+        default=500, ge=0, le=1000, description="Lower fires first (safety uses 0-99)."
+    )
+    provenance: Literal["article", "inferred", "safety"]
+    kb: list[str] = Field(
+        default_factory=list, description="Knowledge-base items this rule encodes."
+    )
+    tags: list[str] = Field(default_factory=list)
+    when: Condition
+    then: Then
+    because: str = Field(min_length=1, description="Rationale, in the project's own words.")
+    sources: list[SourceRef] = Field(min_length=1)
+
+
+class RuleFile(_Strict):
+    """One YAML file of rules (``rules/rules/*.yaml``)."""
+
+    rules: list[Rule] = Field(min_length=1)
+
+
+class Reference(_Strict):
+    title: str
+    kind: Literal["article", "screening", "evidence"]
+    url: str | None = None
+
+
+class PackMeta(_Strict):
+    """``rules/pack.yaml``: the pack's identity and its table of source references."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    version: str = Field(min_length=1)
+    description: str
+    references: dict[str, Reference]
+
+
+def rule_file_json_schema() -> dict[str, Any]:
+    """JSON Schema of a rule file, for editors (yaml-language-server) and other tools."""
+    schema = RuleFile.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "legrules rule file"
+    return schema

@@ -1,0 +1,44 @@
+"""Shared fixtures: the default engine (built once), and throwaway copies of the pack."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from legrules import Engine
+from legrules.paths import default_rules_dir
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    with Engine() as built:
+        yield built
+
+
+@pytest.fixture
+def pack_copy(tmp_path: Path) -> Path:
+    """A writable copy of the default pack, for tests that break it on purpose."""
+    target = tmp_path / "pack"
+    shutil.copytree(default_rules_dir(), target, ignore=shutil.ignore_patterns("tests"))
+    return target
+
+
+RuleWriter = Callable[[str], Path]
+
+
+@pytest.fixture
+def write_rules(pack_copy: Path) -> RuleWriter:
+    """Add one extra rule file (YAML text) to the pack copy; returns its path."""
+
+    def write(text: str, name: str = "zz-extra.yaml") -> Path:
+        path = pack_copy / "rules" / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
