@@ -128,7 +128,9 @@ class Engine:
             findings=findings,
             recommendations=outcome.recommendations,
             suppressed=outcome.suppressed,
-            plan=build_plan(self._pack, outcome),
+            plan=build_plan(
+                self._pack, outcome, [self._rules[f.rule] for f, _ in fired], validated
+            ),
             trace=trace,
         )
 

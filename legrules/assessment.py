@@ -58,6 +58,11 @@ class Recommendation(_Out):
     because: list[Reason] = Field(min_length=1)
 
 
+class PlanNote(_Out):
+    text: str
+    because: list[str] = Field(description="Rule ids that asked for this note.")
+
+
 class PlanItem(_Out):
     exercise: str
     title: str
@@ -67,6 +72,14 @@ class PlanItem(_Out):
     cue: str | None
     prescription_source: Literal["article", "not_specified"]
     note: str | None = None
+    equipment_ok: bool | None = Field(
+        default=None,
+        description="False: the answers' equipment cannot do this item; null: not known.",
+    )
+    requires_equipment: list[list[str]] | None = Field(
+        default=None,
+        description="When equipment_ok is false: alternatives, any one of which is enough.",
+    )
     because: list[str] = Field(description="Rule ids that shaped this item.")
 
 
@@ -74,11 +87,22 @@ class PlanDay(_Out):
     id: str
     title: str
     focus: str
+    optional: bool = False
+    notes: list[PlanNote] = Field(default_factory=list)
     items: list[PlanItem]
+
+
+class ScheduleChoice(_Out):
+    id: str
+    title: str
+    detail: str
+    because: list[str]
 
 
 class Plan(_Out):
     days: list[PlanDay]
+    schedule: ScheduleChoice | None = None
+    notes: list[PlanNote] = Field(default_factory=list)
 
 
 class TraceMatch(_Out):

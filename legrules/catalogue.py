@@ -74,9 +74,21 @@ class PlanDay(_Strict):
     items: list[str] = Field(min_length=1)
 
 
+class Schedule(_Strict):
+    """A way to fit the two goals into a different number of leg days a week."""
+
+    id: str = Field(pattern=NAME_PATTERN)
+    title: str
+    detail: str
+
+
 class Catalogue(_Strict):
     recommendations: list[RecommendationDef] = Field(min_length=1)
     template: list[PlanDay] = Field(min_length=1)
+    optional_days: list[PlanDay] = Field(
+        default_factory=list, description="Days a rule may add (never a heavy day)."
+    )
+    schedules: list[Schedule] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalogue:
@@ -86,7 +98,7 @@ class Catalogue(_Strict):
             raise ValueError(f"recommendation ids defined twice: {', '.join(duplicates)}")
         kinds = {r.id: r.kind for r in self.recommendations}
         day_ids = {day.id for day in self.template}
-        for day in self.template:
+        for day in [*self.template, *self.optional_days]:
             for item in day.items:
                 if kinds.get(item) != "exercise":
                     raise ValueError(f"plan day {day.id!r} lists {item!r}, not an exercise id")
@@ -97,3 +109,9 @@ class Catalogue(_Strict):
 
     def by_id(self) -> dict[str, RecommendationDef]:
         return {r.id: r for r in self.recommendations}
+
+    def schedule(self, schedule_id: str) -> Schedule | None:
+        return next((s for s in self.schedules if s.id == schedule_id), None)
+
+    def optional_day(self, day_id: str) -> PlanDay | None:
+        return next((d for d in self.optional_days if d.id == day_id), None)

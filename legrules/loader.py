@@ -282,6 +282,33 @@ def _cross_check(
                         f"suppresses unknown id {rec_id!r}",
                         _closest(rec_id, recommendations),
                     )
+        if rule.then.plan:
+            change = rule.then.plan
+            for exercise in change.first:
+                if recommendations.get(exercise) is None or (
+                    recommendations[exercise].kind != "exercise"
+                ):
+                    report(rule, f"plan.first names {exercise!r}, not an exercise id")
+            day_ids = {day.id for day in catalogue.template}
+            for note in change.day_notes:
+                if note.day not in day_ids:
+                    report(
+                        rule,
+                        f"plan.day_notes names day {note.day!r}; "
+                        f"template days: {', '.join(sorted(day_ids))}",
+                    )
+            if change.schedule and catalogue.schedule(change.schedule) is None:
+                report(
+                    rule,
+                    f"plan.schedule {change.schedule!r} is not in the catalogue's schedules",
+                    _closest(change.schedule, [s.id for s in catalogue.schedules]),
+                )
+            if change.extra_day and catalogue.optional_day(change.extra_day) is None:
+                report(
+                    rule,
+                    f"plan.extra_day {change.extra_day!r} is not in the catalogue's optional_days",
+                    _closest(change.extra_day, [d.id for d in catalogue.optional_days]),
+                )
         for source in rule.sources:
             if source.ref not in meta.references:
                 report(

@@ -181,17 +181,45 @@ class Suppress(_Strict):
         return self
 
 
+class DayNote(_Strict):
+    day: str = Field(pattern=NAME_PATTERN, description="A template day id, e.g. day1.")
+    text: str = Field(min_length=1)
+
+
+class PlanChange(_Strict):
+    """How a rule shapes the weekly plan, without adding sessions of its own.
+
+    ``first`` moves exercises to the front of their day (e.g. hamstrings before quads
+    when hamstrings are being skipped); ``notes`` and ``day_notes`` annotate the plan;
+    ``schedule`` picks a schedule variant from the catalogue (one leg day a week, three
+    or more); ``extra_day`` adds an optional day from the catalogue.
+    """
+
+    first: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    day_notes: list[DayNote] = Field(default_factory=list)
+    schedule: str | None = Field(default=None, pattern=NAME_PATTERN)
+    extra_day: str | None = Field(default=None, pattern=NAME_PATTERN)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> PlanChange:
+        if not (self.first or self.notes or self.day_notes or self.schedule or self.extra_day):
+            raise ValueError("plan needs first, notes, day_notes, schedule or extra_day")
+        return self
+
+
 class Then(_Strict):
     recommend: list[Recommend] = Field(default_factory=list)
     derive: list[str] = Field(
         default_factory=list, description="Findings other rules can match with {finding: id}."
     )
     suppress: Suppress | None = None
+    plan: PlanChange | None = None
 
     @model_validator(mode="after")
     def _does_something(self) -> Then:
-        if not self.recommend and not self.derive and self.suppress is None:
-            raise ValueError("'then' needs at least one of recommend, derive or suppress")
+        if not (self.recommend or self.derive or self.suppress or self.plan):
+            raise ValueError("'then' needs at least one of recommend, derive, suppress or plan")
         return self
 
 

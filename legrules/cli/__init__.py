@@ -1,0 +1,43 @@
+"""The ``legrules`` command: a thin click layer over the library.
+
+Results go to stdout, messages to stderr. Exit codes (CONTRACT section 4): 0 success (a
+referral is a success), 1 a check found problems, 2 bad input, 130 interrupted.
+Each subcommand lives in its own module and imports the engine lazily, so ``--help``
+stays fast.
+"""
+
+from __future__ import annotations
+
+import click
+
+from legrules import __version__
+from legrules.cli._common import CONTEXT_SETTINGS, LegrulesGroup
+from legrules.cli.assess import assess
+from legrules.cli.schema import schema
+
+
+@click.group(cls=LegrulesGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="legrules")
+def cli() -> None:
+    """Explainable leg-training recommendations from a questionnaire.
+
+    \b
+    Example:
+      legrules assess --answers examples/glute-dominant.json --format json
+
+    Every recommendation says which rule made it, which of your answers mattered and
+    where the guidance comes from. Safety screening comes first: red-flag answers get a
+    referral to a qualified professional instead of a training plan.
+    """
+
+
+cli.add_command(assess)
+cli.add_command(schema)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="legrules")
+
+
+__all__ = ["cli", "main"]
