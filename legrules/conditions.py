@@ -154,3 +154,53 @@ def first_failure(
         else:
             return path
         path.append(node)
+
+
+_OP_WORDS = {
+    "eq": "is",
+    "ne": "is not",
+    "lt": "<",
+    "lte": "<=",
+    "gt": ">",
+    "gte": ">=",
+    "in": "is one of",
+    "contains": "includes",
+}
+
+
+def describe(condition: Condition) -> str:
+    """A condition in readable words, e.g. ``pain_score >= 6 or pain_type is sharp``."""
+    if isinstance(condition, FactLeaf):
+        op, value = condition.op, condition.value
+        if op == "exists":
+            return f"{condition.fact} is answered"
+        if op == "missing":
+            return f"{condition.fact} is not answered"
+        if op == "empty":
+            return f"{condition.fact} is {'empty' if value else 'not empty'}"
+        if op == "contains" and isinstance(value, list):
+            return f"{condition.fact} includes any of {', '.join(map(str, value))}"
+        shown = ", ".join(_word(v) for v in value) if isinstance(value, list) else _word(value)
+        return f"{condition.fact} {_OP_WORDS[op]} {shown}"
+    if isinstance(condition, FindingLeaf):
+        return f"finding {condition.finding}"
+    if isinstance(condition, AllOf):
+        if not condition.all:
+            return "always"
+        return " and ".join(_group(c) for c in condition.all)
+    if isinstance(condition, AnyOf):
+        return " or ".join(_group(c) for c in condition.any)
+    return f"not {_group(condition.not_)}"
+
+
+def _word(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _group(condition: Condition) -> str:
+    text = describe(condition)
+    if isinstance(condition, AllOf | AnyOf) and len(children(condition)) > 1:
+        return f"({text})"
+    return text

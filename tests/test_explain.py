@@ -1,0 +1,56 @@
+"""WHY NOT: each candidate rule either fired (maybe overruled) or names its failed condition."""
+
+from __future__ import annotations
+
+import pytest
+
+from legrules import Engine, RulePackError
+from legrules.conditions import describe
+from legrules.explain import why_not
+
+
+def test_why_not_names_the_failed_condition_and_answer(engine: Engine) -> None:
+    answers = engine.validate({"squat_felt_most": "quads"})
+    result = why_not(engine.pack, answers, "heel_elevated_squat", engine.assess(answers))
+    assert not result.made
+    (verdict,) = result.verdicts
+    assert verdict.rule == "glute-dominance"
+    assert verdict.outcome == "not_fired"
+    assert verdict.failed_condition == "squat_felt_most is glutes"
+    assert verdict.answers == {"squat_felt_most": "quads"}
+
+
+def test_why_not_reports_a_withheld_recommendation(engine: Engine) -> None:
+    answers = engine.validate({"pain_type": "sharp"})
+    result = why_not(engine.pack, answers, "leg_curl", engine.assess(answers))
+    baseline = next(v for v in result.verdicts if v.rule == "two-day-baseline")
+    assert baseline.outcome == "fired"
+    assert baseline.suppressed_by == "sharp-or-escalating-pain"
+    assert not result.made
+
+
+def test_why_not_follows_a_missing_finding(engine: Engine) -> None:
+    answers = engine.validate({})
+    result = why_not(engine.pack, answers, "prioritize_hamstrings")
+    (verdict,) = result.verdicts
+    assert verdict.missing_finding == "hamstrings_underused"
+    assert verdict.derived_by == ["lowback-compensation-in-hinges"]
+
+
+def test_why_not_on_a_made_recommendation(engine: Engine) -> None:
+    answers = engine.validate({"squat_felt_most": "glutes"})
+    result = why_not(engine.pack, answers, "heel_elevated_squat", engine.assess(answers))
+    assert result.made
+    assert result.lines()[0] == "heel_elevated_squat was recommended"
+
+
+def test_unknown_recommendation_suggests(engine: Engine) -> None:
+    with pytest.raises(RulePackError, match="did you mean 'leg_curl'"):
+        why_not(engine.pack, engine.validate({}), "leg_curls")
+
+
+def test_describe_reads_like_a_sentence(engine: Engine) -> None:
+    rule = engine.pack.rule("sharp-or-escalating-pain")
+    assert describe(rule.when) == (
+        "pain_type is sharp or pain_score >= 6 or pain_worse_next_day is true"
+    )
