@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from legrules import __version__
 from legrules.answers import Answers, validate_answers
 from legrules.assessment import (
+    SCHEMA_VERSION,
     Assessment,
     EngineInfo,
     Firing,
@@ -102,25 +103,31 @@ class Engine:
         """Assess one answer set. Raw mappings are validated first."""
         validated = answers if isinstance(answers, Answers) else self.validate(answers)
         fired, findings = self._fire(validated)
-        outcome = build_outcome(self._pack, [(self._rules[f.rule], r) for f, r in fired])
+        reasons = [self._reason(f, validated) for f in fired]
+        outcome = build_outcome(self._pack, [(f.rule, r) for f, r in zip(fired, reasons)])
+        withheld: dict[str, list[str]] = {}
+        for suppression in outcome.suppressed:
+            withheld.setdefault(suppression.by, []).append(suppression.recommendation)
         trace = [
-            firing.model_copy(
-                update={
-                    "asserted": firing.asserted.model_copy(
-                        update={
-                            "suppress": [
-                                s.recommendation for s in outcome.suppressed if s.by == firing.rule
-                            ]
-                        }
-                    )
-                }
+            Firing(
+                seq=seq,
+                rule=f.rule.id,
+                version=f.rule.version,
+                branch=f.branch,
+                matched=TraceMatch(answers=reason.answers, findings=reason.findings),
+                asserted=TraceAsserted(
+                    recommend=[r.id for r in f.rule.then.recommend],
+                    derive=list(f.rule.then.derive),
+                    suppress=withheld.get(f.rule.id, []),
+                ),
             )
-            for firing, _ in fired
+            for seq, (f, reason) in enumerate(zip(fired, reasons), start=1)
         ]
         return Assessment(
+            schema_version=SCHEMA_VERSION,
             assessment_id=str(uuid.uuid4()),
             created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            status="referral" if outcome.status == "referral" else "ok",
+            status=outcome.status,
             ruleset=self._ruleset_info,
             engine=self._engine_info,
             answers=validated.to_dict(),
@@ -128,16 +135,14 @@ class Engine:
             findings=findings,
             recommendations=outcome.recommendations,
             suppressed=outcome.suppressed,
-            plan=build_plan(
-                self._pack, outcome, [self._rules[f.rule] for f, _ in fired], validated
-            ),
+            plan=build_plan(self._pack, outcome, [f.rule for f in fired], validated),
             trace=trace,
         )
 
     def fired_rules(self, answers: Mapping[str, Any] | Answers) -> list[str]:
         """Rule ids the engine fires for these answers, in firing order (no post-processing)."""
         validated = answers if isinstance(answers, Answers) else self.validate(answers)
-        return [firing.rule for firing, _ in self._fire(validated)[0]]
+        return [f.rule.id for f in self._fire(validated)[0]]
 
     def live_sessions(self) -> int:
         """Sessions left in the engine; 0 unless an assessment is running right now."""
@@ -153,48 +158,38 @@ class Engine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _fire(self, answers: Answers) -> tuple[list[tuple[Firing, Reason]], list[str]]:
-        fired: list[tuple[Firing, Reason]] = []
+    def _fire(self, answers: Answers) -> tuple[list[_Fired], list[str]]:
+        """Run the engine; record each rule's first firing and the findings it derived.
+
+        The callback does the least it can (it runs inside the engine's lock): the
+        explanation of each firing is built afterwards from what was recorded.
+        """
+        fired: list[_Fired] = []
         fired_ids: set[str] = set()
         findings: list[str] = []
-        activations: Counter[str] = Counter()
+        activations = 0
         branch_rule = self._compiled.branch_rule
 
-        def on_fire(branch: str, matched: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-            rule_id = branch_rule[branch]
-            activations[rule_id] += 1
-            if sum(activations.values()) > self._max_firings:
-                raise RuleLoopError(
-                    [rule for rule, _ in activations.most_common()], self._max_firings
-                )
-            if rule_id in fired_ids:
-                return []  # another branch of a rule that already fired
-            fired_ids.add(rule_id)
-            rule = self._rules[rule_id]
-            known = frozenset(findings)
-            matched_findings = sorted(
-                str(fact["id"]) for key, fact in matched.items() if key.startswith("f")
-            )
-            new = [f for f in rule.then.derive if f not in known]
+        def on_fire(branch: str) -> list[dict[str, Any]]:
+            nonlocal activations
+            activations += 1
+            rule = self._rules[branch_rule[branch]]
+            if activations > self._max_firings:
+                chain = list(dict.fromkeys([*(f.rule.id for f in fired), rule.id]))
+                raise RuleLoopError(chain, self._max_firings)
+            if rule.id in fired_ids:
+                return []  # another match path or branch of a rule that already fired
+            fired_ids.add(rule.id)
+            fired.append(_Fired(rule, branch, frozenset(findings)))
+            new = [f for f in rule.then.derive if f not in findings]
             findings.extend(new)
-            mattered = witness(rule.when, answers, known)
-            firing = Firing(
-                seq=len(fired) + 1,
-                rule=rule.id,
-                version=rule.version,
-                branch=branch,
-                matched=TraceMatch(answers=mattered, findings=matched_findings),
-                asserted=TraceAsserted(
-                    recommend=[r.id for r in rule.then.recommend], derive=list(rule.then.derive)
-                ),
-            )
-            fired.append((firing, self._reason(rule, mattered, matched_findings)))
             return [finding_fact(f) for f in new]
 
         self._ruleset.run(answers_fact(answers, self._pack.questionnaire), on_fire)
         return fired, findings
 
-    def _reason(self, rule: Rule, mattered: dict[str, Any], findings: list[str]) -> Reason:
+    def _reason(self, fired: _Fired, answers: Answers) -> Reason:
+        rule = fired.rule
         return Reason(
             rule=rule.id,
             rule_version=rule.version,
@@ -202,9 +197,19 @@ class Engine:
             rationale=rule.because,
             source=self._sources[rule.id],
             provenance=rule.provenance,
-            answers=mattered,
-            findings=findings,
+            detail=None,
+            answers=witness(rule.when, answers, fired.known),
+            findings=self._compiled.branch_findings[fired.branch],
         )
+
+
+@dataclass(frozen=True)
+class _Fired:
+    """A rule's first firing: which compiled branch matched, and the findings known then."""
+
+    rule: Rule
+    branch: str
+    known: frozenset[str]
 
 
 @functools.lru_cache(maxsize=1)

@@ -48,6 +48,10 @@ class Reason(_Out):
     )
     findings: list[str] = Field(default_factory=list)
 
+    def with_detail(self, detail: str) -> Reason:
+        """The same reason with the rule's advice text for one recommendation."""
+        return Reason(**{**self.__dict__, "detail": detail})
+
 
 class Recommendation(_Out):
     id: str

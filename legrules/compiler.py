@@ -44,6 +44,7 @@ class CompiledPack:
     pack: RulePack
     definition: dict[str, Any]
     branch_rule: dict[str, str]
+    branch_findings: dict[str, list[str]]
     fingerprint: str
     activation_bound: int
 
@@ -169,6 +170,7 @@ def compile_pack(pack: RulePack) -> CompiledPack:
     questions = pack.questions()
     definition: dict[str, Any] = {}
     branch_rule: dict[str, str] = {}
+    branch_findings: dict[str, list[str]] = {}
     bound = 0
     for rank, rule in enumerate(pack.rules):
         branches = _branches(rule.when, questions, negated=False)
@@ -183,6 +185,7 @@ def compile_pack(pack: RulePack) -> CompiledPack:
                 )
             definition[name] = {"pri": rank, "all": patterns}
             branch_rule[name] = rule.id
+            branch_findings[name] = sorted(findings)
             bound += _paths(patterns[0]["a"]) if "a" in patterns[0] else 1
     fingerprint_source = {
         "engine": definition,
@@ -196,6 +199,7 @@ def compile_pack(pack: RulePack) -> CompiledPack:
         pack=pack,
         definition=definition,
         branch_rule=branch_rule,
+        branch_findings=branch_findings,
         fingerprint=f"sha256:{digest}",
         activation_bound=bound,
     )

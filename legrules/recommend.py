@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from legrules.assessment import Reason, Recommendation, Suppression
 from legrules.pack import RulePack
@@ -28,7 +29,7 @@ class _Entry:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str
+    status: Literal["ok", "referral"]
     recommendations: list[Recommendation]
     suppressed: list[Suppression]
     emphasis: dict[str, list[str]]
@@ -54,7 +55,7 @@ def build_outcome(pack: RulePack, fired: Sequence[tuple[Rule, Reason]]) -> Outco
     for rule, reason in fired:
         for rec in rule.then.recommend:
             entry = entries.setdefault(rec.id, _Entry())
-            entry.reasons.append(reason.model_copy(update={"detail": rec.detail}))
+            entry.reasons.append(reason if rec.detail is None else reason.with_detail(rec.detail))
             if rec.urgency:
                 entry.urgencies.append(rec.urgency)
             if rec.emphasis and rec.emphasis not in entry.emphasis:
@@ -83,7 +84,7 @@ def build_outcome(pack: RulePack, fired: Sequence[tuple[Rule, Reason]]) -> Outco
                 withdraw(rec_id, rule.id)
 
     referrals = [rec_id for rec_id in entries if catalogue[rec_id].withholds_plan]
-    status = "referral" if referrals else "ok"
+    status: Literal["ok", "referral"] = "referral" if referrals else "ok"
     if referrals:
         referring_rule = min(
             (entries[r].reasons[0].rule for r in referrals),

@@ -8,6 +8,7 @@ knows the shape. :func:`rule_file_json_schema` exports the format for editors an
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -86,11 +87,12 @@ class FactLeaf(_Strict):
     def operators_used(self) -> list[str]:
         return [op for op in OPERATORS if getattr(self, _attr(op)) is not None]
 
-    @property
+    @cached_property
     def op(self) -> str:
+        """The leaf's one operator (cached: explanations read it for every firing)."""
         return self.operators_used()[0]
 
-    @property
+    @cached_property
     def value(self) -> Any:
         return getattr(self, _attr(self.op))
 

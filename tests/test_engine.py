@@ -86,7 +86,7 @@ def test_live_sessions_detects_a_leaked_session() -> None:
     try:
         calls: list[str] = []
 
-        def record(name: str, matched: Any) -> list[dict[str, Any]]:
+        def record(name: str) -> list[dict[str, Any]]:
             calls.append(name)
             return []
 
