@@ -36,6 +36,14 @@ _INVERSE = {"lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt"}
 _DURABLE_CMP = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 
 
+#: Largest shard, in alpha tests (leaf comparisons, counted through $and/$or). durable-rules
+#: overflows its 64-entry match stack (error 303, then heap corruption) when one fact
+#: satisfies too many tests of one ruleset; random packs first failed at ~250 rules of 1-3
+#: tests each. This budget keeps every shard several times below that (see
+#: benchmarks/bench_scale.py, which checks packs of up to 4,000 rules against the evaluator).
+SHARD_TESTS = 160
+
+
 @dataclass(frozen=True)
 class CompiledPack:
     """A pack ready for the engine. ``definition`` is never handed out unmodified-able:
@@ -43,6 +51,8 @@ class CompiledPack:
 
     pack: RulePack
     definition: dict[str, Any]
+    shards: list[dict[str, Any]]
+    shard_findings: list[frozenset[str]]
     branch_rule: dict[str, str]
     branch_findings: dict[str, list[str]]
     fingerprint: str
@@ -50,6 +60,10 @@ class CompiledPack:
 
     def durable_definition(self) -> dict[str, Any]:
         return copy.deepcopy(self.definition)
+
+    def durable_shards(self) -> list[dict[str, Any]]:
+        """Deep copies of the shards, in priority order (durable mutates its input)."""
+        return copy.deepcopy(self.shards)
 
 
 def _and(parts: list[Expr]) -> Expr:
@@ -161,11 +175,160 @@ def _paths(expr: Expr) -> int:
     return 1
 
 
+#: durable-rules keeps the nested part of a pattern (below its own $and) as one
+#: expression sequence of at most 32 entries (error 113 beyond that); an $or of $and
+#: terms costs one entry per leaf and per operator. Patterns over this budget are
+#: rewritten in disjunctive normal form and split across several durable rules.
+SEQUENCE_BUDGET = 24
+
+
+def _key(expr: Expr | list[Expr]) -> str:
+    return json.dumps(expr, sort_keys=True)
+
+
+def _normalize(expr: Expr) -> Expr:
+    """Flatten nested $and-in-$and and $or-in-$or, and drop repeated terms."""
+    for op in ("$and", "$or"):
+        if op in expr:
+            flat: dict[str, Expr] = {}
+            for raw_part in expr[op]:
+                part = _normalize(raw_part)
+                for term in part.get(op, [part]):
+                    flat.setdefault(_key(term), term)
+            terms = list(flat.values())
+            return terms[0] if len(terms) == 1 else {op: terms}
+    return expr
+
+
+def _depth(expr: Expr) -> int:
+    parts: list[Expr] | None = expr.get("$and", expr.get("$or"))
+    return 0 if parts is None else 1 + max(_depth(part) for part in parts)
+
+
+def _sequence_cost(expr: Expr) -> int:
+    parts: list[Expr] | None = expr.get("$and", expr.get("$or"))
+    return 1 if parts is None else 1 + sum(_sequence_cost(part) for part in parts)
+
+
+def _accepted(expr: Expr) -> bool:
+    """Whether durable-rules takes this answers pattern as it is (see SEQUENCE_BUDGET).
+
+    An $and of leaves and flat $or groups is expanded by durable itself and always
+    accepted; anything nested deeper must fit the sequence budget.
+    """
+    if _depth(expr) <= 2:
+        return True
+    nested = [part for part in expr.get("$and", [expr]) if _depth(part) >= 2]
+    return sum(_sequence_cost(part) for part in nested) <= SEQUENCE_BUDGET
+
+
+def _dnf(expr: Expr) -> list[list[Expr]]:
+    """Disjunctive normal form: a list of conjunctions of leaves (repeats removed)."""
+    if "$or" in expr:
+        return [term for part in expr["$or"] for term in _dnf(part)]
+    if "$and" in expr:
+        terms: list[list[Expr]] = [[]]
+        for part in expr["$and"]:
+            terms = [[*left, *right] for left in terms for right in _dnf(part)]
+        return [list({_key(leaf): leaf for leaf in term}.values()) for term in terms]
+    return [[expr]]
+
+
+def _leaf_parts(leaf: Expr) -> tuple[str, str, Any]:
+    """(operator, property, value) of a compiled leaf such as {"$neq": {"age": 30}}."""
+    ((key, body),) = leaf.items()
+    if key.startswith("$"):
+        ((prop, value),) = body.items()
+        return key, prop, value
+    return "$eq", key, body
+
+
+def _satisfiable(term: list[Expr]) -> bool:
+    """False for conjunctions that can never hold (x missing and x tested; x = a and x != a)."""
+    by_prop: dict[str, list[tuple[str, Any]]] = {}
+    for leaf in term:
+        op, prop, value = _leaf_parts(leaf)
+        by_prop.setdefault(prop, []).append((op, value))
+    for tests in by_prop.values():
+        ops = {op for op, _ in tests}
+        if "$nex" in ops and ops != {"$nex"}:
+            return False
+        equal = {_key({"v": v}) for op, v in tests if op == "$eq"}
+        if len(equal) > 1:
+            return False
+        if any(op == "$neq" and _key({"v": v}) in equal for op, v in tests):
+            return False
+    return True
+
+
+def _durable_exprs(exprs: list[Expr]) -> list[Expr]:
+    """The answers-fact pattern(s) for one branch, shaped so durable-rules accepts them.
+
+    Normally one expression. When it is nested beyond what durable accepts, the
+    condition is rewritten in disjunctive normal form (dropping conjunctions that can
+    never hold) and split over as many durable rules as the budget needs; each fires
+    the same legrules rule, and only the first firing counts. An empty list means the
+    branch can never hold.
+    """
+    kind: Expr = {KIND_KEY: ANSWERS_KIND}
+    expr = _normalize(_and([kind, *exprs])) if exprs else kind
+    if _accepted(expr):
+        return [expr]
+    terms = [[leaf for leaf in term if leaf != kind] for term in _dnf(expr)]
+    unique = [t for t in {_key(t): t for t in terms}.values() if _satisfiable(t)]
+    if any(not term for term in unique):
+        return [kind]  # one alternative is "always": the whole condition holds
+    patterns: list[Expr] = []
+    chunk: list[list[Expr]] = []
+    cost = 0
+    for term in unique:
+        if chunk and cost + len(term) + 1 > SEQUENCE_BUDGET:
+            patterns.append(_chunk_pattern(kind, chunk))
+            chunk, cost = [], 0
+        chunk.append(term)
+        cost += len(term) + 1
+    if chunk:
+        patterns.append(_chunk_pattern(kind, chunk))
+    return patterns
+
+
+def _chunk_pattern(kind: Expr, chunk: list[list[Expr]]) -> Expr:
+    if len(chunk) == 1:
+        return {"$and": [kind, *chunk[0]]}
+    return {"$and": [kind, _or([_and(term) for term in chunk])]}
+
+
+def _tests(expr: Expr) -> int:
+    """Alpha tests in an expression (every comparison, through $and and $or)."""
+    parts: list[Expr] | None = expr.get("$and", expr.get("$or"))
+    if parts is None:
+        return 1
+    return sum(_tests(part) for part in parts)
+
+
+def _weight(rule: dict[str, Any]) -> int:
+    return sum(_tests(next(iter(pattern.values()))) for pattern in rule["all"])
+
+
+def _shard(definition: dict[str, Any], budget: int) -> list[dict[str, Any]]:
+    """Split a definition (already in priority order) into contiguous shards."""
+    shards: list[dict[str, Any]] = [{}]
+    used = 0
+    for name, rule in definition.items():
+        weight = _weight(rule)
+        if shards[-1] and used + weight > budget:
+            shards.append({})
+            used = 0
+        shards[-1][name] = rule
+        used += weight
+    return shards
+
+
 def _canonical(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def compile_pack(pack: RulePack) -> CompiledPack:
+def compile_pack(pack: RulePack, shard_tests: int = SHARD_TESTS) -> CompiledPack:
     """Compile every rule of a (loaded, checked) pack."""
     questions = pack.questions()
     definition: dict[str, Any] = {}
@@ -174,11 +337,17 @@ def compile_pack(pack: RulePack) -> CompiledPack:
     bound = 0
     for rank, rule in enumerate(pack.rules):
         branches = _branches(rule.when, questions, negated=False)
-        for index, (exprs, findings) in enumerate(branches):
-            name = rule.id if len(branches) == 1 else f"{rule.id}{BRANCH_SEP}{index}"
-            patterns: list[Expr] = []
+        durable_branches: list[tuple[Expr | None, frozenset[str]]] = []
+        for exprs, findings in branches:
             if exprs or not findings:
-                patterns.append({"a": _and([{KIND_KEY: ANSWERS_KIND}, *exprs])})
+                durable_branches.extend((e, findings) for e in _durable_exprs(exprs))
+            else:
+                durable_branches.append((None, findings))
+        for index, (expr, findings) in enumerate(durable_branches):
+            name = rule.id if len(durable_branches) == 1 else f"{rule.id}{BRANCH_SEP}{index}"
+            patterns: list[Expr] = []
+            if expr is not None:
+                patterns.append({"a": expr})
             for number, finding in enumerate(sorted(findings)):
                 patterns.append(
                     {f"f{number}": {"$and": [{KIND_KEY: FINDING_KIND}, {"id": finding}]}}
@@ -187,6 +356,7 @@ def compile_pack(pack: RulePack) -> CompiledPack:
             branch_rule[name] = rule.id
             branch_findings[name] = sorted(findings)
             bound += _paths(patterns[0]["a"]) if "a" in patterns[0] else 1
+    shards = _shard(definition, shard_tests)
     fingerprint_source = {
         "engine": definition,
         "meta": pack.meta.model_dump(mode="json"),
@@ -198,6 +368,10 @@ def compile_pack(pack: RulePack) -> CompiledPack:
     return CompiledPack(
         pack=pack,
         definition=definition,
+        shards=shards,
+        shard_findings=[
+            frozenset(f for name in shard for f in branch_findings[name]) for shard in shards
+        ],
         branch_rule=branch_rule,
         branch_findings=branch_findings,
         fingerprint=f"sha256:{digest}",

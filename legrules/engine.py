@@ -23,7 +23,7 @@ import itertools
 import json
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from legrules.errors import EngineError
@@ -69,19 +69,51 @@ def _rule_name(message: str) -> str:
 
 
 class DurableRuleset:
-    """One compiled ruleset inside durable's C engine; reusable and thread-safe.
+    """A compiled pack inside durable's C engine: one or more rulesets ("shards").
 
-    Build it once per loaded pack and call :meth:`run` for every assessment.
+    Build it once per loaded pack and call :meth:`run` for every assessment; it is
+    reusable and thread-safe. A large pack is split into shards by the compiler because
+    durable-rules overflows a 64-entry match stack (error 303, and at a slightly larger
+    size heap corruption) when one fact satisfies too many conditions of one ruleset, and
+    caps a ruleset at 4,096 rules. Shards are run in order, each to quiescence, and a
+    finding derived in one shard is asserted into every shard, repeating until no shard
+    has anything new: the same fixed point as one ruleset. Shards hold contiguous
+    priority ranges, so firing order stays priority order except when a chain runs from
+    a later shard back into an earlier one.
     """
 
-    def __init__(self, definition: Mapping[str, Any], name_hint: str = "legrules") -> None:
-        for name in definition:
-            if name.startswith(_INTERNAL_PREFIX) or '"' in name or "\\" in name:
+    def __init__(
+        self,
+        shards: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        name_hint: str = "legrules",
+        routes: Sequence[frozenset[str]] | None = None,
+    ) -> None:
+        definitions = [shards] if isinstance(shards, Mapping) else list(shards)
+        if not definitions:
+            raise EngineError("a ruleset needs at least one shard")
+        # routes[i]: the finding ids shard i can match; a derived finding is asserted
+        # only where it can matter (None: everywhere).
+        self._routes = list(routes) if routes is not None else None
+        self._sids = itertools.count(1)
+        self._handles: list[int] = []
+        self._closed = False
+        try:
+            for index, definition in enumerate(definitions):
+                self._handles.append(
+                    self._create(definition, f"{name_hint}-{next(_names)}-{index}")
+                )
+        except EngineError:
+            self.close()
+            raise
+
+    @staticmethod
+    def _create(definition: Mapping[str, Any], name: str) -> int:
+        for rule_name in definition:
+            if rule_name.startswith(_INTERNAL_PREFIX) or '"' in rule_name or "\\" in rule_name:
                 raise EngineError(
-                    f"invalid rule name {name!r}: names may not start with "
+                    f"invalid rule name {rule_name!r}: names may not start with "
                     f"{_INTERNAL_PREFIX!r} or contain quotes or backslashes"
                 )
-        self._name = f"{name_hint}-{next(_names)}"
         lowest = max((int(rule.get("pri", 0)) for rule in definition.values()), default=0) + 1
         full = dict(definition)
         for kind in (ANSWERS_KIND, FINDING_KIND):
@@ -90,88 +122,125 @@ class DurableRuleset:
                 "all": [{"m": {KIND_KEY: kind}}],
             }
         payload = json.dumps(full, ensure_ascii=False, sort_keys=True)
-        self._sids = itertools.count(1)
         with _GLOBAL_LOCK:
             try:
-                self._handle: int | None = _durable.create_ruleset(self._name, payload)
+                handle: int = _durable.create_ruleset(name, payload)
             except _durable.error as error:
                 raise EngineError(f"durable-rules rejected the compiled ruleset: {error}") from None
+        return handle
 
     @property
-    def name(self) -> str:
-        return self._name
+    def shard_count(self) -> int:
+        return len(self._handles)
 
     def run(self, fact: Mapping[str, Any], on_fire: OnFire) -> int:
         """Assert ``fact`` in a fresh session and run every activation to quiescence.
 
         Returns the number of activations run. Any exception from ``on_fire`` (or from
-        the engine) propagates after the session is deleted.
+        the engine) propagates after the session is deleted from every shard.
         """
         with _GLOBAL_LOCK:
-            handle = self._require_handle()
+            handles = self._require_handles()
             sid = str(next(self._sids))
-            session_fact = dict(fact)
-            session_fact["sid"] = sid
+            first = dict(fact)
+            first["sid"] = sid
+            first_payload = json.dumps(first, ensure_ascii=False)
+            pending: list[list[str]] = [[first_payload] for _ in handles]
             activations = 0
             try:
-                code, state_handle = _durable.assert_fact(
-                    handle, json.dumps(session_fact, ensure_ascii=False)
-                )
-                if code != _OK:
-                    raise EngineError(f"durable-rules refused the answers fact (code {code})")
-                started = _durable.start_action_for_state(handle, state_handle)
-                message: str | None = started[1] if started else None
-                while message:
-                    rule_name = _rule_name(message)
-                    activations += 1
-                    if not rule_name.startswith(_INTERNAL_PREFIX):
-                        for derived in on_fire(rule_name):
-                            self._assert_derived(handle, derived, sid)
-                    message = _durable.complete_and_start_action(handle, state_handle) or None
+                progress = True
+                while progress:
+                    progress = False
+                    for index, handle in enumerate(handles):
+                        while pending[index]:
+                            progress = True
+                            payload = pending[index].pop(0)
+                            activations += self._drain(
+                                handle, payload, index, pending, on_fire=on_fire, sid=sid
+                            )
             except _durable.error as error:
                 raise EngineError(f"durable-rules failed during an assessment: {error}") from None
             finally:
-                _durable.delete_state(handle, sid)
+                # Only shards that received a fact have a session to delete (durable
+                # answers error 309 for an unknown sid).
+                for handle, queue in zip(handles, pending):
+                    if not queue or queue[0] is not first_payload:
+                        _durable.delete_state(handle, sid)
             return activations
 
-    @staticmethod
-    def _assert_derived(handle: int, fact: Mapping[str, Any], sid: str) -> None:
-        session_fact = dict(fact)
-        session_fact["sid"] = sid
-        code = _durable.assert_fact(handle, json.dumps(session_fact, ensure_ascii=False))[0]
+    def _drain(
+        self,
+        handle: int,
+        payload: str,
+        index: int,
+        pending: list[list[str]],
+        *,
+        on_fire: OnFire,
+        sid: str,
+    ) -> int:
+        """Assert one fact into one shard and run that shard's agenda to quiescence.
+
+        Facts derived meanwhile are asserted into this shard at once (so its agenda
+        stays in priority order) and queued for every other shard.
+        """
+        code, state_handle = _durable.assert_fact(handle, payload)
         if code != _OK:
-            raise EngineError(f"durable-rules refused a derived fact (code {code})")
+            raise EngineError(f"durable-rules refused a fact (code {code})")
+        started = _durable.start_action_for_state(handle, state_handle)
+        message: str | None = started[1] if started else None
+        activations = 0
+        while message:
+            rule_name = _rule_name(message)
+            activations += 1
+            if not rule_name.startswith(_INTERNAL_PREFIX):
+                for derived in on_fire(rule_name):
+                    session_fact = dict(derived)
+                    session_fact["sid"] = sid
+                    text = json.dumps(session_fact, ensure_ascii=False)
+                    result = _durable.assert_fact(handle, text)[0]
+                    if result != _OK:
+                        raise EngineError(f"durable-rules refused a derived fact (code {result})")
+                    finding = derived.get("id")
+                    for other, queue in enumerate(pending):
+                        if other != index and (
+                            self._routes is None or finding in self._routes[other]
+                        ):
+                            queue.append(text)
+            message = _durable.complete_and_start_action(handle, state_handle) or None
+        return activations
 
     def live_sessions(self) -> int:
         """How many sessions the engine still holds (always 0 between assessments).
 
-        Probes the session ids this ruleset has used; durable answers an unknown sid
-        with an error, a live one with its state.
+        Probes, in every shard, the session ids this engine has used; durable answers an
+        unknown sid with an error and a live one with its state.
         """
         with _GLOBAL_LOCK:
-            handle = self._require_handle()
+            handles = self._require_handles()
             used = next(self._sids)
             self._sids = itertools.count(used)
             live = 0
-            for sid in range(1, used):
-                try:
-                    _durable.get_state(handle, str(sid))
-                except _durable.error:
-                    continue
-                live += 1
+            for handle in handles:
+                for sid in range(1, used):
+                    try:
+                        _durable.get_state(handle, str(sid))
+                    except _durable.error:
+                        continue
+                    live += 1
             return live
 
     def close(self) -> None:
-        """Free the native ruleset (durable leaks ~350 KiB per ruleset otherwise)."""
+        """Free the native rulesets (durable leaks ~350 KiB per ruleset otherwise)."""
         with _GLOBAL_LOCK:
-            if self._handle is not None:
-                _durable.delete_ruleset(self._handle)
-                self._handle = None
+            for handle in self._handles:
+                _durable.delete_ruleset(handle)
+            self._handles = []
+            self._closed = True
 
-    def _require_handle(self) -> int:
-        if self._handle is None:
+    def _require_handles(self) -> list[int]:
+        if self._closed:
             raise EngineError("this engine was closed")
-        return self._handle
+        return self._handles
 
     def __del__(self) -> None:
         try:
