@@ -29,7 +29,7 @@ def test_forward_chaining_through_a_derived_finding(engine: Engine) -> None:
     assert chained.matched.findings == ["hamstrings_underused"]
     source = next(f for f in result.trace if f.rule == "lowback-compensation-in-hinges")
     assert source.asserted.derive == ["hamstrings_underused"]
-    assert result.findings == ["hamstrings_underused"]
+    assert "hamstrings_underused" in result.findings
 
 
 def test_chain_does_not_fire_without_its_finding(engine: Engine) -> None:
@@ -71,7 +71,7 @@ def test_error_inside_an_action_is_raised_and_the_session_is_deleted(
         engine.assess(LOWBACK)
     monkeypatch.undo()
     assert engine.live_sessions() == 0
-    assert engine.assess(LOWBACK).findings == ["hamstrings_underused"]
+    assert "hamstrings_underused" in engine.assess(LOWBACK).findings
 
 
 def test_no_session_is_left_behind(engine: Engine) -> None:
