@@ -1,31 +1,65 @@
 """legrules: explainable leg-training recommendations from a questionnaire.
 
 The supported API is exactly ``__all__``; everything else may change between releases.
+Names are imported on first use (PEP 562), so ``import legrules`` and ``legrules --help``
+do not pay for pydantic models and the rule engine until something needs them.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("legrules")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree, not installed
-    __version__ = "0.0.0+unknown"
+from legrules._version import __version__
 
-from legrules.answers import Answers, load_answers_file, validate_answers
-from legrules.api import Engine, assess
-from legrules.assessment import Assessment, Recommendation
-from legrules.errors import (
-    AnswersError,
-    EngineError,
-    InputFileError,
-    LegrulesError,
-    Problem,
-    RuleLoopError,
-    RulePackError,
-)
-from legrules.loader import load_pack
-from legrules.ruleschema import rule_file_json_schema
+if TYPE_CHECKING:
+    from legrules.answers import Answers, load_answers_file, validate_answers
+    from legrules.api import Engine, assess
+    from legrules.assessment import Assessment, Recommendation
+    from legrules.errors import (
+        AnswersError,
+        EngineError,
+        InputFileError,
+        LegrulesError,
+        Problem,
+        RuleLoopError,
+        RulePackError,
+    )
+    from legrules.loader import load_pack
+    from legrules.ruleschema import rule_file_json_schema
+
+_LAZY = {
+    "Answers": "legrules.answers",
+    "load_answers_file": "legrules.answers",
+    "validate_answers": "legrules.answers",
+    "Engine": "legrules.api",
+    "assess": "legrules.api",
+    "Assessment": "legrules.assessment",
+    "Recommendation": "legrules.assessment",
+    "AnswersError": "legrules.errors",
+    "EngineError": "legrules.errors",
+    "InputFileError": "legrules.errors",
+    "LegrulesError": "legrules.errors",
+    "Problem": "legrules.errors",
+    "RuleLoopError": "legrules.errors",
+    "RulePackError": "legrules.errors",
+    "load_pack": "legrules.loader",
+    "rule_file_json_schema": "legrules.ruleschema",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'legrules' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
 
 __all__ = [
     "Answers",

@@ -53,6 +53,7 @@ class CompiledPack:
     definition: dict[str, Any]
     shards: list[dict[str, Any]]
     shard_findings: list[frozenset[str]]
+    fact_fields: frozenset[str]
     branch_rule: dict[str, str]
     branch_findings: dict[str, list[str]]
     fingerprint: str
@@ -108,10 +109,20 @@ def _leaf(leaf: FactLeaf, question: Question, negated: bool) -> Expr:
         positive = {count_field(name): 0} if want_empty else {"$gt": {count_field(name): 0}}
     else:  # pragma: no cover - the schema admits no other operator
         raise ValueError(f"unknown operator {op!r}")
-    if negated:
+    if negated and not _always_answered(question):
         # "not" holds on an unanswered question: add the missing-field alternative.
         return _or([positive, _exists(question, present=False)])
     return positive
+
+
+def _always_answered(question: Question) -> bool:
+    """A question with a fixed default is never missing from validated answers.
+
+    The missing-field alternative of a negated test is then dead weight, and an
+    expensive one: durable expands every $or into separate match paths, so a "none of
+    the seven PAR-Q+ answers is yes" condition would cost 2**7 paths instead of one.
+    """
+    return question.default is not None
 
 
 Branch = tuple[list[Expr], frozenset[str]]
@@ -298,6 +309,14 @@ def _chunk_pattern(kind: Expr, chunk: list[list[Expr]]) -> Expr:
     return {"$and": [kind, _or([_and(term) for term in chunk])]}
 
 
+def _properties(expr: Expr) -> set[str]:
+    """Fact properties an expression reads."""
+    parts: list[Expr] | None = expr.get("$and", expr.get("$or"))
+    if parts is not None:
+        return set().union(*(_properties(part) for part in parts))
+    return {_leaf_parts(expr)[1]}
+
+
 def _tests(expr: Expr) -> int:
     """Alpha tests in an expression (every comparison, through $and and $or)."""
     parts: list[Expr] | None = expr.get("$and", expr.get("$or"))
@@ -369,6 +388,13 @@ def compile_pack(pack: RulePack, shard_tests: int = SHARD_TESTS) -> CompiledPack
         pack=pack,
         definition=definition,
         shards=shards,
+        fact_fields=frozenset(
+            prop
+            for rule in definition.values()
+            for pattern in rule["all"]
+            if "a" in pattern
+            for prop in _properties(pattern["a"])
+        ),
         shard_findings=[
             frozenset(f for name in shard for f in branch_findings[name]) for shard in shards
         ],

@@ -9,7 +9,7 @@ unanswered question is *absent* from the fact, never ``null``, so that "exists" 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 
 from legrules.questionnaire import AnswerValue, Questionnaire
 
@@ -32,7 +32,16 @@ def count_field(question_id: str) -> str:
     return f"{question_id}{SEP}n"
 
 
-def answers_fact(answers: Mapping[str, AnswerValue], questionnaire: Questionnaire) -> Fact:
+def answers_fact(
+    answers: Mapping[str, AnswerValue],
+    questionnaire: Questionnaire,
+    fields: Set[str] | None = None,
+) -> Fact:
+    """The answers as one flat fact; ``fields`` (if given) keeps only what rules read.
+
+    Leaving out fields no rule tests changes no match, and the engine's cost per fact
+    grows with its size.
+    """
     fact: Fact = {KIND_KEY: ANSWERS_KIND}
     for question in questionnaire.questions:
         value = answers.get(question.id)
@@ -45,6 +54,8 @@ def answers_fact(answers: Mapping[str, AnswerValue], questionnaire: Questionnair
             fact[count_field(question.id)] = len(chosen)
         elif not isinstance(value, list):
             fact[question.id] = value
+    if fields is not None:
+        fact = {k: v for k, v in fact.items() if k == KIND_KEY or k in fields}
     return fact
 
 
