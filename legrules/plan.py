@@ -106,12 +106,12 @@ def build_plan(
                 recommended=recommended,
                 first=first,
                 answers=answers,
+                dose_from_article=not is_optional,
+                added_by=extra_days.get(day.id, []) if is_optional else [],
             )
             for exercise_id in exercise_ids
         ]
         notes = _notes(day_notes.get(day.id, []))
-        if is_optional:
-            notes = _notes([(day.focus, r) for r in extra_days[day.id]]) + notes
         days.append(
             PlanDay(
                 id=day.id,
@@ -140,15 +140,29 @@ def _item(
     recommended: Mapping[str, Recommendation],
     first: Mapping[str, list[str]],
     answers: Mapping[str, AnswerValue],
+    dose_from_article: bool,
+    added_by: list[str],
 ) -> PlanItem:
     definition = catalogue[exercise_id]
     prescription = definition.prescription
     assert prescription is not None  # the catalogue model requires one for exercises
+    if not dose_from_article:
+        # An optional day is not in the article's template: it says "as needed" and
+        # gives no sets x reps, so none are shown as if they were its numbers.
+        prescription = prescription.model_copy(
+            update={
+                "sets": None,
+                "reps": None,
+                "source": "not_specified",
+                "note": "Optional day: the article says 'as needed' and gives no sets x reps.",
+            }
+        )
     cues = [prescription.cue] if prescription.cue else []
     cues += [c for c in outcome.emphasis.get(exercise_id, []) if c not in cues]
     rec = recommended.get(exercise_id)
     because = [r.rule for r in rec.because] if rec else []
     because += first.get(exercise_id, [])
+    because += added_by
     equipment_ok, requires = _equipment(definition, answers.get("equipment"))
     return PlanItem(
         exercise=exercise_id,
