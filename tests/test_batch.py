@@ -1,0 +1,49 @@
+"""Batch assessment with worker processes: order kept, bad lines reported, atomic output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from legrules import InputFileError
+from legrules.batch import run_batch
+
+LINES = [
+    '{"squat_felt_most": "glutes"}',
+    "not json at all",
+    '{"pain_type": "sharp"}',
+    "",
+    '{"squat_felt_mots": "glutes"}',
+    '{"hinge_felt_most": "lower_back"}',
+]
+
+
+def test_batch_keeps_order_and_reports_bad_lines(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    seen: list[int] = []
+    report = run_batch(source, target, workers=2, progress=seen.append)
+    assert report.total == 5  # the empty line is skipped
+    assert report.assessed == 3
+    assert [n for n, _ in report.bad_lines] == [2, 5]
+    assert "did you mean 'squat_felt_most'" in report.bad_lines[1][1]
+    assert sum(seen) == 5
+    out = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert len(out) == 5
+    assert out[0]["status"] == "ok"
+    assert "heel_elevated_squat" in [r["id"] for r in out[0]["recommendations"]]
+    assert out[1] == {"line": 2, "error": out[1]["error"]}
+    assert out[2]["status"] == "referral"
+    assert out[3]["line"] == 5
+    assert out[4]["findings"]
+
+
+def test_batch_missing_input_leaves_no_output(tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+    with pytest.raises(InputFileError, match="cannot read"):
+        run_batch(tmp_path / "absent.jsonl", target, workers=1)
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
