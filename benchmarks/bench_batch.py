@@ -10,7 +10,7 @@ from pathlib import Path
 
 from legrules.batch import run_batch
 
-CHOICES = {
+CHOICES: dict[str, list[str] | list[int]] = {
     "squat_felt_most": ["glutes", "quads", "evenly", "not_sure"],
     "hinge_felt_most": ["lower_back", "hamstrings", "not_sure"],
     "dominant_leg": ["none", "left", "right"],
@@ -24,7 +24,7 @@ def _write_input(path: Path, count: int) -> None:
     rng = random.Random(11)
     with path.open("w", encoding="utf-8") as out:
         for _ in range(count):
-            doc = {key: rng.choice(values) for key, values in CHOICES.items()}
+            doc: dict[str, str | int] = {key: rng.choice(values) for key, values in CHOICES.items()}
             doc["age"] = rng.randint(18, 70)
             out.write(json.dumps(doc) + "\n")
 
