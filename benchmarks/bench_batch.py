@@ -10,7 +10,7 @@ from pathlib import Path
 
 from legrules.batch import run_batch
 
-CHOICES: dict[str, list[str] | list[int]] = {
+CHOICES: dict[str, list[str | int]] = {
     "squat_felt_most": ["glutes", "quads", "evenly", "not_sure"],
     "hinge_felt_most": ["lower_back", "hamstrings", "not_sure"],
     "dominant_leg": ["none", "left", "right"],
