@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from legrules.answers import Answers, load_answers_file, validate_answers
     from legrules.api import Engine, assess
     from legrules.assessment import Assessment, Recommendation
+    from legrules.audit import AuditLog
     from legrules.errors import (
         AnswersError,
         EngineError,
@@ -36,6 +37,7 @@ _LAZY = {
     "assess": "legrules.api",
     "Assessment": "legrules.assessment",
     "Recommendation": "legrules.assessment",
+    "AuditLog": "legrules.audit",
     "AnswersError": "legrules.errors",
     "EngineError": "legrules.errors",
     "InputFileError": "legrules.errors",
@@ -65,6 +67,7 @@ __all__ = [
     "Answers",
     "AnswersError",
     "Assessment",
+    "AuditLog",
     "Engine",
     "EngineError",
     "InputFileError",

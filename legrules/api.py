@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from legrules import __version__
 from legrules.answers import Answers, validate_answers
@@ -41,6 +41,9 @@ from legrules.questionnaire import Questionnaire
 from legrules.recommend import build_outcome, source_text
 from legrules.ruleschema import Rule
 
+if TYPE_CHECKING:
+    from legrules.audit import AuditLog
+
 
 class Engine:
     """One loaded rule pack, compiled once, assessing answers from any number of threads.
@@ -50,6 +53,8 @@ class Engine:
     ``max_firings`` bounds one assessment's forward chain (default: the most activations
     a loop-free pack can produce, computed by the compiler); exceeding it raises
     :class:`~legrules.errors.RuleLoopError` naming the rules involved.
+    ``audit_log`` (a path or an :class:`~legrules.audit.AuditLog`) records every
+    assessment in that decision log.
     """
 
     def __init__(
@@ -57,6 +62,7 @@ class Engine:
         rules: str | Path | RulePack | None = None,
         *,
         max_firings: int | None = None,
+        audit_log: str | Path | AuditLog | None = None,
     ) -> None:
         if isinstance(rules, RulePack):
             pack = rules
@@ -67,8 +73,17 @@ class Engine:
         self._rules = self._pack.rules_by_id()
         self._sources = {rule.id: source_text(self._pack, rule) for rule in self._pack.rules}
         self._max_firings = max_firings or self._compiled.activation_bound
+        self._audit: AuditLog | None = None
+        if audit_log is not None:
+            # imported here: sqlite3 and the audit models cost start-up time for
+            # everyone who does not keep a log
+            from legrules.audit import AuditLog as _AuditLog  # noqa: PLC0415
+
+            self._audit = _AuditLog.attach(audit_log, self._compiled)
         self._ruleset = DurableRuleset(
-            self._compiled.durable_definition(), name_hint=self._pack.meta.name
+            self._compiled.durable_shards(),
+            name_hint=self._pack.meta.name,
+            routes=self._compiled.shard_findings,
         )
         self._ruleset_info = RulesetInfo(
             name=self._pack.meta.name,
@@ -123,7 +138,7 @@ class Engine:
             )
             for seq, (f, reason) in enumerate(zip(fired, reasons), start=1)
         ]
-        return Assessment(
+        result = Assessment(
             schema_version=SCHEMA_VERSION,
             assessment_id=str(uuid.uuid4()),
             created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -138,6 +153,9 @@ class Engine:
             plan=build_plan(self._pack, outcome, [f.rule for f in fired], validated),
             trace=trace,
         )
+        if self._audit is not None:
+            self._audit.record(result, self._compiled, provided=validated.provided)
+        return result
 
     def fired_rules(self, answers: Mapping[str, Any] | Answers) -> list[str]:
         """Rule ids the engine fires for these answers, in firing order (no post-processing)."""
@@ -151,6 +169,8 @@ class Engine:
     def close(self) -> None:
         """Release the native ruleset. The engine cannot assess afterwards."""
         self._ruleset.close()
+        if self._audit is not None:
+            self._audit.close()
 
     def __enter__(self) -> Engine:
         return self
@@ -185,7 +205,8 @@ class Engine:
             findings.extend(new)
             return [finding_fact(f) for f in new]
 
-        self._ruleset.run(answers_fact(answers, self._pack.questionnaire), on_fire)
+        fact = answers_fact(answers, self._pack.questionnaire, self._compiled.fact_fields)
+        self._ruleset.run(fact, on_fire)
         return fired, findings
 
     def _reason(self, fired: _Fired, answers: Answers) -> Reason:

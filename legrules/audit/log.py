@@ -1,0 +1,856 @@
+"""The decision log: one SQLite file (standard library, WAL mode), one record per assessment.
+
+>>> from legrules import Engine
+>>> from legrules.audit import AuditLog
+>>> engine = Engine(audit_log="decisions.db")            # doctest: +SKIP
+>>> result = engine.assess({"squat_felt_most": "glutes"})  # doctest: +SKIP
+>>> with AuditLog("decisions.db", readonly=True) as log:   # doctest: +SKIP
+...     record = log.get(result.assessment_id)
+...     print(log.explain(record.assessment_id, "leg_curl").lines())
+...     print(log.verify().ok)
+
+Writes: each record is one ``BEGIN IMMEDIATE`` transaction that reads the chain head,
+stores the rule pack if its fingerprint is new, inserts the record and moves the head, so
+concurrent writers (threads or processes) queue on SQLite's write lock and the chain
+never forks. A writer killed mid-transaction leaves no trace: WAL recovery drops the
+uncommitted frames.
+
+Reads: ``readonly=True`` opens the file with ``mode=ro``; SQLite itself then refuses
+to change it. Every command that only reads uses that mode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import random
+import secrets
+import sqlite3
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+from legrules.assessment import Assessment
+from legrules.audit.model import (
+    GENESIS,
+    AuditError,
+    AuditLogError,
+    AuditRecord,
+    AuditWriteError,
+    EngineRef,
+    RecordNotFoundError,
+    RuleRef,
+    canonical,
+    chain_hash,
+    is_redacted,
+    redact_assessment,
+    redaction_hash,
+)
+from legrules.audit.verify import Row, VerifyReport, verify_rows
+from legrules.compiler import CompiledPack, compile_pack
+from legrules.conditions import facts_read
+from legrules.errors import Problem, RulePackError
+from legrules.explain import RuleVerdict, WhyNot, resolve_recommendation, why_not
+from legrules.pack import RulePack
+from legrules.questionnaire import AnswerValue
+from legrules.snapshot import PackSnapshot
+
+if TYPE_CHECKING:
+    from legrules.api import Engine
+    from legrules.audit.replay import Replay
+
+SCHEMA_VERSION = 1
+FORMAT = "legrules-audit-log"
+ENV_AUDIT_LOG = "LEGRULES_AUDIT_LOG"
+_BATCH = 500
+
+_SCHEMA = """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE packs (
+    fingerprint TEXT PRIMARY KEY,
+    pack_hash TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    files TEXT NOT NULL,
+    stored_at TEXT NOT NULL
+);
+CREATE TABLE records (
+    seq INTEGER PRIMARY KEY,
+    assessment_id TEXT NOT NULL UNIQUE,
+    timestamp TEXT NOT NULL,
+    status TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    content TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX records_by_time ON records (timestamp);
+"""
+
+# Snapshot content hash -> the fingerprint it compiles to, per process: a pack's files are
+# loaded once to check them, not once per engine.
+_VERIFIED: dict[str, str] = {}
+
+_ROW_COLUMNS = "seq, assessment_id, timestamp, status, fingerprint, content, prev_hash, hash"
+
+T = TypeVar("T")
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def utc_stamp(moment: datetime | str) -> str:
+    """A moment as the log's sortable UTC text, to the second: ``2026-05-09T07:35:25Z``.
+
+    Naive datetimes (and ISO strings without an offset) are taken as UTC.
+    """
+    if isinstance(moment, str):
+        text = moment.strip()
+        try:
+            parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        except ValueError:
+            raise AuditError(
+                f"not an ISO 8601 date or time: {moment!r} (e.g. 2026-05-09 or "
+                "2026-05-09T07:35:25Z)"
+            ) from None
+    else:
+        parsed = moment
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _describe_sqlite(error: sqlite3.Error) -> str:
+    text = str(error)
+    if "not a database" in text or "malformed" in text or "disk image" in text:
+        return f"not a legrules audit log, or a damaged one (SQLite: {text})"
+    return f"SQLite: {text}"
+
+
+@dataclass
+class RecordWhyNot:
+    """WHY NOT for a stored record: :class:`~legrules.explain.WhyNot` from the stored pack.
+
+    For a record without redacted answers, :meth:`lines` is exactly what
+    ``legrules explain`` prints. Where a rule's condition reads a redacted answer, the log
+    knows from the stored trace whether the rule fired, but not which part of its
+    condition failed; ``uncertain`` maps those rules to the redacted answers they read.
+    """
+
+    why_not: WhyNot
+    uncertain: dict[str, list[str]] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        base = self.why_not.lines()
+        if not self.uncertain:
+            return base
+        out = [base[0]]
+        for verdict in self.why_not.verdicts:
+            fields = self.uncertain.get(verdict.rule)
+            if fields is None:
+                out.append(verdict.sentence())
+            else:
+                reads = (
+                    f"its condition reads the redacted answer(s) {', '.join(fields)}"
+                    if fields
+                    else "it depends on findings derived from redacted answers"
+                )
+                out.append(
+                    f"{verdict.rule} did not fire (recorded trace); {reads}, so the log "
+                    "cannot say which part of its condition failed"
+                )
+        return out
+
+
+class AuditLog:
+    """An audit log file. Safe to share between threads; any number of processes may write.
+
+    ``path`` is the SQLite file (created on first write). ``redact`` lists question ids
+    whose answers are stored as salted hashes instead of values. ``readonly=True`` opens
+    an existing log with SQLite's read-only mode (it cannot be modified through this
+    object) and fails at once if the file is not a readable log. ``timeout`` is how long
+    a writer waits for another writer's transaction, in seconds.
+
+    Every failure is an :class:`AuditError` (exit code 2), except a write that could not
+    complete (:class:`AuditWriteError`, exit code 1).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        redact: Iterable[str] = (),
+        readonly: bool = False,
+        timeout: float = 30.0,
+    ) -> None:
+        self.path = Path(path)
+        self.redact: tuple[str, ...] = tuple(dict.fromkeys(redact))
+        self.readonly = readonly
+        self._timeout = timeout
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._salt: bytes | None = None
+        self._snapshots: dict[str, PackSnapshot | None] = {}
+        self._stored_packs: dict[str, RulePack] = {}
+        if readonly:
+            self._connection()
+
+    def __repr__(self) -> str:
+        mode = "readonly" if self.readonly else "read-write"
+        return f"AuditLog({str(self.path)!r}, {mode})"
+
+    # -- connection ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection (a writer's last close checkpoints the WAL)."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> AuditLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _fail(self, reason: str) -> AuditLogError:
+        return AuditLogError(str(self.path), reason)
+
+    def _connection(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._conn is None:
+                self._conn = self._open_readonly() if self.readonly else self._open_writable()
+            return self._conn
+
+    def _check_path(self, must_exist: bool) -> None:
+        path = self.path
+        if path.is_dir():
+            raise self._fail("is a directory, expected an audit log file")
+        if path.exists():
+            if not os.access(path, os.R_OK):
+                raise self._fail("permission denied (cannot read the audit log)")
+            if not path.is_file():
+                raise self._fail("not a regular file")
+        elif must_exist:
+            raise self._fail(
+                "no audit log here (read commands never create one; write one with "
+                "`legrules assess --audit-log PATH`)"
+            )
+        elif not path.parent.is_dir():
+            raise self._fail(f"cannot create the audit log: no directory {path.parent}")
+
+    def _open_readonly(self) -> sqlite3.Connection:
+        self._check_path(must_exist=True)
+        uri = "file:" + urllib.parse.quote(str(self.path.resolve())) + "?mode=ro"
+        try:
+            conn = sqlite3.connect(
+                uri, uri=True, timeout=self._timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as error:
+            raise self._fail(_describe_sqlite(error)) from None
+        try:
+            with self._sqlite_errors():
+                version = self._check_schema(*self._inspect(conn))
+            if version == 0:
+                raise self._fail("not a legrules audit log (no audit tables in this SQLite file)")
+            self._salt = self._read_salt(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _open_writable(self) -> sqlite3.Connection:
+        self._check_path(must_exist=False)
+        try:
+            conn = sqlite3.connect(
+                str(self.path),
+                timeout=self._timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error as error:
+            raise self._fail(_describe_sqlite(error)) from None
+        try:
+            with self._sqlite_errors(writing=True):
+                self._prepare(conn)
+            self._salt = self._read_salt(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        """Check the file, switch it to WAL, create the schema if it is new.
+
+        A foreign or newer file is refused before anything is written to it. Processes
+        that open a new log at the same moment can get SQLITE_BUSY without SQLite's busy
+        handler being called (the switch to WAL needs an exclusive lock, and SQLite does
+        not wait where waiting could deadlock): those steps are retried until the timeout.
+        """
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                version = self._check_schema(*self._inspect(conn))
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
+                if version == 0:
+                    self._create(conn)
+                return
+            except sqlite3.OperationalError as error:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                busy = "locked" in str(error) or "busy" in str(error)
+                if not busy or time.monotonic() >= deadline:
+                    raise
+                time.sleep(random.uniform(0.005, 0.05))
+
+    @staticmethod
+    def _inspect(conn: sqlite3.Connection) -> tuple[int, set[str]]:
+        """The schema version and table names, read in one transaction (one snapshot)."""
+        conn.execute("BEGIN")
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            tables = {
+                str(row[0])
+                for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+        return version, tables
+
+    def _check_schema(self, version: int, tables: set[str]) -> int:
+        if version > SCHEMA_VERSION:
+            raise self._fail(
+                f"written by a newer legrules (log schema version {version}; this legrules "
+                f"reads up to {SCHEMA_VERSION}): upgrade legrules to read it"
+            )
+        if version == 0 and tables:
+            raise self._fail(
+                "not a legrules audit log (an SQLite file with other tables: "
+                f"{', '.join(sorted(tables))}); it was left unchanged"
+            )
+        if version == SCHEMA_VERSION and not {"meta", "packs", "records"} <= tables:
+            raise self._fail("not a legrules audit log (its audit tables are missing)")
+        return version
+
+    def _create(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have created the schema while this one waited for the lock.
+            if int(conn.execute("PRAGMA user_version").fetchone()[0]) == 0:
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    conn.execute(statement)  # not executescript: it would COMMIT first
+                meta = {
+                    "format": FORMAT,
+                    "created_at": utc_now(),
+                    "salt": secrets.token_hex(32),
+                    "head_seq": "0",
+                    "head_hash": GENESIS,
+                }
+                conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _read_salt(self, conn: sqlite3.Connection) -> bytes:
+        with self._sqlite_errors():
+            rows = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if rows.get("format") != FORMAT:
+            raise self._fail("not a legrules audit log (its meta table has no legrules format)")
+        try:
+            return bytes.fromhex(rows["salt"])
+        except (KeyError, ValueError):
+            raise self._fail("damaged audit log: its redaction salt is missing") from None
+
+    @contextlib.contextmanager
+    def _sqlite_errors(self, writing: bool = False) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as error:
+            text = str(error)
+            if writing and ("locked" in text or "busy" in text):
+                raise AuditWriteError(
+                    f"{self.path}: another writer held the audit log for more than "
+                    f"{self._timeout:g} s; nothing was recorded"
+                ) from None
+            if writing and isinstance(error, sqlite3.OperationalError):
+                raise AuditWriteError(f"{self.path}: could not write ({text})") from None
+            raise self._fail(_describe_sqlite(error)) from None
+
+    def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        with self._lock:
+            conn = self._connection()
+            with self._sqlite_errors():
+                return work(conn)
+
+    # -- writing ------------------------------------------------------------------------
+
+    def _check_redact(self, fields: Iterable[str], pack: RulePack) -> None:
+        questions = pack.questions()
+        problems = []
+        for name in fields:
+            if name not in questions:
+                close = difflib.get_close_matches(name, list(questions), n=1)
+                problems.append(
+                    Problem(
+                        location=name,
+                        message="--redact names no question of this rule pack",
+                        suggestion=close[0] if close else None,
+                    )
+                )
+        if problems:
+            raise RulePackError(problems, source="redacted fields")
+
+    @classmethod
+    def attach(
+        cls, audit_log: str | os.PathLike[str] | AuditLog | None, compiled: CompiledPack
+    ) -> AuditLog | None:
+        """What :class:`~legrules.Engine` does with ``audit_log=``: open a path as a log
+        (or take the log given), check the redacted fields and snapshot the pack now."""
+        if audit_log is None:
+            return None
+        log = audit_log if isinstance(audit_log, AuditLog) else cls(audit_log)
+        log.register_pack(compiled)
+        return log
+
+    def register_pack(self, compiled: CompiledPack) -> None:
+        """Snapshot a pack's files now, and check they are the pack that was compiled.
+
+        :class:`~legrules.Engine` calls this when it is built with ``audit_log=``, so the
+        files are read right after they were loaded. Raises AuditError if the files on disk
+        no longer produce the compiled fingerprint (they changed since loading), because
+        storing them would explain records with rules that did not produce them.
+        """
+        if self.readonly:
+            raise AuditError(f"{self.path}: opened read-only; cannot record")
+        self._check_redact(self.redact, compiled.pack)
+        fingerprint = compiled.fingerprint
+        if fingerprint in self._snapshots:
+            return
+        stored = self._read(
+            lambda conn: conn.execute(
+                "SELECT 1 FROM packs WHERE fingerprint = ?", (fingerprint,)
+            ).fetchone()
+        )
+        # None: the log holds this pack already (stored once), nothing to snapshot.
+        self._snapshots[fingerprint] = None if stored else self._take_snapshot(compiled)
+
+    def _take_snapshot(self, compiled: CompiledPack) -> PackSnapshot:
+        snapshot = PackSnapshot.from_dir(compiled.pack.root)
+        key = snapshot.content_hash
+        reloaded = _VERIFIED.get(key)
+        if reloaded is None:
+            reloaded = compile_pack(snapshot.load()).fingerprint
+            _VERIFIED[key] = reloaded
+        if reloaded != compiled.fingerprint:
+            raise AuditError(
+                f"the rule files in {compiled.pack.root} changed after they were loaded "
+                f"(fingerprint {reloaded}, the engine's is {compiled.fingerprint}); "
+                "rebuild the engine so the audit log stores the rules that decide"
+            )
+        return snapshot
+
+    def record(
+        self,
+        assessment: Assessment,
+        pack: CompiledPack | RulePack,
+        *,
+        provided: Iterable[str] | None = None,
+        redact: Iterable[str] | None = None,
+    ) -> AuditRecord:
+        """Append one record for ``assessment``, made by ``pack``; return it as stored.
+
+        ``provided`` is the question ids the person actually answered (see
+        :attr:`~legrules.Answers.provided`); ``redact`` overrides the log's redacted
+        fields for this record. One transaction: either the whole record (and its pack,
+        the first time the pack is seen) is in the log, or nothing is.
+        """
+        compiled = pack if isinstance(pack, CompiledPack) else compile_pack(pack)
+        if assessment.ruleset.fingerprint != compiled.fingerprint:
+            raise AuditError(
+                f"assessment {assessment.assessment_id} was made by rules "
+                f"{assessment.ruleset.fingerprint}, not by the pack given "
+                f"({compiled.fingerprint})"
+            )
+        fields = sorted(dict.fromkeys(self.redact if redact is None else redact))
+        if compiled.fingerprint not in self._snapshots:
+            self.register_pack(compiled)
+        self._check_redact(fields, compiled.pack)
+        conn = self._connection()
+        assert self._salt is not None
+        result: dict[str, Any] = assessment.model_dump(mode="json")
+        if fields:
+            result = redact_assessment(result, fields, self._salt)
+        base: dict[str, Any] = {
+            "assessment_id": assessment.assessment_id,
+            "timestamp": utc_stamp(assessment.created_at),
+            "legrules_version": assessment.engine.legrules_version,
+            "engine": EngineRef(name=assessment.engine.name, version=assessment.engine.version),
+            "ruleset": assessment.ruleset,
+            "rules": [RuleRef(id=rule.id, version=rule.version) for rule in compiled.pack.rules],
+            "provided": None if provided is None else sorted(provided),
+            "redacted": fields,
+            "assessment": result,
+        }
+        while True:
+            snapshot = self._snapshots[compiled.fingerprint]
+            with self._lock, self._sqlite_errors(writing=True):
+                base["logged_at"] = utc_now()
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    stored = self._write(conn, base, compiled, snapshot)
+                    conn.execute("COMMIT" if stored is not None else "ROLLBACK")
+                except sqlite3.IntegrityError:
+                    conn.execute("ROLLBACK")
+                    raise AuditError(
+                        f"{self.path}: assessment {assessment.assessment_id} is already recorded"
+                    ) from None
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            if stored is not None:
+                return stored
+            # The log lost the pack since this object last looked: snapshot it now.
+            self._snapshots[compiled.fingerprint] = self._take_snapshot(compiled)
+
+    def _write(
+        self,
+        conn: sqlite3.Connection,
+        base: dict[str, Any],
+        compiled: CompiledPack,
+        snapshot: PackSnapshot | None,
+    ) -> AuditRecord | None:
+        head = dict(
+            conn.execute("SELECT key, value FROM meta WHERE key IN ('head_seq', 'head_hash')")
+        )
+        seq, prev_hash = int(head["head_seq"]) + 1, head["head_hash"]
+        row = conn.execute(
+            "SELECT pack_hash FROM packs WHERE fingerprint = ?", (compiled.fingerprint,)
+        ).fetchone()
+        if row is None:
+            if snapshot is None:
+                return None
+            pack_hash = snapshot.content_hash
+            conn.execute(
+                "INSERT INTO packs (fingerprint, pack_hash, name, version, files, stored_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    compiled.fingerprint,
+                    pack_hash,
+                    compiled.pack.meta.name,
+                    compiled.pack.meta.version,
+                    snapshot.to_json(),
+                    base["logged_at"],
+                ),
+            )
+        else:
+            pack_hash = str(row[0])
+        unhashed = AuditRecord(seq=seq, pack_hash=pack_hash, prev_hash=prev_hash, hash="", **base)
+        content = unhashed.content()
+        digest = chain_hash(prev_hash, content)
+        conn.execute(
+            f"INSERT INTO records ({_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                seq,
+                unhashed.assessment_id,
+                unhashed.timestamp,
+                unhashed.status,
+                compiled.fingerprint,
+                content,
+                prev_hash,
+                digest,
+            ),
+        )
+        conn.executemany(
+            "UPDATE meta SET value = ? WHERE key = ?",
+            [(str(seq), "head_seq"), (digest, "head_hash")],
+        )
+        return unhashed.model_copy(update={"hash": digest})
+
+    # -- reading ------------------------------------------------------------------------
+
+    def count(self) -> int:
+        """How many records the log holds."""
+        return self._read(
+            lambda conn: int(conn.execute("SELECT count(*) FROM records").fetchone()[0])
+        )
+
+    @staticmethod
+    def _to_record(row: tuple[Any, ...]) -> AuditRecord:
+        return AuditRecord.from_row(str(row[5]), str(row[6]), str(row[7]))
+
+    def _record_or_fail(self, row: tuple[Any, ...]) -> AuditRecord:
+        try:
+            return self._to_record(row)
+        except ValueError as error:
+            raise AuditError(
+                f"{self.path}: record {row[0]} ({row[1]}) cannot be read ({error}); run "
+                "`legrules audit verify`"
+            ) from None
+
+    def get(self, assessment_id: str) -> AuditRecord:
+        """The record of one assessment, by its id or a unique prefix of it (6+ characters)."""
+
+        def lookup(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            rows = conn.execute(
+                f"SELECT {_ROW_COLUMNS} FROM records WHERE assessment_id = ?", (assessment_id,)
+            ).fetchall()
+            if rows or len(assessment_id) < 6:
+                return rows
+            pattern = assessment_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            return conn.execute(
+                f"SELECT {_ROW_COLUMNS} FROM records WHERE assessment_id LIKE ? ESCAPE '\\' "
+                "LIMIT 6",
+                (pattern + "%",),
+            ).fetchall()
+
+        rows = self._read(lookup)
+        if len(rows) == 1:
+            return self._record_or_fail(rows[0])
+        if rows:
+            ids = ", ".join(str(row[1]) for row in rows[:5])
+            raise RecordNotFoundError(
+                f"{self.path}: {assessment_id!r} matches more than one record ({ids}"
+                f"{', ...' if len(rows) > 5 else ''}); give more of the id"
+            )
+        raise RecordNotFoundError(
+            f"{self.path}: no record {assessment_id!r} (the log holds {self.count()} records; "
+            "`legrules audit list` shows them)"
+        )
+
+    def records(
+        self,
+        *,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        recommendation: str | None = None,
+        rule: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[AuditRecord]:
+        """Records in chain order, filtered.
+
+        ``since``/``until`` bound the assessment time (inclusive, UTC; naive means UTC);
+        ``recommendation`` keeps records that made that recommendation; ``rule`` keeps
+        records in which that rule fired; ``status`` is ``ok`` or ``referral``. Records are
+        read in batches, so a large log is never held in memory.
+        """
+        where, params = ["seq > ?"], []
+        if since is not None:
+            where.append("timestamp >= ?")
+            params.append(utc_stamp(since))
+        if until is not None:
+            where.append("timestamp <= ?")
+            params.append(utc_stamp(until))
+        if status is not None:
+            where.append("status = ?")
+            params.append(status)
+        sql = (
+            f"SELECT {_ROW_COLUMNS} FROM records WHERE {' AND '.join(where)} "
+            f"ORDER BY seq LIMIT {_BATCH}"
+        )
+        last, produced = 0, 0
+
+        def batch(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            return conn.execute(sql, [last, *params]).fetchall()
+
+        while True:
+            rows = self._read(batch)
+            if not rows:
+                return
+            for row in rows:
+                last = int(row[0])
+                record = self._record_or_fail(row)
+                if recommendation is not None and recommendation not in record.recommendation_ids():
+                    continue
+                if rule is not None and rule not in record.fired_rules():
+                    continue
+                yield record
+                produced += 1
+                if limit is not None and produced >= limit:
+                    return
+
+    def export_jsonl(self, out: IO[str], **filters: Any) -> int:
+        """Write the records (filters as :meth:`records`) as JSON lines; return the count.
+
+        Each line is one record with its ``seq``, ``prev_hash`` and ``hash``; without the
+        two hashes, its canonical JSON is exactly what was hashed, so the chain can be
+        checked from the export alone.
+        """
+        count = 0
+        for record in self.records(**filters):
+            out.write(canonical(record.model_dump(mode="json")) + "\n")
+            count += 1
+        return count
+
+    def snapshot(self, fingerprint: str) -> PackSnapshot:
+        """The stored files of the pack with this fingerprint."""
+        row = self._read(
+            lambda conn: conn.execute(
+                "SELECT files FROM packs WHERE fingerprint = ?", (fingerprint,)
+            ).fetchone()
+        )
+        if row is None:
+            raise AuditError(f"{self.path}: the rule pack {fingerprint} is not in the log")
+        return PackSnapshot.from_json(str(row[0]))
+
+    def pack(self, fingerprint: str) -> RulePack:
+        """The stored rule pack with this fingerprint, loaded (and cached)."""
+        with self._lock:
+            cached = self._stored_packs.get(fingerprint)
+        if cached is not None:
+            return cached
+        try:
+            loaded = self.snapshot(fingerprint).load()
+        except RulePackError as error:
+            raise AuditError(
+                f"{self.path}: the stored rule pack {fingerprint} no longer loads with this "
+                f"legrules:\n{error}"
+            ) from None
+        with self._lock:
+            self._stored_packs[fingerprint] = loaded
+        return loaded
+
+    def check_value(self, assessment_id: str, field: str, value: AnswerValue) -> bool:
+        """Whether ``value`` is the answer a record redacted for ``field`` (salted hash)."""
+        record = self.get(assessment_id)
+        if field not in record.redacted:
+            raise AuditError(f"record {record.assessment_id}: {field!r} is not redacted")
+        assert self._salt is not None
+        return redaction_hash(self._salt, field, value) == record.answers.get(field)
+
+    def explain(self, assessment_id: str, recommendation: str) -> RecordWhyNot:
+        """WHY (NOT) a recommendation, for a stored record, with the stored pack's rules.
+
+        ``recommendation`` is an id or a catalogue title (as ``legrules explain`` takes);
+        an unknown one raises RulePackError with a did-you-mean.
+        """
+        record = self.get(assessment_id)
+        pack = self.pack(record.ruleset.fingerprint)
+        result = record.result()
+        answers = {k: (None if is_redacted(v) else v) for k, v in record.answers.items()}
+        recommendation = resolve_recommendation(pack, recommendation) or recommendation
+        answer = why_not(pack, answers, recommendation, result)
+        if not record.redacted:
+            return RecordWhyNot(answer)
+        # The evaluator saw the redacted answers as unanswered. The stored trace says
+        # which rules fired; a "did not fire" verdict is kept only where it cannot depend
+        # on a redacted answer.
+        fired = set(record.fired_rules())
+        withheld = {s.recommendation: s.by for s in result.suppressed}
+        rules = pack.rules_by_id()
+        verdicts: list[RuleVerdict] = []
+        uncertain: dict[str, list[str]] = {}
+        for verdict in answer.verdicts:
+            if verdict.rule in fired:
+                verdicts.append(
+                    RuleVerdict(
+                        rule=verdict.rule,
+                        title=verdict.title,
+                        outcome="fired",
+                        suppressed_by=withheld.get(recommendation),
+                    )
+                )
+                continue
+            exact = (
+                verdict.outcome == "not_fired"
+                and not set(verdict.answers) & set(record.redacted)
+                and (
+                    verdict.missing_finding is None
+                    or verdict.missing_finding not in result.findings
+                )
+            )
+            if exact:
+                verdicts.append(verdict)
+            else:
+                verdicts.append(RuleVerdict(verdict.rule, verdict.title, "not_fired"))
+                uncertain[verdict.rule] = [
+                    f for f in facts_read(rules[verdict.rule].when) if f in record.redacted
+                ]
+        return RecordWhyNot(
+            WhyNot(recommendation=recommendation, made=answer.made, verdicts=verdicts), uncertain
+        )
+
+    def replay(
+        self,
+        assessment_id: str,
+        engine: Engine | None = None,
+        values: Mapping[str, AnswerValue] | None = None,
+    ) -> Replay:
+        """Re-run a record's answers against today's rules (``engine``; default: the default
+        pack) and compare with the stored pack's answer. ``values`` supplies redacted
+        answers; each is checked against the record's salted hash first.
+        """
+        from legrules.audit.replay import replay_record  # noqa: PLC0415 - replay imports the API
+
+        return replay_record(self, self.get(assessment_id), engine, values or {})
+
+    def stored_form(self, assessment: Assessment, fields: Iterable[str]) -> dict[str, Any]:
+        """The assessment's JSON as this log stores it with ``fields`` redacted."""
+        self._connection()
+        assert self._salt is not None
+        return redact_assessment(assessment.model_dump(mode="json"), fields, self._salt)
+
+    def salt_hash(self, field: str, value: AnswerValue) -> str:
+        """The salted hash this log stores for ``value`` of ``field`` when it is redacted."""
+        self._connection()
+        assert self._salt is not None
+        return redaction_hash(self._salt, field, value)
+
+    def verify(self, expect_head: str | None = None) -> VerifyReport:
+        """Check the whole chain, every index column and every stored pack.
+
+        Reads one consistent snapshot of the log. ``expect_head`` is a hash taken earlier
+        (``head_hash`` of an earlier report): the chain must still pass through it.
+        Raises AuditLogError if SQLite itself finds the file damaged.
+        """
+
+        def check(conn: sqlite3.Connection) -> VerifyReport:
+            problems = [str(row[0]) for row in conn.execute("PRAGMA quick_check").fetchall()]
+            if problems != ["ok"]:
+                raise self._fail(
+                    "damaged database (SQLite integrity check: " + "; ".join(problems[:3]) + ")"
+                )
+            conn.execute("BEGIN")
+            try:
+                meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+                head = (int(meta.get("head_seq", "0")), str(meta.get("head_hash", GENESIS)))
+                packs = {
+                    str(fp): (str(stored), self._files_hash(str(files)))
+                    for fp, stored, files in conn.execute(
+                        "SELECT fingerprint, pack_hash, files FROM packs"
+                    )
+                }
+                rows = (
+                    Row(*row)
+                    for row in conn.execute(f"SELECT {_ROW_COLUMNS} FROM records ORDER BY seq")
+                )
+                return verify_rows(rows, head, packs, expect_head, str(self.path))
+            finally:
+                conn.execute("COMMIT")
+
+        return self._read(check)
+
+    @staticmethod
+    def _files_hash(files: str) -> str:
+        try:
+            return PackSnapshot.from_json(files).content_hash
+        except RulePackError:
+            return "unreadable"

@@ -1,0 +1,578 @@
+"""The decision log as a library: what a record holds, explain and replay from stored rules,
+redaction, the hash chain and what verify catches, filters, export, refusing bad files.
+
+Every test works on a private copy of the default pack (``pack_copy``), plus rules the
+test controls, so rule edits elsewhere in the checkout cannot change what is asserted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from legrules import Engine, RulePackError, __version__
+from legrules.audit import (
+    GENESIS,
+    AuditError,
+    AuditLog,
+    AuditLogError,
+    RecordNotFoundError,
+)
+from legrules.audit.model import REDACTED_PREFIX
+from legrules.conditions import facts_read
+from legrules.explain import why_not
+from legrules.loader import load_pack
+from legrules.pack import RulePack
+from legrules.paths import default_rules_dir
+
+# A rule the tests own: always fires on the default answers, and is the only rule that
+# makes its recommendation (checked, not assumed, in the tests that rely on it).
+PROBE = """
+rules:
+  - id: audit-probe
+    title: Audit probe - add a second leg day
+    version: {version}
+    priority: 800
+    provenance: inferred
+    when: {when}
+    then:
+      recommend: [{{id: second_leg_day}}]
+    because: A rule the audit tests own.
+    sources: [{{ref: WEEKLY}}]
+"""
+ALWAYS = "{all: []}"
+NEVER = "{fact: age, gt: 100}"
+EXTRA = """
+rules:
+  - id: audit-extra
+    title: Audit extra - track progression
+    version: 1
+    priority: 810
+    provenance: inferred
+    when: {all: []}
+    then:
+      recommend: [{id: track_progression}]
+    because: Another rule the audit tests own.
+    sources: [{ref: WEEKLY}]
+"""
+
+
+def write_probe(pack: Path, version: int = 1, when: str = ALWAYS) -> None:
+    text = PROBE.format(version=version, when=when)
+    (pack / "rules" / "zz-audit-probe.yaml").write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def probe_pack(pack_copy: Path) -> Path:
+    """A pack copy with the probe rule, for tests that change rules on disk."""
+    write_probe(pack_copy)
+    return pack_copy
+
+
+@pytest.fixture(scope="module")
+def shared_pack(tmp_path_factory: pytest.TempPathFactory) -> RulePack:
+    """The probe pack loaded once per module (loading is the slow part of an Engine)."""
+    root = tmp_path_factory.mktemp("shared") / "pack"
+    shutil.copytree(default_rules_dir(), root, ignore=shutil.ignore_patterns("tests"))
+    write_probe(root)
+    return load_pack(root)
+
+
+@pytest.fixture
+def log_path(tmp_path: Path) -> Path:
+    return tmp_path / "decisions.db"
+
+
+@pytest.fixture
+def audited(shared_pack: RulePack, log_path: Path) -> Iterator[Engine]:
+    with Engine(shared_pack, audit_log=log_path) as engine:
+        yield engine
+
+
+@pytest.fixture
+def own_audited(probe_pack: Path, log_path: Path) -> Iterator[Engine]:
+    """Like ``audited``, on a pack this test may change."""
+    with Engine(probe_pack, audit_log=log_path) as engine:
+        yield engine
+
+
+def _walk(data: Any, key: str) -> list[Any]:
+    """Every value stored under ``key`` anywhere in a JSON document."""
+    found: list[Any] = []
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k == key:
+                found.append(v)
+            found.extend(_walk(v, key))
+    elif isinstance(data, list):
+        for item in data:
+            found.extend(_walk(item, key))
+    return found
+
+
+# -- what a record holds ---------------------------------------------------------------
+
+
+def test_record_holds_everything_needed_later(audited: Engine, log_path: Path) -> None:
+    result = audited.assess({"squat_felt_most": "glutes", "age": 34})
+    with AuditLog(log_path, readonly=True) as log:
+        record = log.get(result.assessment_id)
+        assert log.count() == 1
+    assert record.seq == 1
+    assert record.prev_hash == GENESIS
+    assert record.timestamp.endswith("Z")
+    assert record.timestamp[:19] == result.created_at[:19]
+    assert record.legrules_version == __version__
+    assert (record.engine.name, record.engine.version) == (
+        result.engine.name,
+        result.engine.version,
+    )
+    assert record.ruleset == result.ruleset
+    assert [(r.id, r.version) for r in record.rules] == [
+        (r.id, r.version) for r in audited.pack.rules
+    ]
+    assert record.answers == result.answers
+    assert record.provided == ["age", "squat_felt_most"]
+    assert record.redacted == []
+    # The full result: recommendations with because, plan, status, trace.
+    assert record.result() == result
+    assert record.status == result.status
+    assert record.fired_rules() == [f.rule for f in result.trace]
+
+
+def test_pack_is_stored_once_per_fingerprint(
+    probe_pack: Path, own_audited: Engine, log_path: Path
+) -> None:
+    for _ in range(3):
+        own_audited.assess({})
+    write_probe(probe_pack, version=2, when=NEVER)
+    with Engine(probe_pack, audit_log=log_path) as changed:
+        changed.assess({})
+        new_fingerprint = changed.fingerprint
+    conn = sqlite3.connect(log_path)
+    try:
+        packs = conn.execute("SELECT fingerprint FROM packs").fetchall()
+    finally:
+        conn.close()
+    assert sorted(p[0] for p in packs) == sorted([own_audited.fingerprint, new_fingerprint])
+    with AuditLog(log_path, readonly=True) as log:
+        snapshot = log.snapshot(own_audited.fingerprint)
+    assert "version: 1" in snapshot.files["rules/zz-audit-probe.yaml"]
+    assert {"pack.yaml", "questionnaire.yaml", "catalogue.yaml"} <= set(snapshot.files)
+
+
+def test_changed_rule_files_are_refused_not_stored(probe_pack: Path, log_path: Path) -> None:
+    pack = load_pack(probe_pack)
+    write_probe(probe_pack, version=2)  # the files change after the pack was loaded
+    with pytest.raises(AuditError, match="changed after they were loaded"):
+        Engine(pack, audit_log=log_path)
+
+
+def test_the_same_assessment_is_not_recorded_twice(audited: Engine, log_path: Path) -> None:
+    result = audited.assess({})
+    with AuditLog(log_path) as log, pytest.raises(AuditError, match="already recorded"):
+        log.record(result, audited.compiled)
+    with AuditLog(log_path, readonly=True) as log:
+        assert log.count() == 1
+        assert log.verify().ok
+
+
+def test_record_refuses_an_assessment_from_other_rules(
+    audited: Engine, engine: Engine, log_path: Path
+) -> None:
+    result = engine.assess({})  # the session's default engine, another fingerprint
+    with AuditLog(log_path) as log, pytest.raises(AuditError, match="made by rules"):
+        log.record(result, audited.compiled)
+
+
+def test_a_readonly_log_cannot_record(audited: Engine, log_path: Path) -> None:
+    result = audited.assess({})
+    with AuditLog(log_path, readonly=True) as log, pytest.raises(AuditError, match="read-only"):
+        log.record(result.model_copy(update={"assessment_id": "x"}), audited.compiled)
+
+
+# -- explain and replay from the stored rules ------------------------------------------
+
+
+def test_explain_uses_the_stored_rules_after_they_changed(
+    probe_pack: Path, own_audited: Engine, log_path: Path
+) -> None:
+    answers = own_audited.validate({"squat_felt_most": "quads"})
+    result = own_audited.assess(answers)
+    expected = why_not(own_audited.pack, answers, "second_leg_day", result).lines()
+    (probe_pack / "rules" / "zz-audit-probe.yaml").unlink()  # the rule is gone today
+    with AuditLog(log_path, readonly=True) as log:
+        answer = log.explain(result.assessment_id, "second_leg_day")
+    assert answer.lines() == expected
+    assert answer.lines()[0] == "second_leg_day was recommended"
+    assert "audit-probe fired" in answer.lines()
+
+
+def test_explain_unknown_recommendation_suggests(audited: Engine, log_path: Path) -> None:
+    result = audited.assess({})
+    with AuditLog(log_path, readonly=True) as log, pytest.raises(RulePackError, match="leg_curl"):
+        log.explain(result.assessment_id, "leg_curls")
+
+
+def test_replay_names_the_rule_changes_that_changed_the_result(
+    probe_pack: Path, own_audited: Engine, log_path: Path
+) -> None:
+    result = own_audited.assess({})
+    assert [r.rule for r in result.recommendation("second_leg_day").because] == [  # type: ignore[union-attr]
+        "audit-probe"
+    ]
+    assert result.recommendation("track_progression") is None
+    write_probe(probe_pack, version=2, when=NEVER)
+    (probe_pack / "rules" / "zz-audit-extra.yaml").write_text(EXTRA, encoding="utf-8")
+    with AuditLog(log_path, readonly=True) as log, Engine(probe_pack) as today:
+        replay = log.replay(result.assessment_id, today)
+    assert replay.faithful
+    assert replay.reproduced
+    changes = {(c.rule, c.change, c.old_version, c.new_version) for c in replay.rule_changes}
+    assert changes == {("audit-probe", "changed", 1, 2), ("audit-extra", "added", None, 1)}
+    by_subject = {c.subject: c for c in replay.changes}
+    assert by_subject["second_leg_day"].summary.startswith("- second_leg_day is no longer")
+    assert by_subject["second_leg_day"].caused_by == ["audit-probe"]
+    assert by_subject["track_progression"].summary.startswith("+ track_progression is now")
+    assert by_subject["track_progression"].caused_by == ["audit-extra"]
+    assert replay.fired_now == ["audit-extra"]
+    assert replay.fired_no_longer == ["audit-probe"]
+    text = "\n".join(replay.lines())
+    assert "audit-probe [changed, v1 -> v2]" in text
+    assert "audit-extra [added, v1]" in text
+    assert replay.after.recommendation("track_progression") is not None
+
+
+def test_replay_with_unchanged_rules_reports_no_change(audited: Engine, log_path: Path) -> None:
+    result = audited.assess({"squat_felt_most": "glutes"})
+    with AuditLog(log_path, readonly=True) as log:
+        replay = log.replay(result.assessment_id, audited)
+    assert replay.reproduced
+    assert replay.faithful
+    assert replay.rule_changes == []
+    assert replay.changes == []
+    assert "nothing; today's rules give the same result" in "\n".join(replay.lines())
+
+
+def test_replay_of_a_removed_rule(probe_pack: Path, own_audited: Engine, log_path: Path) -> None:
+    result = own_audited.assess({})
+    (probe_pack / "rules" / "zz-audit-probe.yaml").unlink()
+    with AuditLog(log_path, readonly=True) as log, Engine(probe_pack) as today:
+        replay = log.replay(result.assessment_id, today)
+    assert [(c.rule, c.change) for c in replay.rule_changes] == [("audit-probe", "removed")]
+    change = next(c for c in replay.changes if c.subject == "second_leg_day")
+    assert change.caused_by == ["audit-probe"]
+
+
+# -- redaction -------------------------------------------------------------------------
+
+
+def test_redacted_answers_are_hashed_everywhere_and_listed(
+    shared_pack: RulePack, log_path: Path
+) -> None:
+    answers = {"pain_type": "sharp", "pain_score": 7, "age": 41, "squat_felt_most": "glutes"}
+    with Engine(shared_pack, audit_log=AuditLog(log_path, redact=["pain_type", "age"])) as eng:
+        result = eng.assess(answers)
+    assert result.answers["pain_type"] == "sharp"  # the caller's result is not redacted
+    with AuditLog(log_path, readonly=True) as log:
+        record = log.get(result.assessment_id)
+        assert record.redacted == ["age", "pain_type"]
+        for field in ("pain_type", "age"):
+            stored = _walk(record.assessment, field)
+            assert stored, f"{field} should still be listed where it mattered"
+            assert all(str(v).startswith(REDACTED_PREFIX) for v in stored)
+        assert log.check_value(result.assessment_id, "pain_type", "sharp")
+        assert not log.check_value(result.assessment_id, "pain_type", "dull_ache")
+        assert log.check_value(result.assessment_id, "age", 41)
+        assert log.verify().ok
+        # HOW is intact: the same rules fired, with the same reasons.
+        assert record.fired_rules() == [f.rule for f in result.trace]
+    content = log_path.read_bytes()
+    assert b'"age":41' not in content
+    assert b'"pain_type":"sharp"' not in content
+
+
+def test_redacted_record_replay_is_marked_and_values_can_be_supplied(
+    shared_pack: RulePack, log_path: Path
+) -> None:
+    with Engine(shared_pack, audit_log=AuditLog(log_path, redact=["pain_type"])) as eng:
+        result = eng.assess({"pain_type": "sharp"})
+        assert result.status == "referral"
+        with AuditLog(log_path, readonly=True) as log:
+            blind = log.replay(result.assessment_id, eng)
+            assert not blind.faithful
+            assert blind.unknown == ["pain_type"]
+            assert "NOT FAITHFUL" in "\n".join(blind.lines())
+            # pain_type took its default in both runs: no referral, and no rule change.
+            assert blind.before.answers["pain_type"] != "sharp"
+            assert not blind.reproduced
+            assert blind.changes == []
+
+            told = log.replay(result.assessment_id, eng, {"pain_type": "sharp"})
+            assert told.faithful
+            assert told.supplied == ["pain_type"]
+            assert told.reproduced
+            assert told.after.status == "referral"
+
+            with pytest.raises(AuditError, match="not the one that was recorded"):
+                log.replay(result.assessment_id, eng, {"pain_type": "dull_ache"})
+            with pytest.raises(AuditError, match="only redacted answers"):
+                log.replay(result.assessment_id, eng, {"age": 30})
+
+
+def test_explain_of_a_redacted_record_uses_the_trace(shared_pack: RulePack, log_path: Path) -> None:
+    with Engine(shared_pack, audit_log=AuditLog(log_path, redact=["pain_type"])) as eng:
+        result = eng.assess({"pain_type": "sharp"})
+        referring = [
+            r.rule for rec in result.recommendations if rec.kind == "safety" for r in rec.because
+        ]
+    with AuditLog(log_path, readonly=True) as log:
+        answer = log.explain(result.assessment_id, result.recommendations[0].id)
+    lines = answer.lines()
+    assert lines[0].endswith("was recommended")
+    assert any(f"{rule} fired" in line for line in lines for rule in referring)
+
+
+def test_unknown_redact_field_is_refused_before_anything_is_written(
+    shared_pack: RulePack, log_path: Path
+) -> None:
+    with pytest.raises(RulePackError, match="did you mean 'pain_type'"):
+        Engine(shared_pack, audit_log=AuditLog(log_path, redact=["pain_typ"]))
+    assert not log_path.exists()
+
+
+# -- the hash chain and verify ---------------------------------------------------------
+
+
+@pytest.fixture
+def five(audited: Engine, log_path: Path) -> list[str]:
+    ids = [audited.assess({"age": 20 + i}).assessment_id for i in range(5)]
+    audited.close()
+    return ids
+
+
+def _sql(path: Path, statement: str, *params: Any) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute(statement, params)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _verify(path: Path, expect_head: str | None = None) -> Any:
+    with AuditLog(path, readonly=True) as log:
+        return log.verify(expect_head)
+
+
+def test_intact_chain_verifies(five: list[str], log_path: Path) -> None:
+    report = _verify(log_path)
+    assert report.ok
+    assert report.records == 5
+    assert report.head_hash.startswith("sha256:")
+    assert _verify(log_path, expect_head=report.head_hash).ok
+
+
+def test_verify_catches_an_edited_row(five: list[str], log_path: Path) -> None:
+    _sql(
+        log_path,
+        "UPDATE records SET content = replace(content, '\"age\":22', '\"age\":99') WHERE seq = 3",
+    )
+    report = _verify(log_path)
+    assert not report.ok
+    assert report.first is not None
+    assert (report.first.kind, report.first.seq) == ("edited", 3)
+    assert five[2] in report.first.message
+
+
+def test_verify_catches_an_edit_whose_hash_was_recomputed(five: list[str], log_path: Path) -> None:
+    conn = sqlite3.connect(log_path)
+    try:
+        prev, content = conn.execute(
+            "SELECT prev_hash, content FROM records WHERE seq = 2"
+        ).fetchone()
+        forged = content.replace('"age":21', '"age":77')
+        digest = "sha256:" + hashlib.sha256(f"{prev}\n{forged}".encode()).hexdigest()
+        conn.execute("UPDATE records SET content = ?, hash = ? WHERE seq = 2", (forged, digest))
+        conn.commit()
+    finally:
+        conn.close()
+    report = _verify(log_path)
+    assert report.first is not None
+    assert (report.first.kind, report.first.seq) == ("edited", 2)
+
+
+def test_verify_catches_a_deleted_row(five: list[str], log_path: Path) -> None:
+    _sql(log_path, "DELETE FROM records WHERE seq = 2")
+    report = _verify(log_path)
+    assert report.first is not None
+    assert (report.first.kind, report.first.seq) == ("deleted", 2)
+    assert "record 2 deleted" in report.first.message
+
+
+def test_verify_catches_deleted_last_rows(five: list[str], log_path: Path) -> None:
+    _sql(log_path, "DELETE FROM records WHERE seq >= 4")
+    report = _verify(log_path)
+    assert report.first is not None
+    assert (report.first.kind, report.first.seq) == ("deleted", 4)
+    assert "records 4 to 5 deleted from the end" in report.first.message
+
+
+def test_verify_catches_reordered_rows(five: list[str], log_path: Path) -> None:
+    conn = sqlite3.connect(log_path)
+    try:
+        conn.execute("UPDATE records SET seq = 100 WHERE seq = 2")
+        conn.execute("UPDATE records SET seq = 2 WHERE seq = 4")
+        conn.execute("UPDATE records SET seq = 4 WHERE seq = 100")
+        conn.commit()
+    finally:
+        conn.close()
+    report = _verify(log_path)
+    assert report.first is not None
+    assert (report.first.kind, report.first.seq) == ("reordered", 2)
+
+
+def test_verify_catches_an_edited_index_column(five: list[str], log_path: Path) -> None:
+    _sql(log_path, "UPDATE records SET status = 'referral' WHERE seq = 5")
+    report = _verify(log_path)
+    assert report.first is not None
+    assert (report.first.kind, report.first.seq) == ("edited", 5)
+    assert "status column" in report.first.message
+
+
+def test_verify_catches_an_edited_stored_pack(five: list[str], log_path: Path) -> None:
+    _sql(log_path, "UPDATE packs SET files = replace(files, 'second leg day', 'third leg day')")
+    report = _verify(log_path)
+    assert report.first is not None
+    assert (report.first.kind, report.first.seq) == ("pack", 1)
+
+
+def test_verify_anchors_on_an_earlier_head(
+    audited: Engine, five: list[str], log_path: Path, shared_pack: RulePack
+) -> None:
+    head = _verify(log_path).head_hash
+    with Engine(shared_pack, audit_log=log_path) as again:
+        again.assess({})
+    assert _verify(log_path, expect_head=head).ok  # appending keeps the old head in the chain
+    assert not _verify(log_path, expect_head="sha256:" + "1" * 64).ok
+
+
+def test_export_lets_anyone_recheck_the_chain(five: list[str], log_path: Path) -> None:
+    out = io.StringIO()
+    with AuditLog(log_path, readonly=True) as log:
+        assert log.export_jsonl(out) == 5
+    prev = GENESIS
+    for line in out.getvalue().splitlines():
+        record = json.loads(line)
+        digest, linked = record.pop("hash"), record.pop("prev_hash")
+        content = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert linked == prev
+        assert digest == "sha256:" + hashlib.sha256(f"{prev}\n{content}".encode()).hexdigest()
+        prev = digest
+
+
+# -- queries ---------------------------------------------------------------------------
+
+
+def test_filters(audited: Engine, log_path: Path) -> None:
+    glutes = audited.assess({"squat_felt_most": "glutes"})
+    referral = audited.assess({"pain_type": "sharp"})
+    plain = audited.assess({})
+    with AuditLog(log_path, readonly=True) as log:
+
+        def ids(**filters: Any) -> list[str]:
+            return [r.assessment_id for r in log.records(**filters)]
+
+        assert ids() == [glutes.assessment_id, referral.assessment_id, plain.assessment_id]
+        assert ids(status="referral") == [referral.assessment_id]
+        assert ids(rule="glute-dominance") == [glutes.assessment_id]
+        assert ids(recommendation="heel_elevated_squat") == [glutes.assessment_id]
+        assert ids(limit=2) == ids()[:2]
+        stamp = log.get(glutes.assessment_id).timestamp
+        assert ids(since=stamp, until=stamp) == [
+            r.assessment_id for r in log.records() if r.timestamp == stamp
+        ]
+        assert ids(since="2999-01-01") == []
+        assert len(ids(until="2999-01-01T00:00:00+02:00")) == 3
+        with pytest.raises(AuditError, match="not an ISO 8601"):
+            ids(since="last tuesday")
+
+
+def test_get_by_prefix_and_missing_ids(audited: Engine, log_path: Path) -> None:
+    result = audited.assess({})
+    with AuditLog(log_path, readonly=True) as log:
+        assert log.get(result.assessment_id[:8]).assessment_id == result.assessment_id
+        with pytest.raises(RecordNotFoundError, match="no record 'nope-nope'"):
+            log.get("nope-nope")
+        with pytest.raises(RecordNotFoundError):
+            log.get(result.assessment_id[:3])  # too short to be a prefix
+
+
+# -- files that are not (usable) logs --------------------------------------------------
+
+
+def test_a_read_never_creates_a_log(log_path: Path) -> None:
+    with pytest.raises(AuditLogError, match="no audit log here"):
+        AuditLog(log_path, readonly=True)
+    assert not log_path.exists()
+
+
+def test_newer_schema_is_refused_and_left_alone(audited: Engine, log_path: Path) -> None:
+    audited.assess({})
+    audited.close()
+    _sql(log_path, "PRAGMA user_version = 2")
+    before = log_path.read_bytes()
+    for readonly in (True, False):
+        with pytest.raises(AuditLogError, match="newer legrules"):
+            AuditLog(log_path, readonly=readonly).count()
+    assert log_path.read_bytes() == before
+
+
+def test_foreign_sqlite_file_is_refused_and_left_alone(
+    tmp_path: Path, shared_pack: RulePack
+) -> None:
+    path = tmp_path / "other.db"
+    _sql(path, "CREATE TABLE people (name TEXT)")
+    before = path.read_bytes()
+    with pytest.raises(AuditLogError, match="other tables: people"):
+        Engine(shared_pack, audit_log=path)
+    with pytest.raises(AuditLogError, match="other tables: people"):
+        AuditLog(path, readonly=True)
+    assert path.read_bytes() == before
+
+
+def test_non_sqlite_file_is_refused(tmp_path: Path, shared_pack: RulePack) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("these are not the records you are looking for\n" * 20)
+    before = path.read_bytes()
+    with pytest.raises(AuditLogError, match="not a legrules audit log"):
+        AuditLog(path, readonly=True)
+    with pytest.raises(AuditLogError, match="not a legrules audit log"):
+        Engine(shared_pack, audit_log=path)
+    assert path.read_bytes() == before
+
+
+def test_explain_does_not_guess_a_failed_condition_on_a_redacted_answer(
+    shared_pack: RulePack, log_path: Path
+) -> None:
+    reader = next(r for r in shared_pack.rules if "pain_type" in facts_read(r.when))
+    recommendation = reader.then.recommend[0].id
+    with Engine(shared_pack, audit_log=AuditLog(log_path, redact=["pain_type"])) as eng:
+        result = eng.assess({"pain_type": "none"})
+    assert reader.id not in [f.rule for f in result.trace]
+    with AuditLog(log_path, readonly=True) as log:
+        answer = log.explain(result.assessment_id, recommendation)
+    assert answer.uncertain[reader.id] == ["pain_type"]
+    line = next(x for x in answer.lines() if x.startswith(f"{reader.id} "))
+    assert line == (
+        f"{reader.id} did not fire (recorded trace); its condition reads the redacted "
+        "answer(s) pain_type, so the log cannot say which part of its condition failed"
+    )
