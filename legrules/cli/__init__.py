@@ -13,6 +13,10 @@ import click
 from legrules import __version__
 from legrules.cli._common import CONTEXT_SETTINGS, LegrulesGroup
 from legrules.cli.assess import assess
+from legrules.cli.audit import audit
+from legrules.cli.explain import explain
+from legrules.cli.questions import questions
+from legrules.cli.rules import rules
 from legrules.cli.schema import schema
 
 
@@ -22,8 +26,10 @@ def cli() -> None:
     """Explainable leg-training recommendations from a questionnaire.
 
     \b
-    Example:
+    Examples:
+      legrules assess                      # answer the questions at the terminal
       legrules assess --answers examples/glute-dominant.json --format json
+      legrules explain --answers examples/glute-dominant.json --why-not leg_curl
 
     Every recommendation says which rule made it, which of your answers mattered and
     where the guidance comes from. Safety screening comes first: red-flag answers get a
@@ -32,6 +38,10 @@ def cli() -> None:
 
 
 cli.add_command(assess)
+cli.add_command(audit)
+cli.add_command(explain)
+cli.add_command(questions)
+cli.add_command(rules)
 cli.add_command(schema)
 
 

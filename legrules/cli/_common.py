@@ -8,12 +8,17 @@ import traceback
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
 from legrules.errors import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, LegrulesError
 from legrules.paths import ENV_RULES
+
+if TYPE_CHECKING:
+    from legrules.answers import Answers
+    from legrules.api import Engine
+    from legrules.pack import RulePack
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -76,3 +81,132 @@ class LegrulesGroup(click.Group):
         except KeyboardInterrupt:  # pragma: no cover - click handles it as Abort first
             click.echo("\nlegrules: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
+
+
+def stdin_is_tty() -> bool:
+    """Whether a person can be asked (tests replace this to drive the questionnaire)."""
+    return sys.stdin.isatty()
+
+
+def color_allowed(err: bool = False) -> bool:
+    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    stream = sys.stderr if err else sys.stdout
+    return stream.isatty()
+
+
+_STYLES: dict[str, dict[str, Any]] = {
+    "title": {"bold": True},
+    "heading": {"bold": True},
+    "strong": {"bold": True},
+    "safety": {"fg": "red", "bold": True},
+    "warn": {"fg": "yellow", "bold": True},
+    "dim": {"dim": True},
+    "prompt": {"bold": True},
+    "error": {"fg": "red"},
+}
+
+
+def report_width() -> int:
+    """The text report's width: the terminal's (within reason), else 88 columns."""
+    if not sys.stdout.isatty():
+        return 88
+    import shutil
+
+    return max(72, min(shutil.get_terminal_size((88, 24)).columns, 110))
+
+
+def styler(enabled: bool) -> Callable[[str, str], str]:
+    """``style(text, role)`` for the renderers: click.style when allowed, else identity."""
+
+    def style(text: str, role: str) -> str:
+        if not enabled or not text:
+            return text
+        return click.style(text, **_STYLES.get(role, {}))
+
+    return style
+
+
+def answers_options(func: Callable[P, R]) -> Callable[P, R]:
+    """``--answers FILE|-``, repeatable ``--answer ID=VALUE`` and ``--defaults``."""
+    func = click.option(
+        "--defaults",
+        is_flag=True,
+        help="Accept every question's default on purpose (no answers needed).",
+    )(func)
+    func = click.option(
+        "--answer",
+        "answer_pairs",
+        multiple=True,
+        metavar="ID=VALUE",
+        help="One answer, e.g. --answer squat_felt_most=glutes (repeatable; lists as a,b). "
+        "Overrides the same question in --answers.",
+    )(func)
+    return click.option(
+        "--answers",
+        "answers_path",
+        metavar="FILE|-",
+        help="Answers as a JSON or YAML file, or - to read them from stdin.",
+    )(func)
+
+
+NO_ANSWERS_HELP = (
+    "Pass --answers FILE (JSON or YAML; - reads stdin), --answer ID=VALUE (repeatable), "
+    "or --defaults to accept every default on purpose. `legrules questions` lists the ids."
+)
+
+
+def answers_given(answers_path: str | None, answer_pairs: tuple[str, ...], defaults: bool) -> bool:
+    return answers_path is not None or bool(answer_pairs) or defaults
+
+
+def gather_answers(
+    engine: Engine, answers_path: str | None, answer_pairs: tuple[str, ...]
+) -> Answers:
+    """Answers from --answers (file or stdin) and --answer, validated (AnswersError if bad)."""
+    from legrules.answers import validate_answers
+    from legrules.interview import parse_answer_options
+    from legrules.yamlio import parse_document, read_text
+
+    document: object = {}
+    source: str | None = None
+    if answers_path == "-":
+        source = "<stdin>"
+        document = parse_document(sys.stdin.read(), source)
+    elif answers_path is not None:
+        source = answers_path
+        document = parse_document(read_text(Path(answers_path)), source)
+    if document is None:
+        document = {}
+    if answer_pairs:
+        overrides = parse_answer_options(engine.questionnaire, answer_pairs)
+        if isinstance(document, dict):
+            document = {**document, **overrides}
+            source = f"{source} and --answer" if source else "--answer"
+    return validate_answers(document, engine.questionnaire, source)
+
+
+def warn_unanswered(pack: RulePack, answers: Answers, style: Callable[[str, str], str]) -> None:
+    """List, on stderr, questions left without an answer or default, and what they silence."""
+    from legrules.explain import silenced_rules
+
+    missing = answers.unanswered()
+    if not missing:
+        return
+    questions = pack.questions()
+    noun = "question has" if len(missing) == 1 else "questions have"
+    click.echo(
+        style(f"legrules: warning: {len(missing)} {noun} no answer and no default:", "warn"),
+        err=True,
+    )
+    for question_id in missing:
+        rules = silenced_rules(pack, question_id)
+        effect = (
+            f"rules that cannot fire without it: {', '.join(rules)}"
+            if rules
+            else "no rule needs it"
+        )
+        prompt = " ".join(questions[question_id].prompt.split())
+        click.echo(f"  - {question_id} ({prompt}): {effect}", err=True)
+    click.echo("  Answer with --answer ID=VALUE or in the answers file to include them.", err=True)

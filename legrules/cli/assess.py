@@ -1,71 +1,144 @@
-"""``legrules assess``: one answer set in, a report or CONTRACT JSON out."""
+"""``legrules assess``: answers in (asked at the terminal, or given), a report out."""
 
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
-from legrules.cli._common import fail, handle_errors, rules_option
+from legrules.cli import _common
+from legrules.cli._common import (
+    NO_ANSWERS_HELP,
+    answers_given,
+    answers_options,
+    fail,
+    handle_errors,
+    rules_option,
+)
+from legrules.cli.audit import assess_audit_log, audit_log_option, note_recorded, redact_option
 from legrules.errors import EXIT_BAD_INPUT
 
 
 @click.command()
+@answers_options
 @click.option(
-    "--answers",
-    "answers_path",
-    metavar="FILE|-",
-    help="Answers as a JSON or YAML file, or - to read them from stdin.",
-)
-@click.option(
-    "--defaults",
+    "--no-input",
     is_flag=True,
-    help="Accept every question's default on purpose (no answers file needed).",
+    help="Never prompt, even on a terminal (answers must come from the options).",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "markdown", "json"]),
     default="text",
     show_default=True,
-    help="Report for a person (text) or CONTRACT JSON for programs.",
+    help="A report for a person (text, markdown) or CONTRACT JSON for programs.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Shortcut for --format json.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Add the full reasoning per recommendation: rule, matched answers, rationale, "
+    "source (text and markdown; the JSON always has it).",
+)
+@click.option(
+    "--save",
+    "save_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Keep the answers in FILE (YAML, or JSON if it ends in .json) for later runs.",
+)
+@click.option(
+    "--all-questions",
+    is_flag=True,
+    help="At the terminal, also ask questions that cannot change the result.",
+)
 @rules_option
+@audit_log_option
+@redact_option
 @handle_errors
 def assess(
-    answers_path: str | None, defaults: bool, fmt: str, as_json: bool, rules_dir: Path | None
+    *,
+    answers_path: str | None,
+    answer_pairs: tuple[str, ...],
+    defaults: bool,
+    no_input: bool,
+    fmt: str,
+    as_json: bool,
+    explain: bool,
+    save_path: Path | None,
+    all_questions: bool,
+    rules_dir: Path | None,
+    audit_log: Path | None,
+    redact: tuple[str, ...],
 ) -> None:
-    """Assess one set of answers and print the recommendations.
+    """Answer the questionnaire; get explained recommendations.
 
     \b
     Examples:
-      legrules assess --answers examples/glute-dominant.json
-      legrules assess --answers answers.yaml --format json
-      cat answers.json | legrules assess --answers - --json
+      legrules assess                                  # asks at the terminal
+      legrules assess --save my-answers.yaml           # ... and keeps the answers
+      legrules assess --answers my-answers.yaml --explain
+      legrules assess --answer squat_felt_most=glutes --answer age=34 --json
+      cat answers.json | legrules assess --answers - --format markdown
 
-    Exit codes: 0 done (a referral is a valid result), 2 invalid answers or rules.
+    On a terminal with no answers given, it asks the questions (grouped, with a
+    progress count; Enter takes the default shown; ? explains why a question is asked)
+    and shows a review screen before the result. Without a terminal, or with
+    --no-input, answers must come from --answers, --answer or --defaults.
+
+    The report goes to stdout; questions and messages go to stderr.
+
+    Exit codes: 0 done (a referral to a professional is a valid result), 2 invalid
+    answers, options or rules, 130 interrupted (Ctrl-C).
     """
-    from legrules.answers import load_answers_file, load_answers_text
     from legrules.api import Engine
-    from legrules.render import render_text
+    from legrules.render import render_markdown, render_text
 
-    if answers_path is None and not defaults:
-        fail(
-            "no answers given. Pass --answers FILE (JSON or YAML; - reads stdin), "
-            "or --defaults to accept every default on purpose.",
-            EXIT_BAD_INPUT,
-        )
-    engine = Engine(rules_dir)
-    if answers_path == "-":
-        answers = load_answers_text(sys.stdin.read(), engine.questionnaire, "<stdin>")
-    elif answers_path is not None:
-        answers = load_answers_file(Path(answers_path), engine.questionnaire)
+    given = answers_given(answers_path, answer_pairs, defaults)
+    interactive = not given and not no_input and _common.stdin_is_tty()
+    if not given and not interactive:
+        why = "--no-input forbids asking" if no_input else "stdin is not a terminal to ask on"
+        fail(f"no answers given, and {why}. {NO_ANSWERS_HELP}", EXIT_BAD_INPUT)
+    log = assess_audit_log(audit_log, redact)
+    engine = Engine(rules_dir, audit_log=log)
+    err_style = _common.styler(_common.color_allowed(err=True))
+    if interactive:
+        from legrules.cli import _questionnaire
+
+        raw = _questionnaire.run(engine.pack, ask_all=all_questions, style=err_style)
+        answers = engine.validate(raw, "your answers")
+        click.echo(err=True)
     else:
-        answers = engine.validate({})
+        answers = _common.gather_answers(engine, answers_path, answer_pairs)
+    _common.warn_unanswered(engine.pack, answers, err_style)
+    if save_path is not None:
+        _save(save_path, {key: answers[key] for key in answers if key in answers.provided})
     result = engine.assess(answers)
+    note_recorded(log, result.assessment_id)
     if as_json or fmt == "json":
         click.echo(result.to_json())
+    elif fmt == "markdown":
+        click.echo(render_markdown(result, engine.pack, explain=explain), nl=False)
     else:
-        click.echo(render_text(result), nl=False)
+        style = _common.styler(_common.color_allowed())
+        text = render_text(
+            result, engine.pack, explain=explain, style=style, width=_common.report_width()
+        )
+        click.echo(text, nl=False)
+
+
+def _save(path: Path, values: dict[str, object]) -> None:
+    from legrules.interview import dump_answers
+
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    text = dump_answers(values, json_format=path.suffix.lower() == ".json", stamp=stamp)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        fail(f"{path}: cannot save the answers ({error.strerror})", EXIT_BAD_INPUT)
+    click.echo(f"legrules: saved your answers to {path}", err=True)
+    click.echo(f"legrules: next time: legrules assess --answers {path}", err=True)
+    sys.stderr.flush()

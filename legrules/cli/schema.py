@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
-from legrules.cli._common import handle_errors
+from legrules.cli._common import handle_errors, rules_option
 
 
 @click.group()
@@ -16,6 +17,8 @@ def schema() -> None:
     \b
     Example:
       legrules schema rules > rule-file.schema.json
+
+    Exit codes: 0 done, 2 invalid rules (answers).
     """
 
 
@@ -27,7 +30,29 @@ def schema_rules() -> None:
     \b
     Example:
       legrules schema rules > rule-file.schema.json
+
+    Exit codes: 0 done.
     """
     from legrules.ruleschema import rule_file_json_schema
 
     click.echo(json.dumps(rule_file_json_schema(), indent=2, sort_keys=True))
+
+
+@schema.command("answers")
+@rules_option
+@handle_errors
+def schema_answers(rules_dir: Path | None) -> None:
+    """The JSON Schema of an answers file, for apps with their own form.
+
+    \b
+    Example:
+      legrules schema answers > answers.schema.json
+
+    Exit codes: 0 done, 2 invalid rules.
+    """
+    from legrules.answerschema import answers_json_schema
+    from legrules.loader import load_pack
+    from legrules.paths import default_rules_dir
+
+    pack = load_pack(rules_dir if rules_dir is not None else default_rules_dir())
+    click.echo(json.dumps(answers_json_schema(pack.questionnaire), indent=2))

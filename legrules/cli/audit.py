@@ -1,0 +1,475 @@
+"""``legrules audit``: read the decision log (list, show, explain, replay, export, verify).
+
+Every subcommand here only reads: the log is opened with SQLite's read-only mode, so
+none of them can modify it, whatever goes wrong. Records are written by
+``legrules assess --audit-log PATH`` (the options for that live here too).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from legrules.cli._common import fail, handle_errors, rules_option
+from legrules.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED
+
+if TYPE_CHECKING:
+    from legrules.audit import AuditLog, RecordWhyNot
+    from legrules.pack import RulePack
+
+ENV_AUDIT_LOG = "LEGRULES_AUDIT_LOG"  # the same name as legrules.audit.ENV_AUDIT_LOG
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+audit_log_option = click.option(
+    "--audit-log",
+    "audit_log",
+    type=click.Path(dir_okay=True, path_type=Path),
+    envvar=ENV_AUDIT_LOG,
+    show_envvar=True,
+    default=None,
+    metavar="PATH",
+    help="Also record this assessment in the audit log at PATH (SQLite, created if missing).",
+)
+
+redact_option = click.option(
+    "--redact",
+    "redact",
+    multiple=True,
+    metavar="FIELD",
+    help="In the audit log, store a salted hash instead of this answer (repeatable).",
+)
+
+
+def assess_audit_log(path: Path | None, redact: tuple[str, ...]) -> AuditLog | None:
+    """The log ``legrules assess`` writes to, or None; --redact needs --audit-log."""
+    if path is None:
+        if redact:
+            fail(
+                "--redact only applies to the audit log: add --audit-log PATH "
+                "(or set LEGRULES_AUDIT_LOG)",
+                EXIT_BAD_INPUT,
+            )
+        return None
+    from legrules.audit import AuditLog
+
+    return AuditLog(path, redact=redact)
+
+
+def note_recorded(log: AuditLog | None, assessment_id: str) -> None:
+    """Close the log (so the WAL is checkpointed into the file now) and say on stderr
+    where the record went; stdout stays the result."""
+    if log is not None:
+        log.close()
+        click.echo(f"legrules: recorded assessment {assessment_id} in {log.path}", err=True)
+
+
+_read_log_option = click.option(
+    "--audit-log",
+    "--log",
+    "log_path",
+    type=click.Path(path_type=Path),
+    envvar=ENV_AUDIT_LOG,
+    show_envvar=True,
+    default=None,
+    metavar="PATH",
+    help="The audit log to read.",
+)
+
+
+def _open(path: Path | None) -> AuditLog:
+    if path is None:
+        fail(
+            "no audit log given: pass --audit-log PATH (or set LEGRULES_AUDIT_LOG)",
+            EXIT_BAD_INPUT,
+        )
+    from legrules.audit import AuditLog
+
+    return AuditLog(path, readonly=True)
+
+
+def _bound(text: str | None, end: bool) -> str | None:
+    """A --since/--until value: a date covers the whole day (UTC), or an ISO time."""
+    if text is None:
+        return None
+    if _DATE.match(text.strip()):
+        return text.strip() + ("T23:59:59Z" if end else "T00:00:00Z")
+    return text
+
+
+def _filters(
+    since: str | None,
+    until: str | None,
+    recommendation: str | None,
+    rule: str | None,
+    status: str | None,
+) -> dict[str, Any]:
+    return {
+        "since": _bound(since, end=False),
+        "until": _bound(until, end=True),
+        "recommendation": recommendation,
+        "rule": rule,
+        "status": status,
+    }
+
+
+def _filter_options(func: Any) -> Any:
+    options = [
+        click.option("--since", metavar="DATE", help="Assessed on or after (UTC date or time)."),
+        click.option("--until", metavar="DATE", help="Assessed on or before (UTC date or time)."),
+        click.option(
+            "--recommendation", "recommendation", metavar="ID", help="Made this recommendation."
+        ),
+        click.option("--rule", "rule", metavar="ID", help="This rule fired."),
+        click.option("--status", type=click.Choice(["ok", "referral"]), help="Result status."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group()
+def audit() -> None:
+    """The decision log: what was recommended, to whom, by which rules, and why.
+
+    \b
+    Examples:
+      legrules assess --answers answers.json --audit-log decisions.db
+      legrules audit list --audit-log decisions.db --since 2026-01-01 --status referral
+      legrules audit show 3f2a9c1e --audit-log decisions.db
+      legrules audit explain 3f2a9c1e --why-not leg_curl --audit-log decisions.db
+      legrules audit replay 3f2a9c1e --audit-log decisions.db
+      legrules audit verify --audit-log decisions.db
+
+    Commands here only read the log (SQLite read-only mode). Exit codes: 0 done,
+    1 verify found a break in the chain, 2 bad input (no such log, not a log, damaged,
+    written by a newer legrules, no such record).
+    """
+
+
+@audit.command("list")
+@_read_log_option
+@_filter_options
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many records.")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines of record summaries.")
+@handle_errors
+def audit_list(
+    *,
+    log_path: Path | None,
+    since: str | None,
+    until: str | None,
+    recommendation: str | None,
+    rule: str | None,
+    status: str | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """List records, oldest first, optionally filtered.
+
+    \b
+    Examples:
+      legrules audit list --audit-log decisions.db
+      legrules audit list --since 2026-01-01 --until 2026-03-31 --rule glute-dominance
+      legrules audit list --recommendation leg_curl --status ok --json
+    """
+    from legrules.audit.report import LIST_HEADER, summary_row, table
+
+    with _open(log_path) as log:
+        records = log.records(**_filters(since, until, recommendation, rule, status), limit=limit)
+        if as_json:
+            for record in records:
+                summary = {
+                    "seq": record.seq,
+                    "assessment_id": record.assessment_id,
+                    "timestamp": record.timestamp,
+                    "status": record.status,
+                    "ruleset": record.ruleset.model_dump(mode="json"),
+                    "recommendations": record.recommendation_ids(),
+                    "rules_fired": record.fired_rules(),
+                    "redacted": record.redacted,
+                }
+                click.echo(json.dumps(summary, ensure_ascii=False))
+            return
+        rows = [summary_row(record) for record in records]
+        if not rows:
+            click.echo("no records match", err=True)
+            return
+        click.echo(table([LIST_HEADER, *rows]), nl=False)
+
+
+@audit.command("show")
+@click.argument("assessment_id", metavar="ID")
+@_read_log_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="A report for a person, or the stored record as JSON.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Shortcut for --format json.")
+@handle_errors
+def audit_show(assessment_id: str, log_path: Path | None, fmt: str, as_json: bool) -> None:
+    """Show one record: answers, recommendations with rationale and sources, plan, trace.
+
+    ID is an assessment id, or a unique prefix of one (6 characters or more).
+
+    \b
+    Examples:
+      legrules audit show 3f2a9c1e-5b7d-4c11-9a0e-2f6b1c3d4e5f --audit-log decisions.db
+      legrules audit show 3f2a9c --json
+    """
+    from legrules.audit.report import record_text
+
+    with _open(log_path) as log:
+        record = log.get(assessment_id)
+        if as_json or fmt == "json":
+            click.echo(json.dumps(record.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        else:
+            click.echo(record_text(record), nl=False)
+
+
+@audit.command("explain")
+@click.argument("assessment_id", metavar="ID")
+@click.option(
+    "--why-not",
+    "why_not_ids",
+    required=True,
+    multiple=True,
+    metavar="REC",
+    help="A recommendation to explain, made or not (repeatable). Ids or titles.",
+)
+@_read_log_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Explanation as text, or JSON for tools.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Shortcut for --format json.")
+@handle_errors
+def audit_explain(
+    *,
+    assessment_id: str,
+    why_not_ids: tuple[str, ...],
+    log_path: Path | None,
+    fmt: str,
+    as_json: bool,
+) -> None:
+    """Why a recommendation was (or was not) made for a record, with the rules stored for it.
+
+    The same WHY NOT as `legrules explain --why-not`, computed from the rule pack the log
+    stored with the record, so it still holds after the rules have changed. Where a rule
+    reads a redacted answer, it says so instead of guessing which condition failed.
+
+    \b
+    Example:
+      legrules audit explain 3f2a9c --why-not leg_curl --audit-log decisions.db
+    """
+    from dataclasses import asdict
+
+    with _open(log_path) as log:
+        record = log.get(assessment_id)
+        pack = log.pack(record.ruleset.fingerprint)
+        answers = [log.explain(record.assessment_id, text) for text in why_not_ids]
+    if as_json or fmt == "json":
+        data = {
+            "assessment_id": record.assessment_id,
+            "status": record.status,
+            "ruleset": record.ruleset.model_dump(mode="json"),
+            "why_not": [asdict(answer.why_not) for answer in answers],
+            "uncertain": [answer.uncertain for answer in answers],
+        }
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo("\n".join(_why_not_text(answer, pack) for answer in answers), nl=False)
+
+
+def _why_not_text(answer: RecordWhyNot, pack: RulePack) -> str:
+    """``legrules explain``'s WHY NOT text; a verdict the redaction leaves open says so."""
+    from legrules.render import render_why_not
+
+    text = render_why_not(answer.why_not, pack)
+    if not answer.uncertain:
+        return text
+    blocks = text.rstrip("\n").split("\n\n")
+    for rule, fields in answer.uncertain.items():
+        reads = (
+            f"its condition reads the redacted answer(s) {', '.join(fields)}"
+            if fields
+            else "it depends on findings derived from redacted answers"
+        )
+        for index, block in enumerate(blocks):
+            if block.startswith(f"- {rule}: "):
+                head = block.split("\n", 1)[0]
+                blocks[index] = "\n".join(
+                    [
+                        head,
+                        *textwrap.wrap(
+                            f"did not fire (the recorded trace says so); {reads}, so the "
+                            "log cannot say which part of its condition failed.",
+                            width=88,
+                            initial_indent="    ",
+                            subsequent_indent="    ",
+                        ),
+                    ]
+                )
+    return "\n\n".join(blocks) + "\n"
+
+
+def _parse_values(pairs: tuple[str, ...]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            fail(f"--value expects FIELD=VALUE, got {pair!r}", EXIT_BAD_INPUT)
+        try:
+            values[name] = json.loads(text)
+        except ValueError:
+            values[name] = text
+    return values
+
+
+@audit.command("replay")
+@click.argument("assessment_id", metavar="ID")
+@_read_log_option
+@rules_option
+@click.option(
+    "--value",
+    "value_pairs",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="A redacted answer, checked against its stored hash before use (repeatable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="A report for a person, or JSON.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Shortcut for --format json.")
+@handle_errors
+def audit_replay(
+    *,
+    assessment_id: str,
+    log_path: Path | None,
+    rules_dir: Path | None,
+    value_pairs: tuple[str, ...],
+    fmt: str,
+    as_json: bool,
+) -> None:
+    """Re-run a record's answers against today's rules: what changed, and which rule
+    changes caused it.
+
+    Redacted answers are replayed as unanswered (the question's default) unless you
+    supply them with --value; the report then says the replay is not faithful.
+
+    \b
+    Examples:
+      legrules audit replay 3f2a9c --audit-log decisions.db
+      legrules audit replay 3f2a9c --rules new-rules/ --json
+      legrules audit replay 3f2a9c --value pain_type=sharp --value age=41
+    """
+    from legrules.api import Engine
+
+    values = _parse_values(value_pairs)
+    with _open(log_path) as log, Engine(rules_dir) as engine:
+        replay = log.replay(assessment_id, engine, values)
+        if as_json or fmt == "json":
+            click.echo(json.dumps(replay.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            click.echo("\n".join(replay.lines()))
+
+
+@audit.command("export")
+@_read_log_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl"]),
+    default="jsonl",
+    show_default=True,
+    help="JSON lines: one record per line, with seq, prev_hash and hash.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Write to this file instead of stdout.",
+)
+@_filter_options
+@handle_errors
+def audit_export(
+    *,
+    log_path: Path | None,
+    fmt: str,
+    output: Path | None,
+    since: str | None,
+    until: str | None,
+    recommendation: str | None,
+    rule: str | None,
+    status: str | None,
+) -> None:
+    """Export records as JSON lines (same filters as `audit list`).
+
+    Each line is a whole record. Without its prev_hash and hash, a line's canonical JSON
+    (sorted keys, no spaces) is exactly what was hashed, so the chain can be checked from
+    an export alone.
+
+    \b
+    Examples:
+      legrules audit export --format jsonl --audit-log decisions.db > decisions.jsonl
+      legrules audit export --since 2026-01-01 -o q1.jsonl
+    """
+    with _open(log_path) as log:
+        filters = _filters(since, until, recommendation, rule, status)
+        if output is None:
+            count = log.export_jsonl(sys.stdout, **filters)
+        else:
+            try:
+                with output.open("w", encoding="utf-8") as out:
+                    count = log.export_jsonl(out, **filters)
+            except OSError as error:
+                fail(f"{output}: cannot write ({error.strerror})", EXIT_BAD_INPUT)
+            click.echo(f"legrules: exported {count} records to {output}", err=True)
+
+
+@audit.command("verify")
+@_read_log_option
+@click.option(
+    "--expect-head",
+    metavar="HASH",
+    help="A head hash printed by an earlier verify: the chain must still contain it.",
+)
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+@handle_errors
+def audit_verify(log_path: Path | None, expect_head: str | None, as_json: bool) -> None:
+    """Check the hash chain: report the first edited, deleted or reordered record.
+
+    Exit codes: 0 the chain is intact, 1 it is broken (the first break is named),
+    2 the file is not a readable audit log.
+
+    \b
+    Examples:
+      legrules audit verify --audit-log decisions.db
+      legrules audit verify --expect-head sha256:9f1c... --json
+    """
+    with _open(log_path) as log:
+        report = log.verify(expect_head)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        click.echo("\n".join(report.lines()))
+    if not report.ok:
+        sys.exit(EXIT_CHECK_FAILED)

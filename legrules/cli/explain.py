@@ -1,0 +1,132 @@
+"""``legrules explain``: HOW each recommendation was reached, WHY NOT, and the graph."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from legrules.cli._common import (
+    NO_ANSWERS_HELP,
+    answers_given,
+    answers_options,
+    fail,
+    gather_answers,
+    handle_errors,
+    rules_option,
+)
+from legrules.errors import EXIT_BAD_INPUT
+
+
+@click.command()
+@answers_options
+@click.option(
+    "--why-not",
+    "why_not_ids",
+    multiple=True,
+    metavar="ID",
+    help="Why a recommendation was not made (repeatable): each rule that could have made "
+    "it and the first condition that failed. Ids or titles: leg_curl, 'leg curls'.",
+)
+@click.option(
+    "--graph",
+    is_flag=True,
+    help="Print the reasoning chain as a graph (answers -> rules -> findings -> advice).",
+)
+@click.option(
+    "--graph-format",
+    type=click.Choice(["mermaid", "dot"]),
+    default="mermaid",
+    show_default=True,
+    help="Graph syntax: Mermaid (renders in Markdown) or Graphviz DOT.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Explanation as text, or JSON for tools.",
+)
+@rules_option
+@handle_errors
+def explain(
+    *,
+    answers_path: str | None,
+    answer_pairs: tuple[str, ...],
+    defaults: bool,
+    why_not_ids: tuple[str, ...],
+    graph: bool,
+    graph_format: str,
+    fmt: str,
+    rules_dir: Path | None,
+) -> None:
+    """How each recommendation was reached, or why one was not.
+
+    \b
+    Examples:
+      legrules explain --answers client.yaml
+      legrules explain --answers client.yaml --why-not leg_curl
+      legrules explain --answers client.yaml --graph > chain.mmd
+      legrules explain --answers client.yaml --graph --graph-format dot | dot -Tsvg > chain.svg
+
+    HOW (the default): for each recommendation, every rule that made it, the answers
+    that matched, findings and the rules that derived them, the rationale and the
+    source. --why-not ID: for each rule that could have made the recommendation, either
+    it fired (and what withheld it) or the first condition that failed, with the answer
+    that failed it.
+
+    Exit codes: 0 done, 2 invalid answers, unknown recommendation id or invalid rules.
+    """
+    from legrules.api import Engine
+    from legrules.explain import resolve_recommendation, suggest_recommendation, why_not
+    from legrules.graph import assessment_graph, render_graph
+    from legrules.render import explanation_lines, render_why_not
+
+    if not answers_given(answers_path, answer_pairs, defaults):
+        fail(f"explain needs the answers to explain. {NO_ANSWERS_HELP}", EXIT_BAD_INPUT)
+    engine = Engine(rules_dir)
+    recommendation_ids = []
+    for text in why_not_ids:
+        rec_id = resolve_recommendation(engine.pack, text)
+        if rec_id is None:
+            close = suggest_recommendation(engine.pack, text)
+            hint = f" (did you mean {close!r}?)" if close else ""
+            fail(
+                f"--why-not {text!r}: unknown recommendation{hint}; the ids are listed in "
+                "CONTRACT section 2 and by `legrules rules graph`",
+                EXIT_BAD_INPUT,
+            )
+        recommendation_ids.append(rec_id)
+    answers = gather_answers(engine, answers_path, answer_pairs)
+    result = engine.assess(answers)
+    if graph:
+        click.echo(render_graph(assessment_graph(result, engine.pack), graph_format), nl=False)
+        return
+    verdicts = [why_not(engine.pack, answers, rec_id, result) for rec_id in recommendation_ids]
+    if fmt == "json":
+        data: dict[str, object] = {
+            "assessment_id": result.assessment_id,
+            "status": result.status,
+            "ruleset": result.ruleset.model_dump(mode="json"),
+        }
+        if verdicts:
+            data["why_not"] = [asdict(v) for v in verdicts]
+        else:
+            data["how"] = [
+                {"id": rec.id, "because": [r.model_dump(mode="json") for r in rec.because]}
+                for rec in result.recommendations
+            ]
+            data["suppressed"] = [s.model_dump(mode="json") for s in result.suppressed]
+            data["trace"] = [f.model_dump(mode="json") for f in result.trace]
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if verdicts:
+        click.echo("\n".join(render_why_not(v, engine.pack) for v in verdicts), nl=False)
+        return
+    status = "referral (no training plan)" if result.status == "referral" else "ok"
+    click.echo(f"Assessment: {status}; {len(result.recommendations)} recommendations")
+    click.echo()
+    click.echo("\n".join(explanation_lines(result, engine.pack)))

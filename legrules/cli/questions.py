@@ -1,0 +1,73 @@
+"""``legrules questions``: the questionnaire, for people and for app builders."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from legrules.cli._common import handle_errors, rules_option
+
+
+@click.command()
+@click.argument("question_id", required=False, metavar="[ID]")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "schema"]),
+    default="text",
+    show_default=True,
+    help="text for people; json (the question definitions) or schema (JSON Schema of an "
+    "answers file) for apps that render their own form.",
+)
+@rules_option
+@handle_errors
+def questions(question_id: str | None, fmt: str, rules_dir: Path | None) -> None:
+    """The questions, allowed answers and defaults; or one explained.
+
+    \b
+    Examples:
+      legrules questions                      # every question, by group
+      legrules questions squat_felt_most      # one question, and why it is asked
+      legrules questions --format schema > answers.schema.json
+
+    With an ID, shows the question in full and why it is asked: the rules that read it
+    and what they can conclude. The ids are the keys of an answers file.
+
+    Exit codes: 0 done, 2 unknown question id or invalid rules.
+    """
+    from legrules.answerschema import answers_json_schema, question_schema
+    from legrules.explain import why_asked
+    from legrules.interview import GROUP_TITLES
+    from legrules.loader import load_pack
+    from legrules.paths import default_rules_dir
+    from legrules.ruledoc import find_question, question_text, questions_text
+
+    pack = load_pack(rules_dir if rules_dir is not None else default_rules_dir())
+    if question_id is not None:
+        question = find_question(pack, question_id)
+        why = why_asked(pack, question.id)
+        if fmt == "text":
+            click.echo(question_text(pack, question, why.lines()), nl=False)
+        elif fmt == "schema":
+            order = pack.questionnaire.ids().index(question.id) + 1
+            click.echo(json.dumps(question_schema(question, order), indent=2))
+        else:
+            data = question.model_dump(mode="json", exclude_none=True)
+            data["why_asked"] = asdict(why)
+            click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if fmt == "schema":
+        click.echo(json.dumps(answers_json_schema(pack.questionnaire), indent=2))
+    elif fmt == "json":
+        data = {
+            "groups": GROUP_TITLES,
+            "questions": [
+                q.model_dump(mode="json", exclude_none=True) for q in pack.questionnaire.questions
+            ],
+        }
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        click.echo(questions_text(pack), nl=False)

@@ -1,0 +1,270 @@
+"""``legrules rules``: list, show, lint, test and graph the rules of a pack."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from legrules.cli._common import handle_errors, rules_option
+from legrules.errors import EXIT_CHECK_FAILED
+
+
+def _pack_dir(rules_dir: Path | None) -> Path:
+    from legrules.paths import default_rules_dir
+
+    return rules_dir if rules_dir is not None else default_rules_dir()
+
+
+@click.group()
+def rules() -> None:
+    """Inspect, check and test the rules.
+
+    \b
+    Example:
+      legrules rules show glute-dominance
+
+    Exit codes: 0 done, 1 lint or test found problems, 2 invalid rules or usage.
+    """
+
+
+@rules.command("list")
+@click.option("--tag", "tags", multiple=True, help="Only rules with this tag (repeatable: any).")
+@click.option(
+    "--provenance",
+    type=click.Choice(["article", "inferred", "safety"]),
+    help="Only rules from the article, inferred from it, or from safety screening.",
+)
+@click.option(
+    "--status",
+    type=click.Choice(["stable", "experimental", "deprecated"]),
+    help="Only this status.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@rules_option
+@handle_errors
+def rules_list(
+    tags: tuple[str, ...],
+    provenance: str | None,
+    status: str | None,
+    fmt: str,
+    rules_dir: Path | None,
+) -> None:
+    """List the rules in firing order (priority, then file order).
+
+    \b
+    Examples:
+      legrules rules list
+      legrules rules list --provenance safety
+      legrules rules list --tag hamstrings --format json
+
+    Exit codes: 0 done (also when nothing matches), 2 invalid rules.
+    """
+    from legrules.loader import load_pack
+    from legrules.ruledoc import filter_rules, rule_rows, table
+
+    pack = load_pack(_pack_dir(rules_dir))
+    found = filter_rules(pack, tags=tags, provenance=provenance, status=status)
+    if fmt == "json":
+        data = [
+            {
+                "id": r.id,
+                "title": r.title,
+                "provenance": r.provenance,
+                "status": r.status,
+                "priority": r.priority,
+                "tags": list(r.tags),
+                "version": r.version,
+            }
+            for r in found
+        ]
+        click.echo(json.dumps(data, indent=2))
+        return
+    if not found:
+        click.echo("legrules: no rule matches these filters", err=True)
+        return
+    headers = ["ID", "PROVENANCE", "STATUS", "PRIORITY", "TITLE"]
+    click.echo(table(rule_rows(found), headers), nl=False)
+
+
+@rules.command("show")
+@click.argument("rule_id", metavar="ID")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@rules_option
+@handle_errors
+def rules_show(rule_id: str, fmt: str, rules_dir: Path | None) -> None:
+    """One rule explained: why, when, what it does, what it reads, sources.
+
+    \b
+    Example:
+      legrules rules show lowback-compensation-in-hinges
+
+    Exit codes: 0 done, 2 unknown rule id (with a did-you-mean) or invalid rules.
+    """
+    from legrules.loader import load_pack
+    from legrules.ruledoc import find_rule, rule_text, rule_to_dict
+
+    pack = load_pack(_pack_dir(rules_dir))
+    rule = find_rule(pack, rule_id)
+    if fmt == "json":
+        click.echo(json.dumps(rule_to_dict(pack, rule), indent=2, ensure_ascii=False))
+    else:
+        click.echo(rule_text(pack, rule), nl=False)
+
+
+@rules.command("lint")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, not only errors.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@rules_option
+@handle_errors
+def rules_lint(strict: bool, fmt: str, rules_dir: Path | None) -> None:
+    """Check a pack: loader problems, unreachable or shadowed rules, unused parts.
+
+    \b
+    Examples:
+      legrules rules lint
+      legrules rules lint --rules my-pack --strict
+
+    \b
+    Checks:
+      LR001 invalid-pack             (error)   what the loader refuses, with file:line
+      LR002 invalid-test-case        (error)   a malformed rule test case file
+      LR101 unreachable-rule         (error)   no answers can make the rule fire
+      LR102 shadowed-rule            (warning) its advice is always withheld
+      LR103 shadowed-recommendation  (warning) one of its recommendations always is
+      LR201 unread-question          (warning) no rule reads the question
+      LR202 unread-finding           (warning) a finding no rule matches
+      LR203 never-recommended        (warning) a catalogue id nothing can produce
+      LR204 unused-source            (warning) a pack.yaml reference no rule cites
+      LR901 not-checked              (warning) too many combinations to decide
+
+    Exit codes: 0 no errors (warnings allowed unless --strict), 1 problems found,
+    2 the directory is not a rule pack.
+    """
+    from legrules.lint import lint_pack
+
+    issues = lint_pack(_pack_dir(rules_dir))
+    errors = [i for i in issues if i.severity == "error"]
+    warnings = [i for i in issues if i.severity == "warning"]
+    if fmt == "json":
+        click.echo(json.dumps([i.to_dict() for i in issues], indent=2))
+    else:
+        for issue in issues:
+            click.echo(issue.render())
+        click.echo(
+            f"{len(errors)} error{'s' * (len(errors) != 1)}, "
+            f"{len(warnings)} warning{'s' * (len(warnings) != 1)}"
+        )
+    if errors or (strict and warnings):
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+@rules.command("test")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the cases that pass.")
+@click.option(
+    "--tests",
+    "tests_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Test case directory (default: the pack's tests/ folder).",
+)
+@click.option(
+    "--require-coverage",
+    is_flag=True,
+    help="Fail unless every rule has a case where it fires and one where it does not.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@rules_option
+@handle_errors
+def rules_test(
+    verbose: bool,
+    tests_dir: Path | None,
+    require_coverage: bool,
+    fmt: str,
+    rules_dir: Path | None,
+) -> None:
+    """Run the rule test cases (<pack>/tests/*.yaml); report coverage.
+
+    \b
+    Examples:
+      legrules rules test
+      legrules rules test --rules my-pack -v
+
+    Each case is an answers document with the rules that must (and must not) fire and
+    the outcome expected. A rule is covered when some case shows it firing and some
+    case shows it not firing.
+
+    Exit codes: 0 every case passed, 1 a case failed (or coverage is missing with
+    --require-coverage), 2 invalid rules or a malformed test case file.
+    """
+    from legrules.api import Engine
+    from legrules.ruletests import run_all
+
+    engine = Engine(rules_dir)
+    results, coverage = run_all(engine, tests_dir)
+    gaps = coverage.uncovered(list(engine.pack.rules))
+    failed = [r for r in results if not r.passed]
+    if fmt == "json":
+        data = {
+            "passed": len(results) - len(failed),
+            "failed": len(failed),
+            "cases": [asdict(r) | {"passed": r.passed} for r in results],
+            "uncovered": gaps,
+        }
+        click.echo(json.dumps(data, indent=2))
+    else:
+        for result in results:
+            if result.passed and not verbose:
+                continue
+            mark = "PASS" if result.passed else "FAIL"
+            click.echo(f"{mark} {result.file}: {result.name}")
+            for failure in result.failures:
+                click.echo(f"     {failure}")
+        total = len(engine.pack.rules)
+        click.echo(
+            f"{len(results) - len(failed)} passed, {len(failed)} failed "
+            f"({len(results)} cases); rule coverage {total - len(gaps)} of {total}"
+        )
+        for rule_id, missing in gaps.items():
+            click.echo(f"  not covered: {rule_id} ({'; '.join(missing)})")
+    if failed or (require_coverage and gaps):
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+@rules.command("graph")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot"]),
+    default="mermaid",
+    show_default=True,
+    help="Mermaid (renders in GitHub/GitLab Markdown) or Graphviz DOT.",
+)
+@rules_option
+@handle_errors
+def rules_graph(fmt: str, rules_dir: Path | None) -> None:
+    """Draw the pack: questions -> rules -> findings -> recommendations.
+
+    \b
+    Examples:
+      legrules rules graph > rules.mmd
+      legrules rules graph --format dot | dot -Tsvg > rules.svg
+
+    Edges from a question carry the rule's test on it; dashed edges withhold.
+
+    Exit codes: 0 done, 2 invalid rules.
+    """
+    from legrules.graph import pack_graph, render_graph
+    from legrules.loader import load_pack
+
+    click.echo(render_graph(pack_graph(load_pack(_pack_dir(rules_dir))), fmt), nl=False)

@@ -1,0 +1,195 @@
+"""Every command: help that leads with an example, and the exit codes every command shares.
+
+The command tree is walked from the click group, so a command added later is checked
+without touching this file.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+import legrules.cli
+from legrules.cli import cli
+
+
+def command_paths(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths: list[tuple[str, ...]] = [prefix]
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            paths += command_paths(command, (*prefix, name))
+        else:
+            paths.append((*prefix, name))
+    return paths
+
+
+ALL = command_paths()
+
+
+def test_the_walk_finds_the_commands() -> None:
+    names = {" ".join(path) for path in ALL}
+    for expected in (
+        "assess",
+        "explain",
+        "questions",
+        "rules list",
+        "rules show",
+        "rules lint",
+        "rules test",
+        "rules graph",
+        "schema rules",
+        "schema answers",
+    ):
+        assert expected in names
+
+
+def _paragraphs(path: tuple[str, ...]) -> list[str]:
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert result.stdout.startswith("Usage: ")
+    return [p.strip() for p in result.stdout.split("\n\n")]
+
+
+def _examples(paragraph: str) -> list[str]:
+    return [line.strip() for line in paragraph.splitlines()[1:]]
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: " ".join(p) or "legrules")
+def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
+    paragraphs = _paragraphs(path)
+    options = next(i for i, p in enumerate(paragraphs) if p.startswith("Options:"))
+    examples = [p for p in paragraphs[:options] if p.startswith("Example")]
+    assert examples, "\n\n".join(paragraphs)
+    lines = _examples(examples[0])
+    assert lines
+    assert all("legrules " in line for line in lines), examples[0]
+
+
+OURS = [p for p in ALL if not p or p[0] != "audit"]  # audit belongs to the audit-log work
+
+
+@pytest.mark.parametrize("path", OURS, ids=lambda p: " ".join(p) or "legrules")
+def test_help_leads_with_an_example(path: tuple[str, ...]) -> None:
+    """Usage, a one-line summary, then the example(s), before any other text."""
+    paragraphs = _paragraphs(path)
+    assert paragraphs[2].startswith("Example"), "\n\n".join(paragraphs)
+    lines = _examples(paragraphs[2])
+    if path:
+        assert any(f"legrules {' '.join(path)}" in line for line in lines), paragraphs[2]
+
+
+@pytest.mark.parametrize("path", [p for p in OURS if p], ids=" ".join)
+def test_help_documents_exit_codes(path: tuple[str, ...]) -> None:
+    text = CliRunner().invoke(cli, [*path, "--help"]).stdout
+    assert "Exit codes:" in text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["assess", "--defaults"],
+        ["explain", "--defaults"],
+        ["questions"],
+        ["rules", "list"],
+        ["rules", "show", "glute-dominance"],
+        ["rules", "lint"],
+        ["rules", "test"],
+        ["rules", "graph"],
+        ["schema", "answers"],
+        ["schema", "rules"],
+    ],
+    ids=" ".join,
+)
+def test_ctrl_c_is_exit_130_without_traceback(
+    args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*a: object, **k: object) -> None:
+        raise KeyboardInterrupt
+
+    for target in (
+        "legrules.loader.load_pack",
+        "legrules.api.load_pack",
+        "legrules.lint.load_pack",
+        "legrules.ruleschema.rule_file_json_schema",
+    ):
+        monkeypatch.setattr(target, interrupted)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 130
+    assert result.stdout == ""
+    assert result.stderr.strip() == "legrules: interrupted"
+
+
+@pytest.mark.parametrize("args", [["nope"], ["rules", "nope"], ["assess", "--nope"]])
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "Usage:" in result.stderr
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    """Modules a file imports when it is imported (not inside functions or TYPE_CHECKING)."""
+    found: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def test_the_cli_imports_the_engine_lazily() -> None:
+    """Loading the command tree pulls in no legrules module beyond errors and paths.
+
+    Commands import the engine, pydantic models and renderers inside their functions, so
+    `legrules --help` and `legrules rules --help` pay only for click.
+    """
+    cli_dir = Path(legrules.cli.__file__).parent
+    allowed = {"legrules", "legrules.errors", "legrules.paths"}
+    seen: set[str] = set()
+    pending = ["legrules.cli"]
+    while pending:
+        module = pending.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        name = module.removeprefix("legrules.cli").lstrip(".") or "__init__"
+        for imported in _top_level_imports(cli_dir / f"{name}.py"):
+            if imported.startswith("legrules.cli"):
+                pending.append(imported)
+            elif imported.startswith("legrules"):
+                assert imported in allowed, f"{module} imports {imported} at start-up"
+    assert {"legrules.cli.assess", "legrules.cli.rules", "legrules.cli.explain"} <= seen
+
+
+def test_help_runs_in_a_fresh_interpreter() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "legrules", "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    assert "Commands:" in done.stdout
+    assert done.stderr == ""
+
+
+def test_start_up_loads_neither_the_engine_nor_pydantic() -> None:
+    """`legrules --help` stays fast: nothing heavy is imported until a command runs."""
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, legrules.cli; "
+            "print(sorted(m for m in ('durable', 'pydantic', 'yaml') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip() == "[]"

@@ -1,0 +1,139 @@
+"""The questionnaire in a real pseudo-terminal (pexpect): what a person at a terminal sees.
+
+These start ``python -m legrules assess`` on a pty, so stdin really is a terminal: the
+command must decide to ask by itself, prompts must appear, Ctrl-C must be a real SIGINT.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+PROMPT = r"> \[[^\]\r\n]*\] "
+REVIEW = "Press Enter to see your result"
+
+
+def spawn(
+    args: list[str], tmp_path: Path, *, color: bool = False, shell: str | None = None
+) -> tuple[pexpect.spawn, io.StringIO]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("NO_COLOR", "LEGRULES_RULES", "LEGRULES_AUDIT_LOG")
+    }
+    env["TERM"] = "xterm"
+    if not color:
+        env["NO_COLOR"] = "1"
+    transcript = io.StringIO()
+    if shell is not None:
+        child = pexpect.spawn(
+            "/bin/sh", ["-c", shell], env=env, cwd=str(tmp_path), encoding="utf-8", timeout=60
+        )
+    else:
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "legrules", *args],
+            env=env,
+            cwd=str(REPO),
+            encoding="utf-8",
+            timeout=60,
+            dimensions=(50, 120),
+        )
+    child.logfile_read = transcript
+    return child, transcript
+
+
+def answer_rest_with_enter(child: pexpect.spawn) -> int:
+    """Press Enter at every question until the review screen; returns how many."""
+    count = 0
+    while child.expect([PROMPT, REVIEW]) == 0:
+        child.sendline("")
+        count += 1
+    return count
+
+
+def test_questionnaire_end_to_end(tmp_path: Path) -> None:
+    saved = tmp_path / "answers.yaml"
+    child, transcript = spawn(["assess", "--save", str(saved)], tmp_path)
+    child.expect(r"Safety screening - question 1 of \d+")
+    child.expect(PROMPT)
+    child.sendline("maybe")  # a wrong answer is re-asked, not a crash
+    child.expect("'maybe' is not yes or no")
+    child.expect(PROMPT)
+    child.sendline("?")  # why is this asked?
+    child.expect("Why we ask:")
+    child.expect("Rules that read this answer:")
+    child.expect(PROMPT)
+    child.sendline("n")
+    asked = answer_rest_with_enter(child)
+    assert asked > 5
+    # the review screen: change answer 1, then see the result
+    child.sendline("1")
+    child.expect(PROMPT)
+    child.sendline("n")
+    child.expect(REVIEW)
+    child.sendline("")
+    child.expect("saved your answers to")
+    child.expect("Your leg-training assessment")
+    child.expect("Weekly plan")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, transcript.getvalue()[-2000:]
+    text = transcript.getvalue()
+    assert "Traceback" not in text
+    assert "\x1b[" not in text  # NO_COLOR is respected
+    assert text.count("Review your answers") == 2
+    first_question = yaml.safe_load(saved.read_text(encoding="utf-8"))
+    assert isinstance(first_question, dict)
+    assert False in first_question.values()
+
+
+def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
+    child, transcript = spawn(["assess"], tmp_path)
+    child.expect(PROMPT)
+    child.sendline("n")
+    child.expect(PROMPT)
+    child.sendintr()
+    child.expect("legrules: interrupted")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert child.signalstatus is None
+    assert "Traceback" not in transcript.getvalue()
+
+
+def test_colour_on_a_terminal_unless_no_color(tmp_path: Path) -> None:
+    child, transcript = spawn(["assess"], tmp_path, color=True)
+    child.expect(PROMPT)
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "\x1b[" in transcript.getvalue()
+
+
+def test_report_to_a_file_prompts_stay_on_the_terminal(tmp_path: Path) -> None:
+    command = f"exec '{sys.executable}' -m legrules assess > report.txt"
+    env_path = f"PYTHONPATH='{REPO}' "
+    child, transcript = spawn([], tmp_path, shell=env_path + command)
+    child.expect(PROMPT)
+    child.sendline("")
+    answer_rest_with_enter(child)
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    report = (tmp_path / "report.txt").read_text(encoding="utf-8")
+    assert report.startswith("Your leg-training assessment")
+    assert "question 1 of" not in report
+    assert "Review your answers" in transcript.getvalue()
+    assert "Your leg-training assessment" not in transcript.getvalue()

@@ -1,0 +1,180 @@
+"""The report for a person (text and Markdown), explanations, and WHY NOT as text."""
+
+from __future__ import annotations
+
+from legrules import Assessment, Engine
+from legrules.assessment import PlanItem
+from legrules.explain import why_not
+from legrules.render import (
+    NOT_GIVEN,
+    dose,
+    explanation_lines,
+    render_markdown,
+    render_text,
+    render_why_not,
+    short_title,
+)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def with_item(result: Assessment, exercise: str, **changes: object) -> Assessment:
+    """The assessment with one plan item changed (to render cases the pack may not produce)."""
+    assert result.plan is not None
+    days = []
+    for day in result.plan.days:
+        items = [
+            item.model_copy(update=changes) if item.exercise == exercise else item
+            for item in day.items
+        ]
+        days.append(day.model_copy(update={"items": items}))
+    return result.model_copy(update={"plan": result.plan.model_copy(update={"days": days})})
+
+
+def test_sections_in_order_for_a_lifter(engine: Engine) -> None:
+    text = render_text(engine.assess({"squat_felt_most": "glutes"}), engine.pack)
+    heads = ["Safety first", "What we found", "Recommended exercises", "Weekly plan"]
+    positions = [text.index(f"\n{head}\n") for head in heads]
+    assert positions == sorted(positions)
+    found = text[text.index("What we found") : text.index("Recommended exercises")]
+    assert "Glutes take over in squats" in found
+    assert "Where do you feel squats and lunges working the most? Glutes" in flat(found)
+    assert "Exercise" in text
+    assert "Sets x reps" in text
+    assert "Why:" in text
+    assert "glute-dominance" not in text
+
+
+def test_habits_to_fix_are_the_guidance(engine: Engine) -> None:
+    result = engine.assess({"tracks_progress": "no"})
+    guidance = [r.title for r in result.recommendations if r.kind == "guidance"]
+    assert guidance
+    text = render_text(result, engine.pack)
+    habits = text[text.index("Habits to fix") :]
+    for title in guidance:
+        assert title in habits
+
+
+def test_sets_and_reps_the_article_does_not_give(engine: Engine) -> None:
+    result = engine.assess({"squat_felt_most": "glutes"})
+    assert result.plan is not None
+    heel = next(i for d in result.plan.days for i in d.items if i.exercise == "heel_elevated_squat")
+    assert heel.prescription_source == "not_specified"
+    assert dose(heel) == NOT_GIVEN
+    text = render_text(result, engine.pack)
+    assert f"Heel-elevated squats: {NOT_GIVEN}" in flat(text)
+    assert f"| Heel-elevated squats | {NOT_GIVEN} |" in render_markdown(result, engine.pack)
+    # numbers from somewhere else are never attributed to the article
+    borrowed = with_item(result, "heel_elevated_squat", sets="3", reps="8-12")
+    assert "3 x 8-12 (not from the article)" in render_markdown(borrowed, engine.pack)
+
+
+def test_items_the_equipment_cannot_do(engine: Engine) -> None:
+    result = engine.assess({"training_location": "home_gym", "equipment": ["dumbbells"]})
+    assert result.plan is not None
+    items = [i for d in result.plan.days for i in d.items if i.equipment_ok is False]
+    assert items
+    text = flat(render_text(result, engine.pack))
+    for item in items:
+        assert f"{item.title} *" in text
+        assert f"* {item.title}: your equipment cannot do this yet; it needs" in text
+    assert "Leg extension machine or Combined leg extension and curl station" in text
+
+
+def test_referral_report(engine: Engine) -> None:
+    result = engine.assess({"pain_type": "sharp", "squat_felt_most": "glutes"})
+    text = render_text(result, engine.pack)
+    assert "no training plan" in text
+    assert "Weekly plan" not in text
+    assert "Recommended exercises" not in text
+    found = text[text.index("What we found") :]
+    assert "Glutes take over" not in found  # held back, so not listed as a finding
+    assert "Held back" in text
+
+
+def test_style_hook_marks_safety_and_headings(engine: Engine) -> None:
+    roles: list[str] = []
+
+    def style(text: str, role: str) -> str:
+        roles.append(role)
+        return f"<{role}>{text}</{role}>"
+
+    text = render_text(engine.assess({"pain_type": "sharp"}), engine.pack, style=style)
+    assert "<safety>! See a qualified professional first" in text
+    assert "<heading>Safety first</heading>" in text
+    assert {"title", "heading", "safety", "dim"} <= set(roles)
+
+
+def test_without_a_pack_raw_values_are_shown(engine: Engine) -> None:
+    result = engine.assess({"squat_felt_most": "glutes"})
+    text = render_text(result)
+    assert "squat_felt_most glutes" in text
+
+
+def test_explanation_is_the_whole_chain(engine: Engine) -> None:
+    result = engine.assess({"hinge_felt_most": "lower_back"})
+    lines = "\n".join(explanation_lines(result, engine.pack))
+    assert "Schedule your hamstring work (prioritize_hamstrings)" in lines
+    assert "rule hamstrings-underused-keep-hinges-honest (v1, inferred)" in flat(lines)
+    assert (
+        "matched finding hamstrings_underused, derived by lowback-compensation-in-hinges "
+        "(hinge_felt_most = lower_back" in flat(lines)
+    )
+    assert "rationale:" in lines
+    assert "source:" in lines
+    assert "Rules fired, in order:" in lines
+
+
+def test_markdown_is_markdown(engine: Engine) -> None:
+    text = render_markdown(engine.assess({"squat_felt_most": "glutes"}), engine.pack, explain=True)
+    assert text.startswith("# Your leg-training assessment\n")
+    assert "\n## Weekly plan\n" in text
+    assert "\n### Day 1" in text
+    assert "|---|---|---|---|" in text
+    assert "```text" in text
+
+
+def test_why_not_text(engine: Engine) -> None:
+    answers = engine.validate({"pain_type": "sharp"})
+    result = engine.assess(answers)
+    text = render_why_not(why_not(engine.pack, answers, "leg_curl", result), engine.pack)
+    assert text.startswith("Leg curls (leg_curl) was not recommended:")
+    assert "withheld by sharp-or-escalating-pain" in flat(text.splitlines()[0] + text)
+    answers = engine.validate({"squat_felt_most": "quads"})
+    text = render_why_not(
+        why_not(engine.pack, answers, "heel_elevated_squat", engine.assess(answers)), engine.pack
+    )
+    assert "none of the" in text.splitlines()[0]
+    assert "squat_felt_most = quads (Front of the thighs)" in flat(text)
+
+
+def test_short_titles() -> None:
+    assert short_title("Glutes take over in squats - add direct quad work") == (
+        "Glutes take over in squats"
+    )
+    assert short_title("Goal - quad development (leg extensions, 1-2x a week)") == (
+        "Goal: quad development"
+    )
+    assert short_title("no dash here") == "No dash here"
+
+
+def test_plan_item_dose_per_leg() -> None:
+    item = PlanItem(
+        exercise="walking_lunge",
+        title="Walking lunges",
+        sets="2-3",
+        reps="10-14",
+        per_leg=True,
+        cue=None,
+        prescription_source="article",
+        because=[],
+    )
+    assert dose(item) == "2-3 x 10-14 per leg"
+
+
+def test_a_chained_finding_says_where_it_follows_from(engine: Engine) -> None:
+    text = render_text(engine.assess({"hinge_felt_most": "lower_back"}), engine.pack)
+    found = flat(text[text.index("What we found") : text.index("Recommended exercises")])
+    assert "* Hamstrings underused - follows from: Lower back takes over in hinges" in found
