@@ -47,3 +47,32 @@ def test_batch_missing_input_leaves_no_output(tmp_path: Path) -> None:
         run_batch(tmp_path / "absent.jsonl", target, workers=1)
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_batch_writes_output_and_exits_2_on_bad_lines(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(
+        cli, ["assess", "--batch", str(source), "--out", str(target), "--workers", "2"]
+    )
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert f"{source}:2:" in result.stderr
+    assert f"{source}:5:" in result.stderr
+    assert "3 of 5 lines assessed" in result.stderr
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 5
+
+
+def test_cli_batch_needs_out(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    result = CliRunner().invoke(cli, ["assess", "--batch", str(tmp_path / "in.jsonl")])
+    assert result.exit_code == 2
+    assert "--out" in result.stderr

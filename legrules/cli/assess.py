@@ -55,6 +55,26 @@ from legrules.errors import EXIT_BAD_INPUT
     is_flag=True,
     help="At the terminal, also ask questions that cannot change the result.",
 )
+@click.option(
+    "--batch",
+    "batch_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="IN.jsonl",
+    help="Assess one answers document per line (JSON Lines), using worker processes.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="OUT.jsonl",
+    help="With --batch: where to write one Assessment (or error record) per input line.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --batch: worker processes (default: one per CPU).",
+)
 @rules_option
 @audit_log_option
 @redact_option
@@ -70,6 +90,9 @@ def assess(
     explain: bool,
     save_path: Path | None,
     all_questions: bool,
+    batch_path: Path | None,
+    out_path: Path | None,
+    workers: int | None,
     rules_dir: Path | None,
     audit_log: Path | None,
     redact: tuple[str, ...],
@@ -83,6 +106,7 @@ def assess(
       legrules assess --answers my-answers.yaml --explain
       legrules assess --answer squat_felt_most=glutes --answer age=34 --json
       cat answers.json | legrules assess --answers - --format markdown
+      legrules assess --batch clients.jsonl --out assessments.jsonl
 
     On a terminal with no answers given, it asks the questions (grouped, with a
     progress count; Enter takes the default shown; ? explains why a question is asked)
@@ -91,9 +115,22 @@ def assess(
 
     The report goes to stdout; questions and messages go to stderr.
 
+    With --batch, each input line is assessed in a worker process and written, in
+    order, to --out; a bad line becomes an error record there and is reported on stderr
+    with its line number, without stopping the batch.
+
     Exit codes: 0 done (a referral to a professional is a valid result), 2 invalid
-    answers, options or rules, 130 interrupted (Ctrl-C).
+    answers, options or rules (with --batch: any bad line), 130 interrupted (Ctrl-C).
     """
+    if batch_path is not None or out_path is not None:
+        _run_batch(
+            batch_path,
+            out_path,
+            workers=workers,
+            rules_dir=rules_dir,
+            other_inputs=audit_log is not None or bool(redact) or answers_path is not None,
+        )
+        return
     from legrules.api import Engine
     from legrules.render import render_markdown, render_text
 
@@ -142,3 +179,41 @@ def _save(path: Path, values: dict[str, object]) -> None:
     click.echo(f"legrules: saved your answers to {path}", err=True)
     click.echo(f"legrules: next time: legrules assess --answers {path}", err=True)
     sys.stderr.flush()
+
+
+def _run_batch(
+    batch_path: Path | None,
+    out_path: Path | None,
+    *,
+    workers: int | None,
+    rules_dir: Path | None,
+    other_inputs: bool,
+) -> None:
+    from legrules.batch import run_batch
+    from legrules.errors import InputFileError
+
+    if batch_path is None or out_path is None:
+        fail("--batch IN.jsonl and --out OUT.jsonl go together", EXIT_BAD_INPUT)
+    if other_inputs:
+        fail("--batch does not combine with --answers, --audit-log or --redact", EXIT_BAD_INPUT)
+    if sys.stderr.isatty():
+        try:
+            with batch_path.open(encoding="utf-8") as lines:
+                total = sum(1 for line in lines if line.strip())
+        except OSError as error:
+            raise InputFileError(str(batch_path), f"cannot read ({error.strerror})") from None
+        with click.progressbar(length=total, label="assessing", file=sys.stderr) as bar:
+            report = run_batch(
+                batch_path, out_path, rules=rules_dir, workers=workers, progress=bar.update
+            )
+    else:
+        report = run_batch(batch_path, out_path, rules=rules_dir, workers=workers)
+    for number, message in report.bad_lines:
+        click.echo(f"legrules: {batch_path}:{number}: {message}", err=True)
+    bad = f"; {len(report.bad_lines)} bad" if report.bad_lines else ""
+    click.echo(
+        f"legrules: {report.assessed} of {report.total} lines assessed into {out_path}{bad}",
+        err=True,
+    )
+    if report.bad_lines:
+        sys.exit(EXIT_BAD_INPUT)
