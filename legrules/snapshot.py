@@ -25,25 +25,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from legrules.errors import InputFileError, Problem, RulePackError
+from legrules.errors import Problem, RulePackError
 from legrules.loader import load_pack
 from legrules.pack import RulePack
+from legrules.yamlio import read_text
 
 TOP_FILES = ("pack.yaml", "questionnaire.yaml", "catalogue.yaml")
 _NAME = re.compile(r"^(?:pack|questionnaire|catalogue)\.yaml$|^rules/[A-Za-z0-9_.-]+\.yaml$")
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise InputFileError(str(path), "no such file") from None
-    except PermissionError:
-        raise InputFileError(str(path), "permission denied") from None
-    except UnicodeDecodeError as error:
-        raise InputFileError(str(path), f"not UTF-8 text ({error.reason})") from None
-    except OSError as error:
-        raise InputFileError(str(path), f"cannot read ({error.strerror})") from None
 
 
 def _check_names(files: Mapping[str, str]) -> None:
@@ -66,9 +54,9 @@ class PackSnapshot:
     def from_dir(cls, root: Path) -> PackSnapshot:
         """Read the loader's inputs from a pack directory (InputFileError if unreadable)."""
         root = Path(root)
-        files = {name: _read(root / name) for name in TOP_FILES}
+        files = {name: read_text(root / name) for name in TOP_FILES}
         for path in sorted((root / "rules").glob("*.yaml")):
-            files[f"rules/{path.name}"] = _read(path)
+            files[f"rules/{path.name}"] = read_text(path)
         return cls(files=files)
 
     @classmethod

@@ -121,9 +121,13 @@ def parse_json(text: str, source: str) -> Any:
 
 
 def read_text(path: Path) -> str:
-    """Read a UTF-8 file, turning OS errors into a clear InputFileError."""
+    """Read a UTF-8 file exactly (no newline translation), with clear InputFileErrors.
+
+    Exact, because the audit log stores pack files byte for byte to reproduce a
+    fingerprint; YAML and JSON parsers accept any line ending.
+    """
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise InputFileError(str(path), "no such file") from None
     except IsADirectoryError:

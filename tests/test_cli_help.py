@@ -113,6 +113,12 @@ def test_ctrl_c_is_exit_130_without_traceback(
     def interrupted(*a: object, **k: object) -> None:
         raise KeyboardInterrupt
 
+    # Import the modules first: one imported while legrules.loader.load_pack is
+    # patched would bind the patched function for good, and break later tests.
+    import legrules.api
+    import legrules.lint
+
+    del legrules
     for target in (
         "legrules.loader.load_pack",
         "legrules.api.load_pack",

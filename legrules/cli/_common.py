@@ -62,6 +62,25 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def format_options(*choices: str, help: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """``--format CHOICE`` and ``--json`` as its shortcut, alike on every command."""
+
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        func = click.option("--json", "as_json", is_flag=True, help="Shortcut for --format json.")(
+            func
+        )
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(list(choices)),
+            default=choices[0],
+            show_default=True,
+            help=help,
+        )(func)
+
+    return decorate
+
+
 rules_option = click.option(
     "--rules",
     "rules_dir",

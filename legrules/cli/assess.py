@@ -14,6 +14,7 @@ from legrules.cli._common import (
     answers_given,
     answers_options,
     fail,
+    format_options,
     handle_errors,
     rules_option,
 )
@@ -28,15 +29,12 @@ from legrules.errors import EXIT_BAD_INPUT
     is_flag=True,
     help="Never prompt, even on a terminal (answers must come from the options).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
+@format_options(
+    "text",
+    "markdown",
+    "json",
     help="A report for a person (text, markdown) or CONTRACT JSON for programs.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Shortcut for --format json.")
 @click.option(
     "--explain",
     is_flag=True,

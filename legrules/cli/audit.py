@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from legrules.cli._common import fail, handle_errors, rules_option
+from legrules.cli._common import fail, format_options, handle_errors, rules_option
 from legrules.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED
 
 if TYPE_CHECKING:
@@ -205,15 +205,7 @@ def audit_list(
 @audit.command("show")
 @click.argument("assessment_id", metavar="ID")
 @_read_log_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="A report for a person, or the stored record as JSON.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Shortcut for --format json.")
+@format_options("text", "json", help="A report for a person, or the stored record as JSON.")
 @handle_errors
 def audit_show(assessment_id: str, log_path: Path | None, fmt: str, as_json: bool) -> None:
     """Show one record: answers, recommendations with rationale and sources, plan, trace.
@@ -246,15 +238,7 @@ def audit_show(assessment_id: str, log_path: Path | None, fmt: str, as_json: boo
     help="A recommendation to explain, made or not (repeatable). Ids or titles.",
 )
 @_read_log_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Explanation as text, or JSON for tools.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Shortcut for --format json.")
+@format_options("text", "json", help="Explanation as text, or JSON for tools.")
 @handle_errors
 def audit_explain(
     *,
@@ -349,15 +333,7 @@ def _parse_values(pairs: tuple[str, ...]) -> dict[str, Any]:
     metavar="FIELD=VALUE",
     help="A redacted answer, checked against its stored hash before use (repeatable).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="A report for a person, or JSON.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Shortcut for --format json.")
+@format_options("text", "json", help="A report for a person, or JSON.")
 @handle_errors
 def audit_replay(
     *,
