@@ -41,8 +41,10 @@ def test_batch_speedup(tmp_path: Path, full: bool, results: Callable[..., None])
         seconds[workers] = time.perf_counter() - start
         assert report.assessed == count
         assert not report.bad_lines
-    one = [json.loads(x)["recommendations"] for x in (tmp_path / "out-1.jsonl").open()]
-    two = [json.loads(x)["recommendations"] for x in (tmp_path / "out-2.jsonl").open()]
+    one, two = (
+        [json.loads(x)["recommendations"] for x in (tmp_path / name).read_text().splitlines()]
+        for name in ("out-1.jsonl", "out-2.jsonl")
+    )
     assert one == two, "worker count must not change any result"
     speedup = seconds[1] / seconds[2]
     results(
