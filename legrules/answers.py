@@ -186,7 +186,7 @@ def validate_answers(
         )
     model = answers_model(questionnaire)
     try:
-        document = model.model_validate(dict(raw))
+        document = model.model_validate(raw if isinstance(raw, dict) else dict(raw))
     except ValidationError as exc:
         seen: set[str] = set()
         problems: list[Problem] = []
@@ -196,7 +196,7 @@ def validate_answers(
                 seen.add(problem.location)
                 problems.append(problem)
         raise AnswersError(problems, source) from None
-    given: dict[str, AnswerValue] = {q.id: getattr(document, q.id) for q in questionnaire.questions}
+    given: dict[str, AnswerValue] = document.__dict__
     provided = frozenset(k for k, v in given.items() if v is not None)
     values: dict[str, AnswerValue] = {}
     for question in questionnaire.questions:

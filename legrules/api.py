@@ -22,17 +22,13 @@ from legrules.assessment import (
     SCHEMA_VERSION,
     Assessment,
     EngineInfo,
-    Firing,
-    Reason,
     RulesetInfo,
-    TraceAsserted,
-    TraceMatch,
 )
 from legrules.compiler import CompiledPack, compile_pack
 from legrules.conditions import witness
 from legrules.engine import ENGINE_NAME, ENGINE_VERSION, DurableRuleset
 from legrules.errors import RuleLoopError
-from legrules.facts import answers_fact, finding_fact
+from legrules.facts import FactBuilder, finding_fact
 from legrules.loader import load_pack
 from legrules.pack import RulePack
 from legrules.paths import default_rules_dir
@@ -73,6 +69,7 @@ class Engine:
         self._rules = self._pack.rules_by_id()
         self._sources = {rule.id: source_text(self._pack, rule) for rule in self._pack.rules}
         self._max_firings = max_firings or self._compiled.activation_bound
+        self._facts = FactBuilder(self._pack.questionnaire, self._compiled.fact_fields)
         self._audit: AuditLog | None = None
         if audit_log is not None:
             # imported here: sqlite3 and the audit models cost start-up time for
@@ -122,36 +119,41 @@ class Engine:
         outcome = build_outcome(self._pack, [(f.rule, r) for f, r in zip(fired, reasons)])
         withheld: dict[str, list[str]] = {}
         for suppression in outcome.suppressed:
-            withheld.setdefault(suppression.by, []).append(suppression.recommendation)
+            withheld.setdefault(suppression["by"], []).append(suppression["recommendation"])
         trace = [
-            Firing(
-                seq=seq,
-                rule=f.rule.id,
-                version=f.rule.version,
-                branch=f.branch,
-                matched=TraceMatch(answers=reason.answers, findings=reason.findings),
-                asserted=TraceAsserted(
-                    recommend=[r.id for r in f.rule.then.recommend],
-                    derive=list(f.rule.then.derive),
-                    suppress=withheld.get(f.rule.id, []),
-                ),
-            )
+            {
+                "seq": seq,
+                "rule": f.rule.id,
+                "version": f.rule.version,
+                "branch": f.branch,
+                "matched": {"answers": reason["answers"], "findings": reason["findings"]},
+                "asserted": {
+                    "recommend": [r.id for r in f.rule.then.recommend],
+                    "derive": list(f.rule.then.derive),
+                    "suppress": withheld.get(f.rule.id, []),
+                },
+            }
             for seq, (f, reason) in enumerate(zip(fired, reasons), start=1)
         ]
-        result = Assessment(
-            schema_version=SCHEMA_VERSION,
-            assessment_id=str(uuid.uuid4()),
-            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            status=outcome.status,
-            ruleset=self._ruleset_info,
-            engine=self._engine_info,
-            answers=validated.to_dict(),
-            unanswered=validated.unanswered(),
-            findings=findings,
-            recommendations=outcome.recommendations,
-            suppressed=outcome.suppressed,
-            plan=build_plan(self._pack, outcome, [f.rule for f in fired], validated),
-            trace=trace,
+        # Everything is assembled as plain data and validated here in one pass: the
+        # output is fully checked against its models, for a fraction of the cost of
+        # constructing each nested model on its own.
+        result = Assessment.model_validate(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "assessment_id": str(uuid.uuid4()),
+                "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "status": outcome.status,
+                "ruleset": self._ruleset_info,
+                "engine": self._engine_info,
+                "answers": validated.to_dict(),
+                "unanswered": validated.unanswered(),
+                "findings": findings,
+                "recommendations": outcome.recommendations,
+                "suppressed": outcome.suppressed,
+                "plan": build_plan(self._pack, outcome, [f.rule for f in fired], validated),
+                "trace": trace,
+            }
         )
         if self._audit is not None:
             self._audit.record(result, self._compiled, provided=validated.provided)
@@ -205,23 +207,23 @@ class Engine:
             findings.extend(new)
             return [finding_fact(f) for f in new]
 
-        fact = answers_fact(answers, self._pack.questionnaire, self._compiled.fact_fields)
-        self._ruleset.run(fact, on_fire)
+        self._ruleset.run(self._facts.build(answers), on_fire)
         return fired, findings
 
-    def _reason(self, fired: _Fired, answers: Answers) -> Reason:
+    def _reason(self, fired: _Fired, answers: Answers) -> dict[str, Any]:
+        """One rule's part in a recommendation (a :class:`Reason`, as data)."""
         rule = fired.rule
-        return Reason(
-            rule=rule.id,
-            rule_version=rule.version,
-            title=rule.title,
-            rationale=rule.because,
-            source=self._sources[rule.id],
-            provenance=rule.provenance,
-            detail=None,
-            answers=witness(rule.when, answers, fired.known),
-            findings=self._compiled.branch_findings[fired.branch],
-        )
+        return {
+            "rule": rule.id,
+            "rule_version": rule.version,
+            "title": rule.title,
+            "rationale": rule.because,
+            "source": self._sources[rule.id],
+            "provenance": rule.provenance,
+            "detail": None,
+            "answers": witness(rule.when, answers, fired.known, holds=True),
+            "findings": self._compiled.branch_findings[fired.branch],
+        }
 
 
 @dataclass(frozen=True)

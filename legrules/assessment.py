@@ -18,7 +18,7 @@ SCHEMA_VERSION = 1
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class RulesetInfo(_Out):
@@ -47,10 +47,6 @@ class Reason(_Out):
         description="The answers that made the rule's condition true."
     )
     findings: list[str] = Field(default_factory=list)
-
-    def with_detail(self, detail: str) -> Reason:
-        """The same reason with the rule's advice text for one recommendation."""
-        return Reason(**{**self.__dict__, "detail": detail})
 
 
 class Recommendation(_Out):

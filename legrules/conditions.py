@@ -102,13 +102,18 @@ def evaluate(
 
 
 def witness(
-    condition: Condition, answers: Mapping[str, AnswerValue], findings: Set[str] = frozenset()
+    condition: Condition,
+    answers: Mapping[str, AnswerValue],
+    findings: Set[str] = frozenset(),
+    *,
+    holds: bool | None = None,
 ) -> dict[str, AnswerValue]:
     """The answers that made a true condition true: what a ``because`` should show.
 
     For ``any``, every alternative that held (not just the first), so the explanation
     does not depend on evaluation order; under ``not``, every answer the inner condition
-    read, since together they made it false.
+    read, since together they made it false. ``holds=True`` skips re-checking a
+    condition the caller knows is true (the engine fired it).
     """
     facts: list[str] = []
 
@@ -125,7 +130,7 @@ def witness(
         elif isinstance(node, NotOf):
             facts.extend(facts_read(node.not_))
 
-    if evaluate(condition, answers, findings):
+    if holds if holds is not None else evaluate(condition, answers, findings):
         collect(condition)
     return {fact: _copy(answers.get(fact)) for fact in dict.fromkeys(facts)}
 

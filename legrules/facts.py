@@ -61,3 +61,44 @@ def answers_fact(
 
 def finding_fact(finding: str) -> Fact:
     return {KIND_KEY: FINDING_KIND, "id": finding}
+
+
+class FactBuilder:
+    """:func:`answers_fact` for one questionnaire and field set, planned once.
+
+    An engine builds one fact per assessment; working out which questions and options
+    matter every time cost as much as building the fact.
+    """
+
+    def __init__(self, questionnaire: Questionnaire, fields: Set[str] | None = None) -> None:
+        self._scalars: list[str] = []
+        self._multis: list[tuple[str, list[tuple[str, str]], str | None]] = []
+        for question in questionnaire.questions:
+            if question.type == "multi":
+                options = [
+                    (option, item_field(question.id, option))
+                    for option in question.values or ()
+                    if fields is None or item_field(question.id, option) in fields
+                ]
+                count = count_field(question.id)
+                keep_count = fields is None or count in fields
+                if options or keep_count:
+                    self._multis.append((question.id, options, count if keep_count else None))
+            elif fields is None or question.id in fields:
+                self._scalars.append(question.id)
+
+    def build(self, answers: Mapping[str, AnswerValue]) -> Fact:
+        fact: Fact = {KIND_KEY: ANSWERS_KIND}
+        for question_id in self._scalars:
+            value = answers.get(question_id)
+            if value is not None and not isinstance(value, list):
+                fact[question_id] = value
+        for question_id, options, count in self._multis:
+            value = answers.get(question_id)
+            if not isinstance(value, list):
+                continue
+            for option, name in options:
+                fact[name] = option in value
+            if count is not None:
+                fact[count] = len(value)
+        return fact

@@ -8,21 +8,16 @@ outside the template joins the day the catalogue names for it when a rule recomm
 
 Equipment awareness is structural: an item the answered equipment cannot do is kept
 but marked, with the capabilities it needs, never silently swapped for something the
-article does not prescribe. A referral withholds the plan entirely (``None``).
+article does not prescribe. A referral withholds the plan entirely (``None``). Like the
+recommendations, the plan is built as plain data and validated once, as part of the
+Assessment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from legrules.assessment import (
-    Plan,
-    PlanDay,
-    PlanItem,
-    PlanNote,
-    Recommendation,
-    ScheduleChoice,
-)
 from legrules.catalogue import RecommendationDef
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue
@@ -41,13 +36,16 @@ def _equipment(
     return False, [list(option) for option in definition.equipment_any]
 
 
-def _notes(pairs: Sequence[tuple[str, str]]) -> list[PlanNote]:
+Data = dict[str, Any]
+
+
+def _notes(pairs: Sequence[tuple[str, str]]) -> list[Data]:
     merged: dict[str, list[str]] = {}
     for text, rule_id in pairs:
         rules = merged.setdefault(text, [])
         if rule_id not in rules:
             rules.append(rule_id)
-    return [PlanNote(text=text, because=rules) for text, rules in merged.items()]
+    return [{"text": text, "because": rules} for text, rules in merged.items()]
 
 
 def build_plan(
@@ -55,12 +53,12 @@ def build_plan(
     outcome: Outcome,
     fired: Sequence[Rule],
     answers: Mapping[str, AnswerValue],
-) -> Plan | None:
+) -> Data | None:
     if outcome.status == "referral":
         return None
     catalogue = pack.recommendations()
-    recommended: dict[str, Recommendation] = {
-        rec.id: rec for rec in outcome.recommendations if rec.kind == "exercise"
+    recommended: dict[str, Data] = {
+        rec["id"]: rec for rec in outcome.recommendations if rec["kind"] == "exercise"
     }
     first: dict[str, list[str]] = {}
     plan_notes: list[tuple[str, str]] = []
@@ -85,7 +83,7 @@ def build_plan(
             extra_days.setdefault(change.extra_day, []).append(rule.id)
 
     in_template = {item for day in pack.catalogue.template for item in day.items}
-    days: list[PlanDay] = []
+    days: list[Data] = []
     optional_days = [day for day in pack.catalogue.optional_days if day.id in extra_days]
     for day in [*pack.catalogue.template, *optional_days]:
         is_optional = day in optional_days
@@ -113,23 +111,26 @@ def build_plan(
         ]
         notes = _notes(day_notes.get(day.id, []))
         days.append(
-            PlanDay(
-                id=day.id,
-                title=day.title,
-                focus=day.focus,
-                optional=is_optional,
-                notes=notes,
-                items=items,
-            )
+            {
+                "id": day.id,
+                "title": day.title,
+                "focus": day.focus,
+                "optional": is_optional,
+                "notes": notes,
+                "items": items,
+            }
         )
-    choice = None
+    choice: Data | None = None
     if schedule is not None:
         found = pack.catalogue.schedule(schedule[0])
         assert found is not None  # the loader checked it
-        choice = ScheduleChoice(
-            id=found.id, title=found.title, detail=found.detail, because=schedule[1]
-        )
-    return Plan(days=days, schedule=choice, notes=_notes(plan_notes))
+        choice = {
+            "id": found.id,
+            "title": found.title,
+            "detail": found.detail,
+            "because": schedule[1],
+        }
+    return {"days": days, "schedule": choice, "notes": _notes(plan_notes)}
 
 
 def _item(
@@ -137,12 +138,12 @@ def _item(
     *,
     catalogue: Mapping[str, RecommendationDef],
     outcome: Outcome,
-    recommended: Mapping[str, Recommendation],
+    recommended: Mapping[str, Data],
     first: Mapping[str, list[str]],
     answers: Mapping[str, AnswerValue],
     dose_from_article: bool,
     added_by: list[str],
-) -> PlanItem:
+) -> Data:
     definition = catalogue[exercise_id]
     prescription = definition.prescription
     assert prescription is not None  # the catalogue model requires one for exercises
@@ -160,20 +161,20 @@ def _item(
     cues = [prescription.cue] if prescription.cue else []
     cues += [c for c in outcome.emphasis.get(exercise_id, []) if c not in cues]
     rec = recommended.get(exercise_id)
-    because = [r.rule for r in rec.because] if rec else []
+    because = [r["rule"] for r in rec["because"]] if rec else []
     because += first.get(exercise_id, [])
     because += added_by
     equipment_ok, requires = _equipment(definition, answers.get("equipment"))
-    return PlanItem(
-        exercise=exercise_id,
-        title=definition.title,
-        sets=prescription.sets,
-        reps=prescription.reps,
-        per_leg=prescription.per_leg,
-        cue="; ".join(cues) or None,
-        prescription_source=prescription.source,
-        note=prescription.note,
-        equipment_ok=equipment_ok,
-        requires_equipment=requires,
-        because=list(dict.fromkeys(because)),
-    )
+    return {
+        "exercise": exercise_id,
+        "title": definition.title,
+        "sets": prescription.sets,
+        "reps": prescription.reps,
+        "per_leg": prescription.per_leg,
+        "cue": "; ".join(cues) or None,
+        "prescription_source": prescription.source,
+        "note": prescription.note,
+        "equipment_ok": equipment_ok,
+        "requires_equipment": requires,
+        "because": list(dict.fromkeys(because)),
+    }

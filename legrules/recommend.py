@@ -4,15 +4,18 @@ Safety is structural here, not left to each rule: as soon as any surviving
 recommendation withholds the plan (a referral), every exercise and guidance
 recommendation is withdrawn and the withdrawal is recorded against the referring rule.
 A rule pack cannot forget to do it.
+
+Results are plain dicts shaped like the Assessment's models: the Assessment validates
+them all in one pass at the end, which costs a fraction of building each nested model
+on its own (see benchmarks/README.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from legrules.assessment import Reason, Recommendation, Suppression
 from legrules.pack import RulePack
 from legrules.ruleschema import Rule
 
@@ -22,7 +25,7 @@ URGENCY_ORDER = ("routine", "soon", "same_day", "emergency")
 
 @dataclass
 class _Entry:
-    reasons: list[Reason] = field(default_factory=list)
+    reasons: list[dict[str, Any]] = field(default_factory=list)
     urgencies: list[str] = field(default_factory=list)
     emphasis: list[str] = field(default_factory=list)
 
@@ -30,8 +33,8 @@ class _Entry:
 @dataclass(frozen=True)
 class Outcome:
     status: Literal["ok", "referral"]
-    recommendations: list[Recommendation]
-    suppressed: list[Suppression]
+    recommendations: list[dict[str, Any]]
+    suppressed: list[dict[str, Any]]
     emphasis: dict[str, list[str]]
 
 
@@ -48,29 +51,29 @@ def source_text(pack: RulePack, rule: Rule) -> str:
     return "; ".join(parts)
 
 
-def build_outcome(pack: RulePack, fired: Sequence[tuple[Rule, Reason]]) -> Outcome:
+def build_outcome(pack: RulePack, fired: Sequence[tuple[Rule, dict[str, Any]]]) -> Outcome:
     """Merge recommendations per id, apply suppressions and referral, in a fixed order."""
     catalogue = pack.recommendations()
     entries: dict[str, _Entry] = {}
     for rule, reason in fired:
         for rec in rule.then.recommend:
             entry = entries.setdefault(rec.id, _Entry())
-            entry.reasons.append(reason if rec.detail is None else reason.with_detail(rec.detail))
+            entry.reasons.append(reason if rec.detail is None else {**reason, "detail": rec.detail})
             if rec.urgency:
                 entry.urgencies.append(rec.urgency)
             if rec.emphasis and rec.emphasis not in entry.emphasis:
                 entry.emphasis.append(rec.emphasis)
 
-    suppressed: list[Suppression] = []
+    suppressed: list[dict[str, Any]] = []
 
     def withdraw(rec_id: str, by: str) -> None:
         entry = entries.pop(rec_id)
         suppressed.append(
-            Suppression(
-                recommendation=rec_id,
-                by=by,
-                made_by=list(dict.fromkeys(r.rule for r in entry.reasons)),
-            )
+            {
+                "recommendation": rec_id,
+                "by": by,
+                "made_by": list(dict.fromkeys(r["rule"] for r in entry.reasons)),
+            }
         )
 
     for rule, _ in fired:
@@ -79,7 +82,7 @@ def build_outcome(pack: RulePack, fired: Sequence[tuple[Rule, Reason]]) -> Outco
         targets = set(rule.then.suppress.recommendations)
         kinds = set(rule.then.suppress.kinds)
         for rec_id in list(entries):
-            own = any(r.rule == rule.id for r in entries[rec_id].reasons)
+            own = any(r["rule"] == rule.id for r in entries[rec_id].reasons)
             if not own and (rec_id in targets or catalogue[rec_id].kind in kinds):
                 withdraw(rec_id, rule.id)
 
@@ -87,7 +90,7 @@ def build_outcome(pack: RulePack, fired: Sequence[tuple[Rule, Reason]]) -> Outco
     status: Literal["ok", "referral"] = "referral" if referrals else "ok"
     if referrals:
         referring_rule = min(
-            (entries[r].reasons[0].rule for r in referrals),
+            (entries[r].reasons[0]["rule"] for r in referrals),
             key=[rule.id for rule, _ in fired].index,
         )
         for rec_id in list(entries):
@@ -101,14 +104,14 @@ def build_outcome(pack: RulePack, fired: Sequence[tuple[Rule, Reason]]) -> Outco
         entry = entries[rec_id]
         urgency = max(entry.urgencies, key=URGENCY_ORDER.index) if entry.urgencies else None
         recommendations.append(
-            Recommendation(
-                id=rec_id,
-                kind=definition.kind,
-                title=definition.title,
-                detail=definition.detail,
-                urgency=urgency,
-                because=entry.reasons,
-            )
+            {
+                "id": rec_id,
+                "kind": definition.kind,
+                "title": definition.title,
+                "detail": definition.detail,
+                "urgency": urgency,
+                "because": entry.reasons,
+            }
         )
     emphasis = {rec_id: entries[rec_id].emphasis for rec_id in entries if entries[rec_id].emphasis}
     return Outcome(status, recommendations, suppressed, emphasis)

@@ -130,3 +130,20 @@ def test_two_engines_on_one_pack_are_independent() -> None:
         a = one.assess(LOWBACK).model_dump(exclude={"assessment_id", "created_at"})
         b = two.assess(LOWBACK).model_dump(exclude={"assessment_id", "created_at"})
         assert a == b
+
+
+def test_fact_builder_matches_answers_fact(engine: Engine) -> None:
+    """The planned builder and the plain function shape the same fact."""
+    from legrules.facts import FactBuilder, answers_fact
+
+    fields = engine.compiled.fact_fields
+    builder = FactBuilder(engine.questionnaire, fields)
+    for raw in (
+        {},
+        {"pain_locations": ["knee"], "equipment": ["dumbbells"], "age": 50},
+        {"training_location": "home_gym"},
+    ):
+        answers = engine.validate(raw)
+        assert builder.build(answers) == answers_fact(answers, engine.questionnaire, fields)
+        full = FactBuilder(engine.questionnaire).build(answers)
+        assert full == answers_fact(answers, engine.questionnaire)
