@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 ENV_RULES = "LEGRULES_RULES"
+ENV_AUDIT_LOG = "LEGRULES_AUDIT_LOG"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 

@@ -19,7 +19,7 @@ What a record holds, and the file's layout: see :mod:`legrules.audit.log` and
 
 from __future__ import annotations
 
-from legrules.audit.log import ENV_AUDIT_LOG, SCHEMA_VERSION, AuditLog, RecordWhyNot
+from legrules.audit.log import SCHEMA_VERSION, AuditLog, RecordWhyNot
 from legrules.audit.model import (
     GENESIS,
     AuditError,
@@ -30,6 +30,7 @@ from legrules.audit.model import (
     chain_hash,
 )
 from legrules.audit.verify import ChainProblem, VerifyReport
+from legrules.paths import ENV_AUDIT_LOG
 
 __all__ = [
     "ENV_AUDIT_LOG",

@@ -67,7 +67,6 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 FORMAT = "legrules-audit-log"
-ENV_AUDIT_LOG = "LEGRULES_AUDIT_LOG"
 _BATCH = 500
 
 _SCHEMA = """

@@ -18,12 +18,12 @@ import click
 
 from legrules.cli._common import fail, format_options, handle_errors, rules_option
 from legrules.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED
+from legrules.paths import ENV_AUDIT_LOG
 
 if TYPE_CHECKING:
     from legrules.audit import AuditLog, RecordWhyNot
     from legrules.pack import RulePack
 
-ENV_AUDIT_LOG = "LEGRULES_AUDIT_LOG"  # the same name as legrules.audit.ENV_AUDIT_LOG
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 audit_log_option = click.option(
@@ -52,7 +52,7 @@ def assess_audit_log(path: Path | None, redact: tuple[str, ...]) -> AuditLog | N
         if redact:
             fail(
                 "--redact only applies to the audit log: add --audit-log PATH "
-                "(or set LEGRULES_AUDIT_LOG)",
+                f"(or set {ENV_AUDIT_LOG})",
                 EXIT_BAD_INPUT,
             )
         return None
@@ -85,7 +85,7 @@ _read_log_option = click.option(
 def _open(path: Path | None) -> AuditLog:
     if path is None:
         fail(
-            "no audit log given: pass --audit-log PATH (or set LEGRULES_AUDIT_LOG)",
+            f"no audit log given: pass --audit-log PATH (or set {ENV_AUDIT_LOG})",
             EXIT_BAD_INPUT,
         )
     from legrules.audit import AuditLog
