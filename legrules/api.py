@@ -44,8 +44,10 @@ if TYPE_CHECKING:
 class Engine:
     """One loaded rule pack, compiled once, assessing answers from any number of threads.
 
-    ``rules`` is a pack directory (default: ``$LEGRULES_RULES`` or the shipped pack), or
-    a :class:`~legrules.pack.RulePack` already loaded with :func:`~legrules.load_pack`.
+    ``rules`` is a pack directory (default: ``$LEGRULES_RULES`` or the shipped pack), a
+    :class:`~legrules.pack.RulePack` already loaded with :func:`~legrules.load_pack`, or
+    a :class:`~legrules.compiler.CompiledPack` (for example from
+    :func:`legrules.packcache.compiled_pack`, which keeps compiled packs between runs).
     ``max_firings`` bounds one assessment's forward chain (default: the most activations
     a loop-free pack can produce, computed by the compiler); exceeding it raises
     :class:`~legrules.errors.RuleLoopError` naming the rules involved.
@@ -55,16 +57,19 @@ class Engine:
 
     def __init__(
         self,
-        rules: str | Path | RulePack | None = None,
+        rules: str | Path | RulePack | CompiledPack | None = None,
         *,
         max_firings: int | None = None,
         audit_log: str | Path | AuditLog | None = None,
     ) -> None:
-        if isinstance(rules, RulePack):
-            pack = rules
+        if isinstance(rules, CompiledPack):
+            compiled = rules
+        elif isinstance(rules, RulePack):
+            compiled = compile_pack(rules)
         else:
-            pack = load_pack(Path(rules) if rules is not None else default_rules_dir())
-        self._compiled: CompiledPack = compile_pack(pack)
+            root = Path(rules) if rules is not None else default_rules_dir()
+            compiled = compile_pack(load_pack(root))
+        self._compiled: CompiledPack = compiled
         self._pack = self._compiled.pack
         self._rules = self._pack.rules_by_id()
         self._sources = {rule.id: source_text(self._pack, rule) for rule in self._pack.rules}

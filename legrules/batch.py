@@ -6,6 +6,8 @@ crossing the process boundary is paid per chunk rather than per line. Output kee
 input order. A bad line does not stop the batch: its output line is an error record
 (``{"line": N, "error": "..."}``) and it is counted in the report. The output file is
 written to a temporary name and renamed when complete, so it is never half-written.
+The pack is loaded and compiled once, before any worker starts, so a broken pack is
+reported as such instead of failing inside every worker.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from itertools import islice
 from pathlib import Path
 
 from legrules.api import Engine
+from legrules.compiler import CompiledPack, compile_pack
 from legrules.errors import InputFileError, LegrulesError
+from legrules.loader import load_pack
+from legrules.paths import default_rules_dir
 
 CHUNK_LINES = 250
 
@@ -34,11 +39,11 @@ class BatchReport:
     bad_lines: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _init_worker(rules: str | None) -> None:
+def _init_worker(compiled: CompiledPack) -> None:
     # The per-process engine a pool initializer leaves for the tasks: module state is
     # the one place a ProcessPoolExecutor worker can keep it.
     global _worker_engine  # noqa: PLW0603
-    _worker_engine = Engine(rules)
+    _worker_engine = Engine(compiled)
 
 
 def _assess_chunk(chunk: list[tuple[int, str]]) -> list[tuple[int, str, bool]]:
@@ -69,15 +74,18 @@ def run_batch(
     source: Path,
     target: Path,
     *,
-    rules: Path | None = None,
+    rules: Path | CompiledPack | None = None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> BatchReport:
     """Assess every non-empty line of ``source`` (JSON) into ``target`` (JSON Lines).
 
+    ``rules`` is a pack directory (default: the shipped pack) or a compiled pack.
     ``workers`` defaults to the number of CPUs. ``progress`` is called with the number
     of lines finished after each chunk.
     """
+    if not isinstance(rules, CompiledPack):
+        rules = compile_pack(load_pack(rules if rules is not None else default_rules_dir()))
     try:
         handle = source.open(encoding="utf-8")
     except OSError as error:
@@ -93,7 +101,7 @@ def run_batch(
             ProcessPoolExecutor(
                 max_workers=count,
                 initializer=_init_worker,
-                initargs=(str(rules) if rules else None,),
+                initargs=(rules,),
             ) as pool,
         ):
             numbered = ((n, line) for n, line in enumerate(handle, start=1) if line.strip())

@@ -7,7 +7,7 @@ definition drives validation, the interactive prompts and the JSON Schema for ap
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -36,7 +36,10 @@ _ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # defer_build: validators are built on first use, and a pack from the compiled-pack
+    # cache (legrules.packcache) is never validated again, so a one-shot command does
+    # not pay for building them
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class DefaultCase(_Strict):
@@ -170,6 +173,14 @@ class Questionnaire(_Strict):
     def cache_answers_model(self, model: type[BaseModel]) -> None:
         """Remember the generated answers model (see :func:`legrules.answers.answers_model`)."""
         self._answers_model = model
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # The generated answers model is a class made at run time, which pickle cannot
+        # name; a copy in another process (a batch worker, the compiled-pack cache)
+        # simply generates its own.
+        state = super().__getstate__()
+        state["__pydantic_private__"] = {"_answers_model": None, "_by_id": None}
+        return state
 
     def ids(self) -> list[str]:
         return [q.id for q in self.questions]

@@ -76,3 +76,46 @@ def test_cli_batch_needs_out(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["assess", "--batch", str(tmp_path / "in.jsonl")])
     assert result.exit_code == 2
     assert "--out" in result.stderr
+
+
+def test_cli_batch_with_a_broken_pack_reports_it_once_without_starting_workers(
+    tmp_path: Path, pack_copy: Path
+) -> None:
+    # Regression: each worker used to load the pack itself, so a broken pack died in
+    # every worker's initializer and surfaced as an internal BrokenProcessPool error.
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    rule_file = pack_copy / "rules" / "baseline.yaml"
+    text = rule_file.read_text(encoding="utf-8")
+    rule_file.write_text(text.replace("priority:", "priority: banana #", 1), encoding="utf-8")
+    source = tmp_path / "in.jsonl"
+    source.write_text(LINES[0] + "\n", encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(
+        cli,
+        ["assess", "--batch", str(source), "--out", str(target), "--rules", str(pack_copy)],
+    )
+    assert result.exit_code == 2, result.stderr
+    assert "invalid rule pack" in result.stderr
+    assert f"{rule_file}:" in result.stderr
+    assert "priority" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "internal error" not in result.stderr
+    assert not target.exists()
+
+
+def test_batch_accepts_a_compiled_pack(tmp_path: Path) -> None:
+    from legrules.compiler import compile_pack
+    from legrules.loader import load_pack
+    from legrules.paths import default_rules_dir
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(LINES[0] + "\n", encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    report = run_batch(
+        source, target, rules=compile_pack(load_pack(default_rules_dir())), workers=1
+    )
+    assert (report.total, report.assessed) == (1, 1)
+    assert json.loads(target.read_text(encoding="utf-8"))["status"] == "ok"
