@@ -15,7 +15,10 @@ from legrules.ruleschema import NAME_PATTERN, Kind
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # defer_build: validators are built on first use, and a pack from the compiled-pack
+    # cache (legrules.packcache) is never validated again, so a one-shot command does
+    # not pay for building them
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class Prescription(_Strict):

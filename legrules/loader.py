@@ -133,6 +133,22 @@ def _parse_model(
         return None, data, lines
 
 
+def _rule_files(root: Path) -> list[Path]:
+    return sorted((root / "rules").glob("*.yaml"))
+
+
+def pack_files(root: Path) -> list[Path]:
+    """Every file :func:`load_pack` reads, in a stable order (the compiled-pack cache
+    hashes exactly these, so the two lists cannot drift apart)."""
+    root = Path(root)
+    return [
+        root / "pack.yaml",
+        root / "questionnaire.yaml",
+        root / "catalogue.yaml",
+        *_rule_files(root),
+    ]
+
+
 def load_pack(root: Path) -> RulePack:
     """Load and cross-check the pack in ``root``; raise RulePackError listing all problems."""
     root = Path(root)
@@ -150,7 +166,7 @@ def load_pack(root: Path) -> RulePack:
     meta, _, _ = _parse_model(root / "pack.yaml", PackMeta, problems)
     questionnaire, _, _ = _parse_model(root / "questionnaire.yaml", Questionnaire, problems)
     catalogue, _, _ = _parse_model(root / "catalogue.yaml", Catalogue, problems)
-    rule_files = sorted((root / "rules").glob("*.yaml"))
+    rule_files = _rule_files(root)
     if not rule_files:
         problems.append(Problem(location=str(root / "rules"), message="no rule files (*.yaml)"))
     rules: list[Rule] = []

@@ -45,7 +45,10 @@ OPERATORS: tuple[str, ...] = (
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # defer_build: validators are built on first use, and a pack from the compiled-pack
+    # cache (legrules.packcache) is never validated again, so a one-shot command does
+    # not pay for building them
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class FactLeaf(_Strict):
@@ -71,7 +74,9 @@ class FactLeaf(_Strict):
     exists: Literal[True] | None = Field(default=None, description="the question was answered")
     missing: Literal[True] | None = Field(default=None, description="the question was not answered")
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, populate_by_name=True, defer_build=True
+    )
 
     @model_validator(mode="after")
     def _one_operator(self) -> FactLeaf:
@@ -125,7 +130,9 @@ class AnyOf(_Strict):
 class NotOf(_Strict):
     not_: Condition = Field(alias="not")
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, populate_by_name=True, defer_build=True
+    )
 
 
 def _condition_tag(value: Any) -> str | None:
@@ -153,10 +160,6 @@ Condition = Annotated[
         ),
     ),
 ]
-
-AllOf.model_rebuild()
-AnyOf.model_rebuild()
-NotOf.model_rebuild()
 
 
 class Recommend(_Strict):

@@ -15,6 +15,16 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_pack_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """CLI runs (in-process and child processes) cache compiled packs in a throwaway
+    directory, never in the user's own cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LEGRULES_CACHE_DIR", str(tmp_path_factory.mktemp("pack-cache")))
+        patch.delenv("LEGRULES_NO_CACHE", raising=False)
+        yield
+
+
 @pytest.fixture(scope="session")
 def engine() -> Iterator[Engine]:
     with Engine() as built:

@@ -18,6 +18,7 @@ from legrules.paths import ENV_RULES
 if TYPE_CHECKING:
     from legrules.answers import Answers
     from legrules.api import Engine
+    from legrules.audit import AuditLog
     from legrules.pack import RulePack
 
 P = ParamSpec("P")
@@ -90,6 +91,18 @@ rules_option = click.option(
     default=None,
     help="Rule pack directory (default: the pack shipped with legrules).",
 )
+
+
+def engine_for(rules_dir: Path | None, audit_log: Path | AuditLog | None = None) -> Engine:
+    """The engine a command runs on, its compiled pack kept between runs in the per-user
+    cache (``$LEGRULES_CACHE_DIR``; ``LEGRULES_NO_CACHE=1`` turns it off): a one-shot
+    command would otherwise spend most of its time re-reading and compiling the pack."""
+    from legrules.api import Engine
+    from legrules.packcache import compiled_pack, default_cache_dir
+    from legrules.paths import default_rules_dir
+
+    root = rules_dir if rules_dir is not None else default_rules_dir()
+    return Engine(compiled_pack(root, default_cache_dir()), audit_log=audit_log)
 
 
 class LegrulesGroup(click.Group):
@@ -208,11 +221,11 @@ def gather_answers(
 
 def warn_unanswered(pack: RulePack, answers: Answers, style: Callable[[str, str], str]) -> None:
     """List, on stderr, questions left without an answer or default, and what they silence."""
-    from legrules.explain import silenced_rules
-
     missing = answers.unanswered()
     if not missing:
         return
+    from legrules.explain import silenced_rules
+
     questions = pack.questions()
     noun = "question has" if len(missing) == 1 else "questions have"
     click.echo(

@@ -129,16 +129,13 @@ def assess(
             other_inputs=audit_log is not None or bool(redact) or answers_path is not None,
         )
         return
-    from legrules.api import Engine
-    from legrules.render import render_markdown, render_text
-
     given = answers_given(answers_path, answer_pairs, defaults)
     interactive = not given and not no_input and _common.stdin_is_tty()
     if not given and not interactive:
         why = "--no-input forbids asking" if no_input else "stdin is not a terminal to ask on"
         fail(f"no answers given, and {why}. {NO_ANSWERS_HELP}", EXIT_BAD_INPUT)
     log = assess_audit_log(audit_log, redact)
-    engine = Engine(rules_dir, audit_log=log)
+    engine = _common.engine_for(rules_dir, audit_log=log)
     err_style = _common.styler(_common.color_allowed(err=True))
     if interactive:
         from legrules.cli import _questionnaire
@@ -155,7 +152,12 @@ def assess(
     note_recorded(log, result.assessment_id)
     if as_json or fmt == "json":
         click.echo(result.to_json())
-    elif fmt == "markdown":
+        return
+    # the report renderers (and the explanation machinery behind them) are imported
+    # only when a report is asked for: JSON output does not need them
+    from legrules.render import render_markdown, render_text
+
+    if fmt == "markdown":
         click.echo(render_markdown(result, engine.pack, explain=explain), nl=False)
     else:
         style = _common.styler(_common.color_allowed())
@@ -194,6 +196,11 @@ def _run_batch(
         fail("--batch IN.jsonl and --out OUT.jsonl go together", EXIT_BAD_INPUT)
     if other_inputs:
         fail("--batch does not combine with --answers, --audit-log or --redact", EXIT_BAD_INPUT)
+    from legrules.packcache import compiled_pack, default_cache_dir
+    from legrules.paths import default_rules_dir
+
+    # compiled here, once: a broken pack is reported before any worker starts
+    compiled = compiled_pack(rules_dir or default_rules_dir(), default_cache_dir())
     if sys.stderr.isatty():
         try:
             with batch_path.open(encoding="utf-8") as lines:
@@ -202,10 +209,10 @@ def _run_batch(
             raise InputFileError(str(batch_path), f"cannot read ({error.strerror})") from None
         with click.progressbar(length=total, label="assessing", file=sys.stderr) as bar:
             report = run_batch(
-                batch_path, out_path, rules=rules_dir, workers=workers, progress=bar.update
+                batch_path, out_path, rules=compiled, workers=workers, progress=bar.update
             )
     else:
-        report = run_batch(batch_path, out_path, rules=rules_dir, workers=workers)
+        report = run_batch(batch_path, out_path, rules=compiled, workers=workers)
     for number, message in report.bad_lines:
         click.echo(f"legrules: {batch_path}:{number}: {message}", err=True)
     bad = f"; {len(report.bad_lines)} bad" if report.bad_lines else ""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from legrules.cli._common import fail, format_options, handle_errors, rules_option
+from legrules.cli._common import engine_for, fail, format_options, handle_errors, rules_option
 from legrules.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED
 from legrules.paths import ENV_AUDIT_LOG
 
@@ -356,10 +356,8 @@ def audit_replay(
       legrules audit replay 3f2a9c --rules new-rules/ --json
       legrules audit replay 3f2a9c --value pain_type=sharp --value age=41
     """
-    from legrules.api import Engine
-
     values = _parse_values(value_pairs)
-    with _open(log_path) as log, Engine(rules_dir) as engine:
+    with _open(log_path) as log, engine_for(rules_dir) as engine:
         replay = log.replay(assessment_id, engine, values)
         if as_json or fmt == "json":
             click.echo(json.dumps(replay.to_dict(), indent=2, ensure_ascii=False))

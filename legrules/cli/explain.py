@@ -12,6 +12,7 @@ from legrules.cli._common import (
     NO_ANSWERS_HELP,
     answers_given,
     answers_options,
+    engine_for,
     fail,
     gather_answers,
     handle_errors,
@@ -80,14 +81,13 @@ def explain(
 
     Exit codes: 0 done, 2 invalid answers, unknown recommendation id or invalid rules.
     """
-    from legrules.api import Engine
     from legrules.explain import resolve_recommendation, suggest_recommendation, why_not
     from legrules.graph import assessment_graph, render_graph
     from legrules.render import explanation_lines, render_why_not
 
     if not answers_given(answers_path, answer_pairs, defaults):
         fail(f"explain needs the answers to explain. {NO_ANSWERS_HELP}", EXIT_BAD_INPUT)
-    engine = Engine(rules_dir)
+    engine = engine_for(rules_dir)
     recommendation_ids = []
     for text in why_not_ids:
         rec_id = resolve_recommendation(engine.pack, text)

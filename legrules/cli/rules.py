@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from legrules.cli._common import handle_errors, rules_option
+from legrules.cli._common import engine_for, handle_errors, rules_option
 from legrules.errors import EXIT_CHECK_FAILED
 
 
@@ -207,10 +207,9 @@ def rules_test(
     Exit codes: 0 every case passed, 1 a case failed (or coverage is missing with
     --require-coverage), 2 invalid rules or a malformed test case file.
     """
-    from legrules.api import Engine
     from legrules.ruletests import run_all
 
-    engine = Engine(rules_dir)
+    engine = engine_for(rules_dir)
     results, coverage = run_all(engine, tests_dir)
     gaps = coverage.uncovered(list(engine.pack.rules))
     failed = [r for r in results if not r.passed]

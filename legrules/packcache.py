@@ -1,0 +1,160 @@
+"""A per-user cache of compiled rule packs, so a one-shot command skips YAML and compiling.
+
+Parsing, validating, cross-checking and compiling the shipped pack takes tens of
+milliseconds, which is most of what ``legrules assess`` does per run. The compiled pack
+is a pure function of the pack's files and of the code that compiled it, so it is kept
+in the user's cache directory under a key made of both: the bytes of every file the
+loader reads, the pack's resolved location (paths appear in messages), and the versions
+of legrules (with its source files), pydantic and Python. durable-rules is not part of
+it: the rulesets are created from the compiled definitions on every run. A changed rule file,
+an upgrade or an edited checkout gives a new key; nothing is ever invalidated by hand.
+
+The cache is pickled, so it is only read from a directory the current user owns and
+nobody else can write to (the way Jinja2's bytecode cache guards itself), and any
+entry that cannot be read is ignored and rebuilt. The cache is an optimisation only:
+every failure to read or write it falls back to compiling, and a pack with errors is
+never cached, so its problems are reported on every run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import stat
+import sys
+import tempfile
+from pathlib import Path
+
+from legrules import __version__
+from legrules.compiler import CompiledPack, compile_pack
+from legrules.loader import load_pack, pack_files
+
+ENV_CACHE_DIR = "LEGRULES_CACHE_DIR"
+ENV_NO_CACHE = "LEGRULES_NO_CACHE"
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+# bump when the cache's own layout changes
+_FORMAT = 1
+
+
+def default_cache_dir() -> Path | None:
+    """``$LEGRULES_CACHE_DIR``, else ``$XDG_CACHE_HOME/legrules`` or ``~/.cache/legrules``;
+    None when ``$LEGRULES_NO_CACHE`` is set (to anything but empty or ``0``)."""
+    if os.environ.get(ENV_NO_CACHE, "") not in ("", "0"):
+        return None
+    configured = os.environ.get(ENV_CACHE_DIR)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "legrules"
+
+
+def _code_identity() -> bytes:
+    """What the pickled classes and the compiler's output depend on.
+
+    Versions alone miss an edited checkout (an editable install keeps its version), so
+    the size and modification time of legrules' own modules go in too; stat-ing them
+    costs far less than the compile it guards.
+    """
+    import pydantic  # noqa: PLC0415  (cheap: pydantic's top level is lazy)
+
+    parts = [
+        f"format={_FORMAT}",
+        f"legrules={__version__}",
+        f"pydantic={pydantic.VERSION}",
+        f"python={sys.version}",
+    ]
+    for entry in sorted(os.scandir(_PACKAGE_DIR), key=lambda e: e.name):
+        if entry.name.endswith(".py"):
+            info = entry.stat()
+            parts.append(f"{entry.name}:{info.st_size}:{info.st_mtime_ns}")
+    return "\n".join(parts).encode("utf-8")
+
+
+def cache_key(root: Path) -> str | None:
+    """The key of the pack in ``root`` as it is on disk now; None if it cannot be read
+    (the loader then reports why)."""
+    digest = hashlib.sha256(_code_identity())
+    resolved = Path(root).resolve()
+    digest.update(str(resolved).encode("utf-8", "surrogateescape"))
+    try:
+        for path in pack_files(resolved):
+            data = path.read_bytes()
+            name = path.relative_to(resolved).as_posix().encode("utf-8", "surrogateescape")
+            digest.update(b"\0%s\0%d\0" % (name, len(data)))
+            digest.update(data)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _private_dir(directory: Path) -> bool:
+    """Create ``directory`` if needed; true only if it is ours and closed to others
+    (never on a platform without user ids to check)."""
+    if not hasattr(os, "getuid"):
+        return False
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = directory.lstat()
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.getuid()
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    )
+
+
+def _read(path: Path) -> CompiledPack | None:
+    try:
+        with path.open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                return None
+            loaded = pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    except Exception:  # a damaged entry is rebuilt, whatever is wrong with it
+        return None
+    return loaded if isinstance(loaded, CompiledPack) else None
+
+
+def _write(path: Path, compiled: CompiledPack) -> None:
+    """Write the entry atomically: readers see the old file, the new one, or none."""
+    try:
+        blob = pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL)
+        fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    except Exception:  # an unpicklable pack or a full disk: just no cache
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(blob)
+        os.replace(temp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+
+
+def compiled_pack(root: Path, cache_dir: Path | None) -> CompiledPack:
+    """The compiled pack in ``root``, from ``cache_dir`` when it holds the same pack.
+
+    With ``cache_dir`` None this is exactly ``compile_pack(load_pack(root))``; loading
+    errors are raised the same way in both cases.
+    """
+    root = Path(root)
+    if cache_dir is None:
+        return compile_pack(load_pack(root))
+    key = cache_key(root)
+    usable = key is not None and _private_dir(cache_dir)
+    entry = cache_dir / f"pack-{key}.pickle"
+    if usable:
+        cached = _read(entry)
+        if cached is not None:
+            return cached
+    # pickled before anything can attach unpicklable state (a generated answers model)
+    compiled = compile_pack(load_pack(root))
+    if usable and cache_key(root) == key:  # not if a file changed while it was compiled
+        _write(entry, compiled)
+    return compiled
