@@ -25,7 +25,7 @@ from legrules.assessment import (
     RulesetInfo,
 )
 from legrules.compiler import CompiledPack, compile_pack
-from legrules.conditions import witness
+from legrules.conditions import copy_value, static_witness, witness
 from legrules.engine import ENGINE_NAME, ENGINE_VERSION, DurableRuleset
 from legrules.errors import RuleLoopError
 from legrules.facts import FactBuilder, finding_fact
@@ -73,6 +73,7 @@ class Engine:
         self._pack = self._compiled.pack
         self._rules = self._pack.rules_by_id()
         self._sources = {rule.id: source_text(self._pack, rule) for rule in self._pack.rules}
+        self._static_witness = {rule.id: static_witness(rule.when) for rule in self._pack.rules}
         self._max_firings = max_firings or self._compiled.activation_bound
         self._facts = FactBuilder(self._pack.questionnaire, self._compiled.fact_fields)
         self._audit: AuditLog | None = None
@@ -218,6 +219,12 @@ class Engine:
     def _reason(self, fired: _Fired, answers: Answers) -> dict[str, Any]:
         """One rule's part in a recommendation (a :class:`Reason`, as data)."""
         rule = fired.rule
+        facts = self._static_witness[rule.id]
+        matched = (
+            witness(rule.when, answers, fired.known, holds=True)
+            if facts is None
+            else {fact: copy_value(answers[fact]) for fact in facts}
+        )
         return {
             "rule": rule.id,
             "rule_version": rule.version,
@@ -226,7 +233,7 @@ class Engine:
             "source": self._sources[rule.id],
             "provenance": rule.provenance,
             "detail": None,
-            "answers": witness(rule.when, answers, fired.known, holds=True),
+            "answers": matched,
             "findings": self._compiled.branch_findings[fired.branch],
         }
 

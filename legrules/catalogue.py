@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from legrules.ruleschema import NAME_PATTERN, Kind
 
@@ -92,6 +92,9 @@ class Catalogue(_Strict):
         default_factory=list, description="Days a rule may add (never a heavy day)."
     )
     schedules: list[Schedule] = Field(default_factory=list)
+    _by_id: dict[str, RecommendationDef] | None = PrivateAttr(default=None)
+    _positions: dict[str, int] | None = PrivateAttr(default=None)
+    _template_items: frozenset[str] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalogue:
@@ -111,7 +114,22 @@ class Catalogue(_Strict):
         return self
 
     def by_id(self) -> dict[str, RecommendationDef]:
-        return {r.id: r for r in self.recommendations}
+        """Recommendations by id (built once: every assessment looks ids up; read-only)."""
+        if self._by_id is None:
+            self._by_id = {r.id: r for r in self.recommendations}
+        return self._by_id
+
+    def positions(self) -> dict[str, int]:
+        """Each recommendation's place in the catalogue, the order reports list them in."""
+        if self._positions is None:
+            self._positions = {r.id: index for index, r in enumerate(self.recommendations)}
+        return self._positions
+
+    def template_items(self) -> frozenset[str]:
+        """Every exercise the two-day template already lists."""
+        if self._template_items is None:
+            self._template_items = frozenset(i for day in self.template for i in day.items)
+        return self._template_items
 
     def schedule(self, schedule_id: str) -> Schedule | None:
         return next((s for s in self.schedules if s.id == schedule_id), None)

@@ -82,7 +82,7 @@ def build_plan(
         if change.extra_day:
             extra_days.setdefault(change.extra_day, []).append(rule.id)
 
-    in_template = {item for day in pack.catalogue.template for item in day.items}
+    in_template = pack.catalogue.template_items()
     days: list[Data] = []
     optional_days = [day for day in pack.catalogue.optional_days if day.id in extra_days]
     for day in [*pack.catalogue.template, *optional_days]:

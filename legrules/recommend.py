@@ -97,7 +97,7 @@ def build_outcome(pack: RulePack, fired: Sequence[tuple[Rule, dict[str, Any]]]) 
             if catalogue[rec_id].kind != "safety":
                 withdraw(rec_id, referring_rule)
 
-    order = {rec.id: index for index, rec in enumerate(pack.catalogue.recommendations)}
+    order = pack.catalogue.positions()
     recommendations = []
     for rec_id in sorted(entries, key=lambda r: (KIND_ORDER[catalogue[r].kind], order[r])):
         definition = catalogue[rec_id]
