@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,3 +120,54 @@ def test_batch_accepts_a_compiled_pack(tmp_path: Path) -> None:
     )
     assert (report.total, report.assessed) == (1, 1)
     assert json.loads(target.read_text(encoding="utf-8"))["status"] == "ok"
+
+
+class _LazyPool:
+    """A stand-in executor that runs each task only when its result is asked for, and
+    counts how many were submitted but not yet consumed."""
+
+    def __init__(self, max_workers: int, initializer: Any, initargs: tuple[Any, ...]) -> None:
+        initializer(*initargs)
+        self.waiting = 0
+        self.peak = 0
+        _LazyPool.last = self
+
+    last: _LazyPool | None = None
+
+    def submit(self, fn: Any, *args: Any) -> Any:
+        self.waiting += 1
+        self.peak = max(self.peak, self.waiting)
+        pool = self
+
+        class _Later:
+            def result(self) -> Any:
+                pool.waiting -= 1
+                return fn(*args)
+
+        return _Later()
+
+    def __enter__(self) -> _LazyPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def test_batch_keeps_a_bounded_number_of_chunks_in_flight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Submitting every chunk up front (Executor.map) read the whole input into memory
+    # and held every result until the parent caught up.
+    from legrules import batch
+
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", _LazyPool)
+    lines = [LINES[0]] * (batch.CHUNK_LINES * 12 + 7)
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    report = run_batch(source, target, workers=2)
+    assert (report.total, report.assessed) == (len(lines), len(lines))
+    assert _LazyPool.last is not None
+    assert 1 < _LazyPool.last.peak <= 3 * 2
+    assert len(target.read_text(encoding="utf-8").splitlines()) == len(lines)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
