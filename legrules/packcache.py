@@ -6,8 +6,9 @@ is a pure function of the pack's files and of the code that compiled it, so it i
 in the user's cache directory under a key made of both: the bytes of every file the
 loader reads, the pack's resolved location (paths appear in messages), and the versions
 of legrules (with its source files), pydantic and Python. durable-rules is not part of
-it: the rulesets are created from the compiled definitions on every run. A changed rule file,
-an upgrade or an edited checkout gives a new key; nothing is ever invalidated by hand.
+it: the rulesets are created from the compiled definitions on every run. A changed
+rule file, an upgrade or an edited checkout gives a new key; nothing is ever
+invalidated by hand. Where the cache lives: :func:`legrules.paths.default_cache_dir`.
 
 The cache is pickled, so it is only read from a directory the current user owns and
 nobody else can write to (the way Jinja2's bytecode cache guards itself), and any
@@ -30,25 +31,13 @@ from pathlib import Path
 from legrules import __version__
 from legrules.compiler import CompiledPack, compile_pack
 from legrules.loader import load_pack, pack_files
+from legrules.paths import default_cache_dir
 
-ENV_CACHE_DIR = "LEGRULES_CACHE_DIR"
-ENV_NO_CACHE = "LEGRULES_NO_CACHE"
+__all__ = ["cache_key", "compiled_pack", "default_cache_dir"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 # bump when the cache's own layout changes
 _FORMAT = 1
-
-
-def default_cache_dir() -> Path | None:
-    """``$LEGRULES_CACHE_DIR``, else ``$XDG_CACHE_HOME/legrules`` or ``~/.cache/legrules``;
-    None when ``$LEGRULES_NO_CACHE`` is set (to anything but empty or ``0``)."""
-    if os.environ.get(ENV_NO_CACHE, "") not in ("", "0"):
-        return None
-    configured = os.environ.get(ENV_CACHE_DIR)
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "legrules"
 
 
 def _code_identity() -> bytes:

@@ -1,4 +1,6 @@
-"""Where the default rule pack is, from a source checkout or from an installed wheel."""
+"""Where things live: the default rule pack (from a source checkout or an installed
+wheel), and the per-user cache of compiled packs. Every environment variable that
+names a location is defined here."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from pathlib import Path
 
 ENV_RULES = "LEGRULES_RULES"
 ENV_AUDIT_LOG = "LEGRULES_AUDIT_LOG"
+ENV_CACHE_DIR = "LEGRULES_CACHE_DIR"
+ENV_NO_CACHE = "LEGRULES_NO_CACHE"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -24,3 +28,16 @@ def default_rules_dir() -> Path:
     if shipped.is_dir():
         return shipped
     return _PACKAGE_DIR.parent / "rules"
+
+
+def default_cache_dir() -> Path | None:
+    """Where compiled packs are cached: ``$LEGRULES_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/legrules``, else ``~/.cache/legrules``; None (no cache) when
+    ``$LEGRULES_NO_CACHE`` is set to anything but empty or ``0``."""
+    if os.environ.get(ENV_NO_CACHE, "") not in ("", "0"):
+        return None
+    configured = os.environ.get(ENV_CACHE_DIR)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "legrules"

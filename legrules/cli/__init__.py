@@ -34,6 +34,9 @@ def cli() -> None:
     Every recommendation says which rule made it, which of your answers mattered and
     where the guidance comes from. Safety screening comes first: red-flag answers get a
     referral to a qualified professional instead of a training plan.
+
+    Compiled rule packs are cached in ~/.cache/legrules ($XDG_CACHE_HOME/legrules, or
+    $LEGRULES_CACHE_DIR); LEGRULES_NO_CACHE=1 turns the cache off.
     """
 
 
