@@ -38,6 +38,8 @@ __all__ = ["cache_key", "compiled_pack", "default_cache_dir"]
 _PACKAGE_DIR = Path(__file__).resolve().parent
 # bump when the cache's own layout changes
 _FORMAT = 1
+# entries kept per cache directory (about 130 KB each for the shipped pack)
+KEEP_ENTRIES = 16
 
 
 def _code_identity() -> bytes:
@@ -103,11 +105,13 @@ def _read(path: Path) -> CompiledPack | None:
             if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
                 return None
             loaded = pickle.load(handle)
-    except FileNotFoundError:
+    except Exception:  # missing or damaged: rebuilt, whatever is wrong with it
         return None
-    except Exception:  # a damaged entry is rebuilt, whatever is wrong with it
+    if not isinstance(loaded, CompiledPack):
         return None
-    return loaded if isinstance(loaded, CompiledPack) else None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used entries are the ones pruning keeps
+    return loaded
 
 
 def _write(path: Path, compiled: CompiledPack) -> None:
@@ -124,6 +128,22 @@ def _write(path: Path, compiled: CompiledPack) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        return
+    _prune(path.parent)
+
+
+def _prune(directory: Path) -> None:
+    """Keep the most recently used entries: a rule author who edits and re-runs makes
+    a new entry every time."""
+    try:
+        entries = sorted(
+            directory.glob("pack-*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True
+        )
+    except OSError:
+        return
+    for stale in entries[KEEP_ENTRIES:]:
+        with contextlib.suppress(OSError):
+            stale.unlink()
 
 
 def compiled_pack(root: Path, cache_dir: Path | None) -> CompiledPack:

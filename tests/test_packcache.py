@@ -244,3 +244,23 @@ def test_cli_with_no_cache_writes_none(tmp_path: Path, monkeypatch: pytest.Monke
     )
     assert result.exit_code == 0, result.stderr
     assert not cache.exists()
+
+
+def test_old_entries_are_pruned_and_recent_ones_kept(
+    tmp_path: Path, pack_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(packcache, "KEEP_ENTRIES", 2)
+    cache = tmp_path / "cache"
+    rule_file = pack_copy / "rules" / "baseline.yaml"
+    text = rule_file.read_text(encoding="utf-8")
+    first = compiled_pack(pack_copy, cache)
+    for priority in (901, 902):
+        rule_file.write_text(text.replace("priority: 900", f"priority: {priority}", 1), "utf-8")
+        compiled_pack(pack_copy, cache)
+    assert len(_entries(cache)) == 2
+    rule_file.write_text(text, encoding="utf-8")
+    # the first version was pruned: loading it again compiles and stores it anew
+    assert compiled_pack(pack_copy, cache).fingerprint == first.fingerprint
+    assert len(_entries(cache)) == 2
+    _forbid_loading(monkeypatch)
+    assert compiled_pack(pack_copy, cache).fingerprint == first.fingerprint
