@@ -26,8 +26,7 @@ from legrules.interview import format_value, label
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue, Question
 from legrules.ruleschema import FactLeaf, Rule
-
-WIDTH = 88
+from legrules.wrap import WIDTH, wrap
 
 #: ``style(text, role)``; roles: title, heading, safety, warn, dim, strong.
 Style = Callable[[str, str], str]
@@ -42,16 +41,6 @@ _URGENCY_WORDS = {
 
 def _plain(text: str, role: str) -> str:
     return text
-
-
-def _wrap(text: str, indent: str = "", width: int = WIDTH, first: str | None = None) -> list[str]:
-    return textwrap.wrap(
-        " ".join(text.split()),
-        width=width,
-        initial_indent=indent if first is None else first,
-        subsequent_indent=indent,
-        break_on_hyphens=False,
-    ) or [indent.rstrip()]
 
 
 _PARENTHESES = re.compile(r"\s*\(.*?\)")
@@ -287,7 +276,7 @@ class _Text:
         self.out.append(self.style("-" * len(text), "heading"))
 
     def wrap(self, text: str, indent: str = "", first: str | None = None) -> None:
-        self.out.extend(_wrap(text, indent, self.width, first=first))
+        self.out.extend(wrap(text, indent, self.width, first=first))
 
     def recommendation(self, rec: Recommendation, head: str, role: str) -> None:
         self.out.append(self.style(head, role))
@@ -298,7 +287,7 @@ class _Text:
         self.heading("Safety first")
         if assessment.status == "referral":
             self.out.extend(
-                self.style(line, "safety") for line in _wrap(_REFERRAL_TEXT, width=self.width)
+                self.style(line, "safety") for line in wrap(_REFERRAL_TEXT, width=self.width)
             )
             self.out.append("")
         safety = [r for r in assessment.recommendations if r.kind == "safety"]
@@ -386,7 +375,7 @@ class _Text:
 
     def footer(self, assessment: Assessment, explain: bool) -> None:
         self.out.append("")
-        self.out.extend(self.style(line, "dim") for line in _wrap(_DISCLAIMER, width=self.width))
+        self.out.extend(self.style(line, "dim") for line in wrap(_DISCLAIMER, width=self.width))
         if not explain:
             self.out.append(
                 self.style("Add --explain to see the reasoning behind each recommendation.", "dim")
@@ -444,10 +433,10 @@ def render_text(
 
 def _details(rec: Recommendation, indent: str, width: int) -> list[str]:
     """The catalogue text, then the most specific rule's own words for this person."""
-    lines = _wrap(rec.detail, indent, width)
+    lines = wrap(rec.detail, indent, width)
     specific = next((r.detail for r in rec.because if r.detail), None)
     if specific:
-        lines.extend(_wrap(specific, indent, width))
+        lines.extend(wrap(specific, indent, width))
     return lines
 
 
@@ -494,16 +483,16 @@ def explanation_lines(
         out.append(f"{rec.title} ({rec.id})")
         for number, reason in enumerate(rec.because, 1):
             lines = _reason_lines(reason, labels, sources, firings)
-            out.extend(_wrap(lines[0], "       ", width, first=f"  {number}. "))
+            out.extend(wrap(lines[0], "       ", width, first=f"  {number}. "))
             for line in lines[1:]:
-                out.extend(_wrap(line.strip(), "         ", width, first="     "))
+                out.extend(wrap(line.strip(), "         ", width, first="     "))
         out.append("")
     if assessment.suppressed:
         out.append("Withheld")
         for item in assessment.suppressed:
             made = ", ".join(item.made_by)
             out.extend(
-                _wrap(
+                wrap(
                     f"{item.recommendation}: made by {made}, withheld by {item.by}",
                     "    ",
                     width,
@@ -518,7 +507,7 @@ def explanation_lines(
             out.append(f"  - {name} (derived by {by})")
         out.append("")
     fired = ", ".join(f.rule for f in assessment.trace) or "none"
-    out.extend(_wrap(f"Rules fired, in order: {fired}", "    ", width))
+    out.extend(wrap(f"Rules fired, in order: {fired}", "    ", width))
     return out
 
 
@@ -639,7 +628,7 @@ def render_why_not(result: WhyNot, pack: RulePack | None = None, *, width: int =
             f"{shown} was not recommended: none of the {count} rule"
             f"{'s' if count != 1 else ''} that can make it fired for these answers."
         )
-    out = _wrap(summary, "  ", width, first="")
+    out = wrap(summary, "  ", width, first="")
     ordered = sorted(result.verdicts, key=lambda v: v.outcome != "fired")
     for verdict in ordered:
         out.append("")
@@ -664,7 +653,7 @@ def render_why_not(result: WhyNot, pack: RulePack | None = None, *, width: int =
                 f"did not fire: the condition '{verdict.failed_condition}' failed "
                 f"({answers or 'no answers'})."
             )
-        out.extend(_wrap(text, "    ", width, first="    "))
+        out.extend(wrap(text, "    ", width, first="    "))
     return "\n".join(out) + "\n"
 
 
@@ -672,5 +661,5 @@ def render_why_asked(result: WhyAsked, *, width: int = WIDTH) -> str:
     out: list[str] = []
     for line in result.lines():
         indent = line[: len(line) - len(line.lstrip())]
-        out.extend(_wrap(line, indent + "  ", width, first=indent))
+        out.extend(wrap(line, indent + "  ", width, first=indent))
     return "\n".join(out) + "\n"

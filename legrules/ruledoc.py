@@ -8,7 +8,6 @@ pack. Pure functions returning text or JSON-ready dicts; the CLI prints them.
 from __future__ import annotations
 
 import os
-import textwrap
 from typing import Any
 
 from legrules.conditions import children, describe, facts_read, findings_read
@@ -18,18 +17,7 @@ from legrules.pack import RulePack
 from legrules.partial import derivers
 from legrules.questionnaire import Question
 from legrules.ruleschema import AllOf, AnyOf, Condition, NotOf, Rule
-
-WIDTH = 88
-
-
-def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
-    return textwrap.wrap(
-        " ".join(text.split()),
-        width=WIDTH,
-        initial_indent=indent if first is None else first,
-        subsequent_indent=indent,
-        break_on_hyphens=False,
-    ) or [indent.rstrip()]
+from legrules.wrap import wrap
 
 
 def find_rule(pack: RulePack, rule_id: str) -> Rule:
@@ -148,19 +136,19 @@ def rule_text(pack: RulePack, rule: Rule) -> str:
     out.append(meta)
     if data["location"]:
         out.append(f"defined at {data['location']}")
-    out += ["", "Why", *_wrap(rule.because, "  "), "", "When", *condition_lines(rule.when)]
+    out += ["", "Why", *wrap(rule.because, "  "), "", "When", *condition_lines(rule.when)]
     out += ["", "Then"]
     for rec in data["recommends"]:
         extra = f", urgency {rec['urgency']}" if rec["urgency"] else ""
         out.append(f"  recommends {rec['id']} ({rec['title']}, {rec['kind']}{extra})")
         if rec["emphasis"]:
-            out.extend(_wrap(f"cue: {rec['emphasis']}", "      ", "      "))
+            out.extend(wrap(f"cue: {rec['emphasis']}", "      ", first="      "))
         if rec["detail"]:
-            out.extend(_wrap(rec["detail"], "      ", "      "))
+            out.extend(wrap(rec["detail"], "      ", first="      "))
     for item in data["derives"]:
         read_by = ", ".join(item["read_by"]) or "no rule"
         out.extend(
-            _wrap(f"concludes finding {item['finding']} (read by {read_by})", "      ", "  ")
+            wrap(f"concludes finding {item['finding']} (read by {read_by})", "      ", first="  ")
         )
     if rule.then.suppress is not None:
         targets = [*rule.then.suppress.recommendations]
@@ -171,9 +159,9 @@ def rule_text(pack: RulePack, rule: Rule) -> str:
         if change.first:
             out.append(f"  plan: puts {', '.join(change.first)} first on its day")
         for note in change.notes:
-            out.extend(_wrap(f"plan note: {note}", "      ", "  "))
+            out.extend(wrap(f"plan note: {note}", "      ", first="  "))
         for day_note in change.day_notes:
-            out.extend(_wrap(f"plan note on {day_note.day}: {day_note.text}", "      ", "  "))
+            out.extend(wrap(f"plan note on {day_note.day}: {day_note.text}", "      ", first="  "))
         if change.schedule:
             out.append(f"  plan: schedule {change.schedule}")
         if change.extra_day:
@@ -182,19 +170,21 @@ def rule_text(pack: RulePack, rule: Rule) -> str:
     if not data["reads_questions"]:
         out.append("  none (it applies to everyone)")
     for item in data["reads_questions"]:
-        out.extend(_wrap(f"{item['id']}: {item['prompt']}", "      ", "  "))
+        out.extend(wrap(f"{item['id']}: {item['prompt']}", "      ", first="  "))
     if data["reads_findings"]:
         out += ["", "Reads findings"]
         for item in data["reads_findings"]:
             derived = ", ".join(item["derived_by"])
-            out.extend(_wrap(f"{item['finding']} (derived by {derived})", "      ", "  "))
+            out.extend(wrap(f"{item['finding']} (derived by {derived})", "      ", first="  "))
     out += ["", "Sources"]
     for source in data["sources"]:
-        out.extend(_wrap(f"{source['ref']}: {source['title']} ({source['kind']})", "      ", "  "))
+        out.extend(
+            wrap(f"{source['ref']}: {source['title']} ({source['kind']})", "      ", first="  ")
+        )
         if source["quote"]:
-            out.extend(_wrap(f'"{source["quote"]}"', "      ", "      "))
+            out.extend(wrap(f'"{source["quote"]}"', "      ", first="      "))
         if source["note"]:
-            out.extend(_wrap(f"note: {source['note']}", "      ", "      "))
+            out.extend(wrap(f"note: {source['note']}", "      ", first="      "))
     return "\n".join(out) + "\n"
 
 
@@ -278,9 +268,9 @@ def questions_text(pack: RulePack) -> str:
             title = GROUP_TITLES.get(group, group)
             out += [title, "-" * len(title)]
         out.append(question.id)
-        out.extend(_wrap(question.prompt, "    "))
-        out.extend(_wrap(f"answer: {allowed_words(question)}", "      ", "    "))
-        out.extend(_wrap(f"default: {default_words(question)}", "      ", "    "))
+        out.extend(wrap(question.prompt, "    "))
+        out.extend(wrap(f"answer: {allowed_words(question)}", "      ", first="    "))
+        out.extend(wrap(f"default: {default_words(question)}", "      ", first="    "))
     out += [
         "",
         "Show one question in full, with why it is asked: legrules questions ID",
@@ -293,9 +283,9 @@ def question_text(pack: RulePack, question: Question, why_lines: list[str]) -> s
     title = GROUP_TITLES.get(question.group, question.group)
     code = f" ({question.code})" if question.code else ""
     out = [f"{question.id}{code} - {title}", ""]
-    out.extend(_wrap(question.prompt, "  "))
+    out.extend(wrap(question.prompt, "  "))
     if question.help:
-        out.extend(_wrap(question.help, "  "))
+        out.extend(wrap(question.help, "  "))
     out += ["", f"Answer: {allowed_words(question)}"]
     for value in question.values or []:
         out.append(f"  {value}: {label(question, value)}")
@@ -306,5 +296,5 @@ def question_text(pack: RulePack, question: Question, why_lines: list[str]) -> s
     out.append("")
     for line in why_lines:
         indent = line[: len(line) - len(line.lstrip())]
-        out.extend(_wrap(line, indent + "  ", indent))
+        out.extend(wrap(line, indent + "  ", first=indent))
     return "\n".join(out) + "\n"
