@@ -82,14 +82,7 @@ def synthetic_pack(size: int, seed: int = 7) -> RulePack:
             )
         )
         derived.extend(new)
-    ordered = sorted(enumerate(rules), key=lambda pair: (pair[1].priority, pair[0]))
-    return RulePack(
-        root=BASE.root,
-        meta=BASE.meta,
-        questionnaire=BASE.questionnaire,
-        catalogue=BASE.catalogue,
-        rules=tuple(rule for _, rule in ordered),
-    )
+    return BASE.with_rules(rules)
 
 
 def _answers(rng: random.Random) -> dict[str, Any]:

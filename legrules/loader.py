@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 from legrules.catalogue import Catalogue
 from legrules.conditions import findings_read, walk
 from legrules.errors import InputFileError, Problem, RulePackError
-from legrules.pack import RuleLocation, RulePack
+from legrules.pack import RuleLocation, RulePack, firing_order
 from legrules.questionnaire import Question, Questionnaire
 from legrules.ruleschema import OPERATORS, FactLeaf, FindingLeaf, PackMeta, Rule, RuleFile
 from legrules.yamlio import LineMap, parse_yaml, read_text
@@ -192,13 +192,12 @@ def load_pack(root: Path) -> RulePack:
     problems.extend(_cross_check(rules, locations, meta, questionnaire, catalogue))
     if problems:
         raise RulePackError(problems)
-    ordered = sorted(enumerate(rules), key=lambda pair: (pair[1].priority, pair[0]))
     return RulePack(
         root=root,
         meta=meta,
         questionnaire=questionnaire,
         catalogue=catalogue,
-        rules=tuple(rule for _, rule in ordered),
+        rules=firing_order(rules),
         locations=locations,
     )
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from legrules.catalogue import Catalogue, RecommendationDef
@@ -19,6 +20,11 @@ class RuleLocation:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
+def firing_order(rules: Iterable[Rule]) -> tuple[Rule, ...]:
+    """Rules by priority, ties in the order given (file order): the order they fire in."""
+    return tuple(sorted(rules, key=lambda rule: rule.priority))
+
+
 @dataclass(frozen=True)
 class RulePack:
     """Everything one pack defines. Rules are in firing order: priority, then file order."""
@@ -29,6 +35,11 @@ class RulePack:
     catalogue: Catalogue
     rules: tuple[Rule, ...]
     locations: dict[str, RuleLocation] = field(default_factory=dict, compare=False)
+
+    def with_rules(self, rules: Iterable[Rule]) -> RulePack:
+        """This pack's questionnaire and catalogue with other rules (given in file order;
+        they have no file locations)."""
+        return replace(self, rules=firing_order(rules), locations={})
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:

@@ -133,11 +133,4 @@ def random_pack(draw: st.DrawFn, base: RulePack, max_rules: int = 10) -> RulePac
             )
         )
         derived.extend(new)
-    ordered = sorted(enumerate(rules), key=lambda pair: (pair[1].priority, pair[0]))
-    return RulePack(
-        root=base.root,
-        meta=base.meta,
-        questionnaire=base.questionnaire,
-        catalogue=base.catalogue,
-        rules=tuple(rule for _, rule in ordered),
-    )
+    return base.with_rules(rules)
