@@ -84,7 +84,7 @@ class Engine:
 
             self._audit = _AuditLog.attach(audit_log, self._compiled)
         self._ruleset = DurableRuleset(
-            self._compiled.durable_shards(),
+            self._compiled.shards,
             name_hint=self._pack.meta.name,
             routes=self._compiled.shard_findings,
         )

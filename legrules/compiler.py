@@ -47,8 +47,9 @@ SHARD_TESTS = 320
 
 @dataclass(frozen=True)
 class CompiledPack:
-    """A pack ready for the engine. ``definition`` is never handed out unmodified-able:
-    :meth:`durable_definition` returns a deep copy because durable mutates what it gets."""
+    """A pack ready for the engine. ``shards`` go to durable's C extension as JSON text,
+    so nothing mutates them; durable's Python ``Host`` mutates the dicts it is given,
+    which is why :meth:`durable_definition` hands out a deep copy."""
 
     pack: RulePack
     definition: dict[str, Any]
@@ -62,10 +63,6 @@ class CompiledPack:
 
     def durable_definition(self) -> dict[str, Any]:
         return copy.deepcopy(self.definition)
-
-    def durable_shards(self) -> list[dict[str, Any]]:
-        """Deep copies of the shards, in priority order (durable mutates its input)."""
-        return copy.deepcopy(self.shards)
 
 
 def _and(parts: list[Expr]) -> Expr:

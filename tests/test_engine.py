@@ -147,3 +147,18 @@ def test_fact_builder_matches_answers_fact(engine: Engine) -> None:
         assert builder.build(answers) == answers_fact(answers, engine.questionnaire, fields)
         full = FactBuilder(engine.questionnaire).build(answers)
         assert full == answers_fact(answers, engine.questionnaire)
+
+
+def test_engines_share_a_compiled_pack_without_changing_it() -> None:
+    # The engine hands the shards to durable as JSON text, without copying them; a
+    # compiled pack (from the cache, or shared by several engines) must stay as it was.
+    import copy
+
+    from legrules.paths import default_rules_dir
+
+    compiled = compile_pack(load_pack(default_rules_dir()))
+    before = copy.deepcopy(compiled.shards)
+    with Engine(compiled) as first, Engine(compiled) as second:
+        for engine in (first, second):
+            engine.assess({"squat_felt_most": "glutes", "hinge_felt_most": "lower_back"})
+    assert compiled.shards == before
