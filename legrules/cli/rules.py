@@ -19,6 +19,12 @@ def _pack_dir(rules_dir: Path | None) -> Path:
     return rules_dir if rules_dir is not None else default_rules_dir()
 
 
+# the output choice every rules subcommand except graph offers
+_text_or_json = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+
+
 @click.group()
 def rules() -> None:
     """Inspect, check and test the rules.
@@ -43,9 +49,7 @@ def rules() -> None:
     type=click.Choice(["stable", "experimental", "deprecated"]),
     help="Only this status.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@_text_or_json
 @rules_option
 @handle_errors
 def rules_list(
@@ -94,9 +98,7 @@ def rules_list(
 
 @rules.command("show")
 @click.argument("rule_id", metavar="ID")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@_text_or_json
 @rules_option
 @handle_errors
 def rules_show(rule_id: str, fmt: str, rules_dir: Path | None) -> None:
@@ -121,9 +123,7 @@ def rules_show(rule_id: str, fmt: str, rules_dir: Path | None) -> None:
 
 @rules.command("lint")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, not only errors.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@_text_or_json
 @rules_option
 @handle_errors
 def rules_lint(strict: bool, fmt: str, rules_dir: Path | None) -> None:
@@ -181,9 +181,7 @@ def rules_lint(strict: bool, fmt: str, rules_dir: Path | None) -> None:
     is_flag=True,
     help="Fail unless every rule has a case where it fires and one where it does not.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@_text_or_json
 @rules_option
 @handle_errors
 def rules_test(
