@@ -427,14 +427,9 @@ def test_verify_catches_deleted_last_rows(five: list[str], log_path: Path) -> No
 
 
 def test_verify_catches_reordered_rows(five: list[str], log_path: Path) -> None:
-    conn = sqlite3.connect(log_path)
-    try:
-        conn.execute("UPDATE records SET seq = 100 WHERE seq = 2")
-        conn.execute("UPDATE records SET seq = 2 WHERE seq = 4")
-        conn.execute("UPDATE records SET seq = 4 WHERE seq = 100")
-        conn.commit()
-    finally:
-        conn.close()
+    _sql(log_path, "UPDATE records SET seq = 100 WHERE seq = 2")
+    _sql(log_path, "UPDATE records SET seq = 2 WHERE seq = 4")
+    _sql(log_path, "UPDATE records SET seq = 4 WHERE seq = 100")
     report = _verify(log_path)
     assert report.first is not None
     assert (report.first.kind, report.first.seq) == ("reordered", 2)
