@@ -11,7 +11,7 @@ from pytest_benchmark.fixture import BenchmarkFixture
 from benchmarks.baselines import BareDurable, compiled_python
 from benchmarks.conftest import block_medians, paired_medians
 from legrules import Engine
-from legrules.facts import answers_fact
+from legrules.facts import FactBuilder
 
 # A lifter with several findings: compensation in squats and hinges, one leg dominant,
 # rushing reps, not tracking, heavy every session. Many rules fire and one chain runs.
@@ -38,7 +38,7 @@ def test_assess_end_to_end_vs_bare_durable(
     """Target 1: Engine.assess() (validation, engine, explanations, plan, Assessment
     model) has a median at or below durable's public API alone on the same pack."""
     bare = BareDurable(engine)
-    fact = answers_fact(engine.validate(ANSWERS), engine.questionnaire)
+    fact = FactBuilder(engine.questionnaire).build(engine.validate(ANSWERS))
 
     def ours_call() -> object:
         return engine.assess(ANSWERS)

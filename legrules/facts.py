@@ -32,39 +32,14 @@ def count_field(question_id: str) -> str:
     return f"{question_id}{SEP}n"
 
 
-def answers_fact(
-    answers: Mapping[str, AnswerValue],
-    questionnaire: Questionnaire,
-    fields: Set[str] | None = None,
-) -> Fact:
-    """The answers as one flat fact; ``fields`` (if given) keeps only what rules read.
-
-    Leaving out fields no rule tests changes no match, and the engine's cost per fact
-    grows with its size.
-    """
-    fact: Fact = {KIND_KEY: ANSWERS_KIND}
-    for question in questionnaire.questions:
-        value = answers.get(question.id)
-        if value is None:
-            continue
-        if question.type == "multi":
-            chosen = set(value) if isinstance(value, list) else set()
-            for option in question.values or ():
-                fact[item_field(question.id, option)] = option in chosen
-            fact[count_field(question.id)] = len(chosen)
-        elif not isinstance(value, list):
-            fact[question.id] = value
-    if fields is not None:
-        fact = {k: v for k, v in fact.items() if k == KIND_KEY or k in fields}
-    return fact
-
-
 def finding_fact(finding: str) -> Fact:
     return {KIND_KEY: FINDING_KIND, "id": finding}
 
 
 class FactBuilder:
-    """:func:`answers_fact` for one questionnaire and field set, planned once.
+    """The answers as one flat fact; ``fields`` (if given) keeps only what rules read
+    (leaving out fields no rule tests changes no match, and the engine's cost per fact
+    grows with its size). Planned once per questionnaire and field set.
 
     An engine builds one fact per assessment; working out which questions and options
     matter every time cost as much as building the fact.
