@@ -8,7 +8,6 @@ did-you-mean for a near miss; a silent correction would be a guess about someone
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -25,7 +24,7 @@ from pydantic import (
     create_model,
 )
 
-from legrules.errors import AnswersError, Problem
+from legrules.errors import AnswersError, Problem, closest
 from legrules.questionnaire import AnswerValue, Question, Questionnaire
 from legrules.yamlio import parse_document, read_text
 
@@ -44,8 +43,7 @@ def _show(value: object) -> str:
 def _suggest(word: object, choices: list[str]) -> str | None:
     if not isinstance(word, str):
         return None
-    match = difflib.get_close_matches(word.lower(), choices, n=1, cutoff=0.6)
-    return match[0] if match else None
+    return closest(word.lower(), choices)
 
 
 def _no_repeats(value: list[str] | None) -> list[str] | None:

@@ -17,6 +17,15 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
 
+def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The valid spelling ``word`` most likely meant (for a :class:`Problem`'s
+    ``suggestion``), or None when nothing is close enough."""
+    import difflib  # noqa: PLC0415  (only when there is a typo to explain)
+
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return match[0] if match else None
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input, precise enough to fix without reading code.

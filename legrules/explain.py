@@ -10,14 +10,13 @@ stored answer set months later.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from legrules.assessment import Assessment
 from legrules.conditions import describe, facts_read, findings_read, first_failure, walk
-from legrules.errors import EXIT_BAD_INPUT, LegrulesError, Problem, RulePackError
+from legrules.errors import EXIT_BAD_INPUT, LegrulesError, Problem, RulePackError, closest
 from legrules.evaluator import run_pack
 from legrules.interview import leaf_in_words
 from legrules.pack import RulePack
@@ -33,9 +32,8 @@ class UnknownIdError(LegrulesError):
     exit_code = EXIT_BAD_INPUT
 
     def __init__(self, kind: str, given: str, known: list[str], where: str) -> None:
-        close = difflib.get_close_matches(given, known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        self.suggestion = close[0] if close else None
+        self.suggestion = closest(given, known)
+        hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
         super().__init__(f"unknown {kind} id {given!r}{hint}; {where} lists them")
 
 
@@ -111,14 +109,13 @@ def why_not(
     """
     known = pack.recommendations()
     if recommendation not in known:
-        close = difflib.get_close_matches(recommendation, list(known), n=1)
         raise RulePackError(
             [
                 Problem(
                     location=recommendation,
                     message="unknown recommendation id",
                     allowed=", ".join(known),
-                    suggestion=close[0] if close else None,
+                    suggestion=closest(recommendation, known),
                 )
             ]
         )
@@ -340,8 +337,7 @@ def resolve_recommendation(pack: RulePack, text: str) -> str | None:
 def suggest_recommendation(pack: RulePack, text: str) -> str | None:
     catalogue = pack.recommendations()
     as_id = "_".join(text.casefold().replace("-", " ").split())
-    close = difflib.get_close_matches(as_id, list(catalogue), n=1, cutoff=0.5)
-    return close[0] if close else None
+    return closest(as_id, catalogue, cutoff=0.5)
 
 
 def silenced_rules(pack: RulePack, question_id: str) -> list[str]:

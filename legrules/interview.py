@@ -8,14 +8,13 @@ start of one; ``y``/``n``); the ``--answer`` form is strict (exact value ids, ``
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Mapping, Sequence
 
 import yaml
 
-from legrules.errors import AnswersError, Problem
+from legrules.errors import AnswersError, Problem, closest
 from legrules.questionnaire import AnswerValue, Question, Questionnaire
 from legrules.ruleschema import FactLeaf
 
@@ -271,31 +270,25 @@ def parse_answer_options(
             continue
         question = questions.get(key)
         if question is None:
-            close = difflib.get_close_matches(key, list(questions), n=1, cutoff=0.6)
             problems.append(
                 Problem(
                     location=key or '""',
                     message="unknown question id",
                     allowed="the question ids listed by `legrules questions`",
-                    suggestion=close[0] if close else None,
+                    suggestion=closest(key, questions),
                 )
             )
             continue
         try:
             values[key] = parse_strict(question, text)
         except AnswerParseError as error:
-            close_values = (
-                difflib.get_close_matches(text.strip(), question.values, n=1)
-                if question.values
-                else []
-            )
             problems.append(
                 Problem(
                     location=key,
                     message=str(error),
                     given=text,
                     allowed=question.allowed_text(),
-                    suggestion=close_values[0] if close_values else None,
+                    suggestion=closest(text.strip(), question.values or ()),
                 )
             )
     if problems:

@@ -15,8 +15,7 @@ unless everything passed: there is no half-loaded pack.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from legrules.catalogue import Catalogue
 from legrules.conditions import findings_read, walk
-from legrules.errors import InputFileError, Problem, RulePackError
+from legrules.errors import InputFileError, Problem, RulePackError, closest
 from legrules.pack import RuleLocation, RulePack, firing_order
 from legrules.questionnaire import Question, Questionnaire
 from legrules.ruleschema import OPERATORS, FactLeaf, FindingLeaf, PackMeta, Rule, RuleFile
@@ -45,11 +44,6 @@ _OPS_BY_TYPE: dict[str, set[str]] = {
     "enum": {"eq", "ne", "in", "exists", "missing"},
     "multi": {"contains", "empty", "exists", "missing"},
 }
-
-
-def _closest(word: str, choices: Iterable[str]) -> str | None:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return match[0] if match else None
 
 
 def _follow(data: Any, loc: Sequence[str | int]) -> tuple[list[str | int], Any]:
@@ -99,7 +93,7 @@ def _problems_from_validation(
         if err["type"] == "extra_forbidden":
             key = str(err["loc"][-1])
             message = f"unknown key {key!r}"
-            suggestion = _closest(key, _KNOWN_KEYS)
+            suggestion = closest(key, _KNOWN_KEYS)
             field = ".".join(str(p) for p in path[:-1]) or "(file)"
         elif message.startswith("Value error, "):
             message = message[len("Value error, ") :]
@@ -222,7 +216,7 @@ def _check_leaf(leaf: FactLeaf, question: Question) -> str | None:
         if problem:
             hint = ""
             if question.values and isinstance(item, str):
-                close = _closest(item, question.values)
+                close = closest(item, question.values)
                 hint = f" (did you mean {close!r}?)" if close else ""
             return (
                 f"value {item!r} for {question.id!r}: {problem}; "
@@ -263,7 +257,7 @@ def _cross_check(
                     report(
                         rule,
                         f"unknown fact {node.fact!r}: no such question",
-                        _closest(node.fact, questions),
+                        closest(node.fact, questions),
                     )
                     continue
                 problem = _check_leaf(node, question)
@@ -274,7 +268,7 @@ def _cross_check(
                     report(
                         rule,
                         f"finding {node.finding!r} is matched but no rule derives it",
-                        _closest(node.finding, derived_by),
+                        closest(node.finding, derived_by),
                     )
                 if negated:
                     report(
@@ -287,7 +281,7 @@ def _cross_check(
                 report(
                     rule,
                     f"recommends unknown id {rec.id!r}",
-                    _closest(rec.id, recommendations),
+                    closest(rec.id, recommendations),
                 )
         if rule.then.suppress:
             for rec_id in rule.then.suppress.recommendations:
@@ -295,7 +289,7 @@ def _cross_check(
                     report(
                         rule,
                         f"suppresses unknown id {rec_id!r}",
-                        _closest(rec_id, recommendations),
+                        closest(rec_id, recommendations),
                     )
         if rule.then.plan:
             change = rule.then.plan
@@ -316,13 +310,13 @@ def _cross_check(
                 report(
                     rule,
                     f"plan.schedule {change.schedule!r} is not in the catalogue's schedules",
-                    _closest(change.schedule, [s.id for s in catalogue.schedules]),
+                    closest(change.schedule, [s.id for s in catalogue.schedules]),
                 )
             if change.extra_day and catalogue.optional_day(change.extra_day) is None:
                 report(
                     rule,
                     f"plan.extra_day {change.extra_day!r} is not in the catalogue's optional_days",
-                    _closest(change.extra_day, [d.id for d in catalogue.optional_days]),
+                    closest(change.extra_day, [d.id for d in catalogue.optional_days]),
                 )
         for source in rule.sources:
             if source.ref not in meta.references:
@@ -330,7 +324,7 @@ def _cross_check(
                     rule,
                     f"source ref {source.ref!r} is not in pack.yaml references "
                     f"({', '.join(sorted(meta.references))})",
-                    _closest(source.ref, meta.references),
+                    closest(source.ref, meta.references),
                 )
     problems.extend(_cycles(rules, locations))
     return problems

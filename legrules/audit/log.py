@@ -22,7 +22,6 @@ to change it. Every command that only reads uses that mode.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import os
 import random
 import secrets
@@ -55,7 +54,7 @@ from legrules.audit.model import (
 from legrules.audit.verify import Row, VerifyReport, verify_rows
 from legrules.compiler import CompiledPack, compile_pack
 from legrules.conditions import facts_read
-from legrules.errors import Problem, RulePackError
+from legrules.errors import Problem, RulePackError, closest
 from legrules.explain import RuleVerdict, WhyNot, resolve_recommendation, why_not
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue
@@ -405,12 +404,11 @@ class AuditLog:
         problems = []
         for name in fields:
             if name not in questions:
-                close = difflib.get_close_matches(name, list(questions), n=1)
                 problems.append(
                     Problem(
                         location=name,
                         message="--redact names no question of this rule pack",
-                        suggestion=close[0] if close else None,
+                        suggestion=closest(name, questions),
                     )
                 )
         if problems:
