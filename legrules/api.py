@@ -31,7 +31,7 @@ from legrules.errors import RuleLoopError
 from legrules.facts import FactBuilder, finding_fact
 from legrules.loader import load_pack
 from legrules.pack import RulePack
-from legrules.paths import default_rules_dir
+from legrules.paths import pack_dir
 from legrules.plan import build_plan
 from legrules.questionnaire import Questionnaire
 from legrules.recommend import build_outcome, source_text
@@ -67,8 +67,7 @@ class Engine:
         elif isinstance(rules, RulePack):
             compiled = compile_pack(rules)
         else:
-            root = Path(rules) if rules is not None else default_rules_dir()
-            compiled = compile_pack(load_pack(root))
+            compiled = compile_pack(load_pack(pack_dir(rules)))
         self._compiled: CompiledPack = compiled
         self._pack = self._compiled.pack
         self._rules = self._pack.rules_by_id()

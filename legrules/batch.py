@@ -33,7 +33,7 @@ from legrules.api import Engine
 from legrules.compiler import CompiledPack, compile_pack
 from legrules.errors import InputFileError, LegrulesError
 from legrules.loader import load_pack
-from legrules.paths import default_rules_dir
+from legrules.paths import pack_dir
 
 CHUNK_LINES = 50
 # chunks queued per worker: enough that no worker waits, few enough to bound memory
@@ -105,7 +105,7 @@ def run_batch(
     of lines finished after each chunk.
     """
     if not isinstance(rules, CompiledPack):
-        rules = compile_pack(load_pack(rules if rules is not None else default_rules_dir()))
+        rules = compile_pack(load_pack(pack_dir(rules)))
     try:
         handle = source.open(encoding="utf-8")
     except OSError as error:

@@ -30,6 +30,11 @@ def default_rules_dir() -> Path:
     return _PACKAGE_DIR.parent / "rules"
 
 
+def pack_dir(given: str | Path | None) -> Path:
+    """The pack a caller named, or the default one (:func:`default_rules_dir`)."""
+    return Path(given) if given is not None else default_rules_dir()
+
+
 def default_cache_dir() -> Path | None:
     """Where compiled packs are cached: ``$LEGRULES_CACHE_DIR``, else
     ``$XDG_CACHE_HOME/legrules``, else ``~/.cache/legrules``; None (no cache) when

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from legrules.answers import Answers
     from legrules.api import Engine
     from legrules.audit import AuditLog
+    from legrules.compiler import CompiledPack
     from legrules.pack import RulePack
 
 P = ParamSpec("P")
@@ -93,16 +94,21 @@ rules_option = click.option(
 )
 
 
-def engine_for(rules_dir: Path | None, audit_log: Path | AuditLog | None = None) -> Engine:
-    """The engine a command runs on, its compiled pack kept between runs in the per-user
-    cache (``$LEGRULES_CACHE_DIR``; ``LEGRULES_NO_CACHE=1`` turns it off): a one-shot
-    command would otherwise spend most of its time re-reading and compiling the pack."""
-    from legrules.api import Engine
-    from legrules.packcache import compiled_pack, default_cache_dir
-    from legrules.paths import default_rules_dir
+def compiled_for(rules_dir: Path | None) -> CompiledPack:
+    """The pack a command runs on, compiled, kept between runs in the per-user cache
+    (``$LEGRULES_CACHE_DIR``; ``LEGRULES_NO_CACHE=1`` turns it off): a one-shot command
+    would otherwise spend most of its time re-reading and compiling the pack."""
+    from legrules.packcache import compiled_pack
+    from legrules.paths import default_cache_dir, pack_dir
 
-    root = rules_dir if rules_dir is not None else default_rules_dir()
-    return Engine(compiled_pack(root, default_cache_dir()), audit_log=audit_log)
+    return compiled_pack(pack_dir(rules_dir), default_cache_dir())
+
+
+def engine_for(rules_dir: Path | None, audit_log: Path | AuditLog | None = None) -> Engine:
+    """The engine a command runs on, from :func:`compiled_for`."""
+    from legrules.api import Engine
+
+    return Engine(compiled_for(rules_dir), audit_log=audit_log)
 
 
 class LegrulesGroup(click.Group):

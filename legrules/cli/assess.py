@@ -196,11 +196,8 @@ def _run_batch(
         fail("--batch IN.jsonl and --out OUT.jsonl go together", EXIT_BAD_INPUT)
     if other_inputs:
         fail("--batch does not combine with --answers, --audit-log or --redact", EXIT_BAD_INPUT)
-    from legrules.packcache import compiled_pack, default_cache_dir
-    from legrules.paths import default_rules_dir
-
     # compiled here, once: a broken pack is reported before any worker starts
-    compiled = compiled_pack(rules_dir or default_rules_dir(), default_cache_dir())
+    compiled = _common.compiled_for(rules_dir)
     if sys.stderr.isatty():
         try:
             with batch_path.open(encoding="utf-8") as lines:

@@ -42,10 +42,10 @@ def questions(question_id: str | None, fmt: str, rules_dir: Path | None) -> None
     from legrules.explain import why_asked
     from legrules.interview import GROUP_TITLES
     from legrules.loader import load_pack
-    from legrules.paths import default_rules_dir
+    from legrules.paths import pack_dir
     from legrules.ruledoc import find_question, question_text, questions_text
 
-    pack = load_pack(rules_dir if rules_dir is not None else default_rules_dir())
+    pack = load_pack(pack_dir(rules_dir))
     if question_id is not None:
         question = find_question(pack, question_id)
         why = why_asked(pack, question.id)

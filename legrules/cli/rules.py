@@ -11,13 +11,7 @@ import click
 
 from legrules.cli._common import engine_for, handle_errors, rules_option
 from legrules.errors import EXIT_CHECK_FAILED
-
-
-def _pack_dir(rules_dir: Path | None) -> Path:
-    from legrules.paths import default_rules_dir
-
-    return rules_dir if rules_dir is not None else default_rules_dir()
-
+from legrules.paths import pack_dir
 
 # the output choice every rules subcommand except graph offers
 _text_or_json = click.option(
@@ -72,7 +66,7 @@ def rules_list(
     from legrules.loader import load_pack
     from legrules.ruledoc import filter_rules, rule_rows, table
 
-    pack = load_pack(_pack_dir(rules_dir))
+    pack = load_pack(pack_dir(rules_dir))
     found = filter_rules(pack, tags=tags, provenance=provenance, status=status)
     if fmt == "json":
         data = [
@@ -113,7 +107,7 @@ def rules_show(rule_id: str, fmt: str, rules_dir: Path | None) -> None:
     from legrules.loader import load_pack
     from legrules.ruledoc import find_rule, rule_text, rule_to_dict
 
-    pack = load_pack(_pack_dir(rules_dir))
+    pack = load_pack(pack_dir(rules_dir))
     rule = find_rule(pack, rule_id)
     if fmt == "json":
         click.echo(json.dumps(rule_to_dict(pack, rule), indent=2, ensure_ascii=False))
@@ -152,7 +146,7 @@ def rules_lint(strict: bool, fmt: str, rules_dir: Path | None) -> None:
     """
     from legrules.lint import lint_pack
 
-    issues = lint_pack(_pack_dir(rules_dir))
+    issues = lint_pack(pack_dir(rules_dir))
     errors = [i for i in issues if i.severity == "error"]
     warnings = [i for i in issues if i.severity == "warning"]
     if fmt == "json":
@@ -264,4 +258,4 @@ def rules_graph(fmt: str, rules_dir: Path | None) -> None:
     from legrules.graph import pack_graph, render_graph
     from legrules.loader import load_pack
 
-    click.echo(render_graph(pack_graph(load_pack(_pack_dir(rules_dir))), fmt), nl=False)
+    click.echo(render_graph(pack_graph(load_pack(pack_dir(rules_dir))), fmt), nl=False)

@@ -52,7 +52,7 @@ def schema_answers(rules_dir: Path | None) -> None:
     """
     from legrules.answerschema import answers_json_schema
     from legrules.loader import load_pack
-    from legrules.paths import default_rules_dir
+    from legrules.paths import pack_dir
 
-    pack = load_pack(rules_dir if rules_dir is not None else default_rules_dir())
+    pack = load_pack(pack_dir(rules_dir))
     click.echo(json.dumps(answers_json_schema(pack.questionnaire), indent=2))
