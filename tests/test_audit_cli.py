@@ -327,6 +327,21 @@ def test_verify_intact_and_edited(runner: CliRunner, logged: Logged, tmp_path: P
     assert json.loads(out)["problems"][0]["kind"] == "edited"
 
 
+def test_verify_names_the_records_after_the_expected_head(
+    runner: CliRunner, logged: Logged, tmp_path: Path
+) -> None:
+    with AuditLog(logged.log, readonly=True) as log:
+        second = next(r for r in log.records() if r.seq == 2).hash
+    code, out, err = audit(runner, logged.log, "verify", "--expect-head", second)
+    assert (code, err) == (0, "")
+    assert out.startswith(
+        "ok: 3 records, hash chain intact\n"
+        "expected head: found; 1 record after the expected head, not covered by it"
+    )
+    code, out, _ = audit(runner, logged.log, "verify", "--expect-head", second, "--json")
+    assert (code, json.loads(out)["after_expected_head"]) == (0, 1)
+
+
 def test_read_commands_leave_the_log_unchanged(runner: CliRunner, logged: Logged) -> None:
     before = _state(logged.log)
     for args in _read_commands(logged.glutes, logged.pack):

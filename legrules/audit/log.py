@@ -22,6 +22,7 @@ to change it. Every command that only reads uses that mode.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import secrets
@@ -47,6 +48,8 @@ from legrules.audit.model import (
     RuleRef,
     canonical,
     chain_hash,
+    genesis_hash,
+    index_columns,
     is_redacted,
     redact_assessment,
     redaction_hash,
@@ -64,7 +67,9 @@ if TYPE_CHECKING:
     from legrules.api import Engine
     from legrules.audit.replay import Replay
 
-SCHEMA_VERSION = 1
+#: 2: the chain starts from the log's metadata (the salt) and packs hold only what is
+#: checked. Version 1 logs are still read and verified, never appended to.
+SCHEMA_VERSION = 2
 FORMAT = "legrules-audit-log"
 _BATCH = 500
 
@@ -76,10 +81,7 @@ CREATE TABLE meta (
 CREATE TABLE packs (
     fingerprint TEXT PRIMARY KEY,
     pack_hash TEXT NOT NULL,
-    name TEXT NOT NULL,
-    version TEXT NOT NULL,
-    files TEXT NOT NULL,
-    stored_at TEXT NOT NULL
+    files TEXT NOT NULL
 );
 CREATE TABLE records (
     seq INTEGER PRIMARY KEY,
@@ -98,9 +100,15 @@ CREATE INDEX records_by_time ON records (timestamp);
 # loaded once to check them, not once per engine.
 _VERIFIED: dict[str, str] = {}
 
+# the index columns (model.index_columns, derived from content), then the chain's own
 _ROW_COLUMNS = "seq, assessment_id, timestamp, status, fingerprint, content, prev_hash, hash"
 
 T = TypeVar("T")
+
+_V1_NOTE = (
+    "a schema version 1 log: its chain does not commit to the log's metadata (the "
+    "redaction salt), so a changed salt cannot be detected here"
+)
 
 
 def utc_now() -> str:
@@ -300,6 +308,13 @@ class AuditLog:
         while True:
             try:
                 version = self._check_schema(*self._inspect(conn))
+                if version not in (0, SCHEMA_VERSION):
+                    raise self._fail(
+                        f"an audit log of schema version {version}, written by an older "
+                        "legrules: its hash chain does not commit to the log's redaction salt, "
+                        "so this legrules does not add records to it. Start a new log (this "
+                        "one stays readable: `legrules audit list/show/verify` work on it)"
+                    )
                 if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=FULL")
@@ -340,7 +355,7 @@ class AuditLog:
                 "not a legrules audit log (an SQLite file with other tables: "
                 f"{', '.join(sorted(tables))}); it was left unchanged"
             )
-        if version == SCHEMA_VERSION and not {"meta", "packs", "records"} <= tables:
+        if version and not {"meta", "packs", "records"} <= tables:
             raise self._fail("not a legrules audit log (its audit tables are missing)")
         return version
 
@@ -351,13 +366,8 @@ class AuditLog:
             if int(conn.execute("PRAGMA user_version").fetchone()[0]) == 0:
                 for statement in filter(str.strip, _SCHEMA.split(";")):
                     conn.execute(statement)  # not executescript: it would COMMIT first
-                meta = {
-                    "format": FORMAT,
-                    "created_at": utc_now(),
-                    "salt": secrets.token_hex(32),
-                    "head_seq": "0",
-                    "head_hash": GENESIS,
-                }
+                meta = {"format": FORMAT, "created_at": utc_now(), "salt": secrets.token_hex(32)}
+                meta.update(head_seq="0", head_hash=genesis_hash(meta, SCHEMA_VERSION))
                 conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
@@ -546,34 +556,19 @@ class AuditLog:
                 return None
             pack_hash = snapshot.content_hash
             conn.execute(
-                "INSERT INTO packs (fingerprint, pack_hash, name, version, files, stored_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    compiled.fingerprint,
-                    pack_hash,
-                    compiled.pack.meta.name,
-                    compiled.pack.meta.version,
-                    snapshot.to_json(),
-                    base["logged_at"],
-                ),
+                "INSERT INTO packs (fingerprint, pack_hash, files) VALUES (?, ?, ?)",
+                (compiled.fingerprint, pack_hash, snapshot.to_json()),
             )
         else:
             pack_hash = str(row[0])
         unhashed = AuditRecord(seq=seq, pack_hash=pack_hash, prev_hash=prev_hash, hash="", **base)
         content = unhashed.content()
         digest = chain_hash(prev_hash, content)
+        columns = index_columns(json.loads(content))  # as verify derives them
         conn.execute(
-            f"INSERT INTO records ({_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                seq,
-                unhashed.assessment_id,
-                unhashed.timestamp,
-                unhashed.status,
-                compiled.fingerprint,
-                content,
-                prev_hash,
-                digest,
-            ),
+            f"INSERT INTO records ({', '.join(columns)}, content, prev_hash, hash) "
+            f"VALUES ({', '.join('?' * (len(columns) + 3))})",
+            (*columns.values(), content, prev_hash, digest),
         )
         conn.executemany(
             "UPDATE meta SET value = ? WHERE key = ?",
@@ -829,6 +824,10 @@ class AuditLog:
             try:
                 meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
                 head = (int(meta.get("head_seq", "0")), str(meta.get("head_hash", GENESIS)))
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                genesis, notes = GENESIS, [_V1_NOTE]
+                if version >= 2:
+                    genesis, notes = genesis_hash(meta, version), []
                 packs = {
                     str(fp): (str(stored), self._files_hash(str(files)))
                     for fp, stored, files in conn.execute(
@@ -839,7 +838,15 @@ class AuditLog:
                     Row(*row)
                     for row in conn.execute(f"SELECT {_ROW_COLUMNS} FROM records ORDER BY seq")
                 )
-                return verify_rows(rows, head, packs, expect_head, str(self.path))
+                return verify_rows(
+                    rows,
+                    head,
+                    packs,
+                    expect_head=expect_head,
+                    path=str(self.path),
+                    genesis=genesis,
+                    notes=notes,
+                )
             finally:
                 conn.execute("COMMIT")
 

@@ -2,8 +2,19 @@
 
 The chain: a record's ``hash`` is ``sha256:`` of ``prev_hash + "\\n" + content``, where
 ``content`` is the canonical JSON (sorted keys, compact separators, UTF-8) of the record
-without ``prev_hash`` and ``hash``. The first record's ``prev_hash`` is :data:`GENESIS`.
-Anyone can recompute it from an export with ``json`` and ``hashlib`` alone.
+without ``prev_hash`` and ``hash``. Anyone can recompute it from an export with ``json``
+and ``hashlib`` alone.
+
+The first record's ``prev_hash`` is the log's genesis hash (:func:`genesis_hash`): the
+same formula over :data:`GENESIS` and the canonical JSON of the log's metadata (format,
+schema version, creation time and redaction salt), so the chain, and a head hash kept
+elsewhere, commit to the salt too. An empty log's head is its genesis hash. (Logs of
+schema version 1 started from :data:`GENESIS` itself and did not commit to the salt.)
+
+Everything else a row stores beside ``content`` (its ``seq``, ``assessment_id``,
+``timestamp``, ``status`` and ``fingerprint`` columns, which exist to be queried) is
+derived from the hashed content by :func:`index_columns`, by the writer and again by
+``verify``, so an edited column cannot go unnoticed.
 """
 
 from __future__ import annotations
@@ -22,6 +33,8 @@ from legrules.questionnaire import AnswerValue
 
 RECORD_VERSION = 1
 GENESIS = "sha256:" + "0" * 64
+#: The meta table's moving head pointer, checked against the last record instead.
+HEAD_KEYS = ("head_seq", "head_hash")
 REDACTED_PREFIX = "redacted:hmac-sha256:"
 
 
@@ -59,6 +72,32 @@ def chain_hash(prev_hash: str, content: str) -> str:
     """A record's hash from the previous record's hash and its own canonical content."""
     digest = hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
     return f"sha256:{digest}"
+
+
+def genesis_hash(meta: Mapping[str, str], schema_version: int) -> str:
+    """The hash record 1 links to: a "record 0" made of the log's metadata.
+
+    ``meta`` is the log's meta table; its moving head (``head_seq``, ``head_hash``) is
+    left out, every other entry (the salt above all) is committed to, whatever it is.
+    """
+    fixed = {k: v for k, v in meta.items() if k not in HEAD_KEYS}
+    return chain_hash(GENESIS, canonical({**fixed, "schema_version": schema_version}))
+
+
+def index_columns(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The queryable columns of a record row, derived from its hashed content.
+
+    One definition for the writer and for ``verify``: a column of the ``records`` table
+    that is not ``content``, ``prev_hash`` or ``hash`` must be listed here. Raises
+    KeyError, TypeError or AttributeError when the content lacks a field.
+    """
+    return {
+        "seq": data["seq"],
+        "assessment_id": data["assessment_id"],
+        "timestamp": data["timestamp"],
+        "status": data["assessment"]["status"],
+        "fingerprint": data["ruleset"]["fingerprint"],
+    }
 
 
 def redaction_hash(salt: bytes, field: str, value: AnswerValue) -> str:
