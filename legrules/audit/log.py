@@ -52,6 +52,7 @@ from legrules.audit.model import (
     index_columns,
     is_redacted,
     redact_assessment,
+    redaction_closure,
     redaction_hash,
 )
 from legrules.audit.verify import Row, VerifyReport, verify_rows
@@ -495,15 +496,16 @@ class AuditLog:
                 f"{assessment.ruleset.fingerprint}, not by the pack given "
                 f"({compiled.fingerprint})"
             )
-        fields = sorted(dict.fromkeys(self.redact if redact is None else redact))
+        asked = list(dict.fromkeys(self.redact if redact is None else redact))
         if compiled.fingerprint not in self._snapshots:
             self.register_pack(compiled)
-        self._check_redact(fields, compiled.pack)
+        self._check_redact(asked, compiled.pack)
+        fields = sorted(redaction_closure(asked, compiled.pack.questionnaire))
         conn = self._connection()
         assert self._salt is not None
         result: dict[str, Any] = assessment.model_dump(mode="json")
         if fields:
-            result = redact_assessment(result, fields, self._salt)
+            result = redact_assessment(result, fields, self._salt, compiled.pack)
         base: dict[str, Any] = {
             "assessment_id": assessment.assessment_id,
             "timestamp": utc_stamp(assessment.created_at),
@@ -511,7 +513,9 @@ class AuditLog:
             "engine": EngineRef(name=assessment.engine.name, version=assessment.engine.version),
             "ruleset": assessment.ruleset,
             "rules": [RuleRef(id=rule.id, version=rule.version) for rule in compiled.pack.rules],
-            "provided": None if provided is None else sorted(provided),
+            # which questions were answered can give a redacted answer away (the
+            # interactive questionnaire skips questions by earlier answers)
+            "provided": None if provided is None or fields else sorted(provided),
             "redacted": fields,
             "assessment": result,
         }
@@ -794,11 +798,14 @@ class AuditLog:
 
         return replay_record(self, self.get(assessment_id), engine, values or {})
 
-    def stored_form(self, assessment: Assessment, fields: Iterable[str]) -> dict[str, Any]:
-        """The assessment's JSON as this log stores it with ``fields`` redacted."""
+    def stored_form(
+        self, assessment: Assessment, fields: Iterable[str], pack: RulePack
+    ) -> dict[str, Any]:
+        """The assessment's JSON, made by ``pack``, as this log stores it with ``fields``
+        (closed over derived defaults) redacted."""
         self._connection()
         assert self._salt is not None
-        return redact_assessment(assessment.model_dump(mode="json"), fields, self._salt)
+        return redact_assessment(assessment.model_dump(mode="json"), fields, self._salt, pack)
 
     def salt_hash(self, field: str, value: AnswerValue) -> str:
         """The salted hash this log stores for ``value`` of ``field`` when it is redacted."""

@@ -19,6 +19,7 @@ derived from the hashed content by :func:`index_columns`, by the writer and agai
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import json
@@ -28,8 +29,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from legrules.assessment import Assessment, RulesetInfo
+from legrules.conditions import facts_read, findings_read
 from legrules.errors import EXIT_CHECK_FAILED, LegrulesError
-from legrules.questionnaire import AnswerValue
+from legrules.pack import RulePack
+from legrules.plan import EQUIPMENT
+from legrules.questionnaire import AnswerValue, Questionnaire
 
 RECORD_VERSION = 1
 GENESIS = "sha256:" + "0" * 64
@@ -114,25 +118,79 @@ def is_redacted(value: object) -> bool:
     return isinstance(value, str) and value.startswith(REDACTED_PREFIX)
 
 
+def redaction_closure(fields: Iterable[str], questionnaire: Questionnaire) -> set[str]:
+    """The fields to redact: those asked for, and every question whose default is
+    derived from one of them (``default_from``, transitively), because a derived
+    default gives its source away (``equipment`` "all" means a commercial gym)."""
+    hidden = set(fields)
+    grew = True
+    while grew:
+        derived = {
+            q.id
+            for q in questionnaire.questions
+            if q.default_from is not None and q.default_from.question in hidden
+        }
+        grew = not derived <= hidden
+        hidden |= derived
+    return hidden
+
+
 def redact_assessment(
-    assessment: Mapping[str, Any], fields: Iterable[str], salt: bytes
+    assessment: Mapping[str, Any], fields: Iterable[str], salt: bytes, pack: RulePack
 ) -> dict[str, Any]:
-    """The assessment JSON with each field's value replaced by its salted hash everywhere
-    an answer is quoted: ``answers``, every reason's ``answers`` and the trace."""
+    """The assessment JSON (made by ``pack``) with nothing left that gives a redacted
+    answer away, but what the rules concluded.
+
+    ``fields`` is already closed over derived defaults (:func:`redaction_closure`).
+    Each value is replaced by its salted hash wherever an answer is quoted (``answers``,
+    every reason's ``answers``, the trace); ``unanswered`` no longer says whether a
+    redacted field has a value; plan items no longer say whether the (redacted)
+    equipment can do them. Which alternative of a rule's condition held depends on the
+    answers, so for a rule that reads a redacted answer, its reasons and firing list
+    every answer and (derived) finding the rule reads, and its branch is the rule id.
+    """
     names = set(fields)
     data: dict[str, Any] = json.loads(canonical(assessment))  # a deep copy
+    coarse = _coarse_matches(data, names, pack)
 
     def scrub(values: dict[str, Any]) -> None:
         for name in names & values.keys():
             values[name] = redaction_hash(salt, name, values[name])
 
-    scrub(data["answers"])
-    for rec in data["recommendations"]:
-        for reason in rec["because"]:
-            scrub(reason["answers"])
+    for reason in (r for rec in data["recommendations"] for r in rec["because"]):
+        if reason["rule"] in coarse:
+            reason["answers"], reason["findings"] = coarse[reason["rule"]]
+        scrub(reason["answers"])
     for firing in data["trace"]:
+        if firing["rule"] in coarse:
+            firing["branch"] = firing["rule"]
+            firing["matched"]["answers"], firing["matched"]["findings"] = coarse[firing["rule"]]
         scrub(firing["matched"]["answers"])
+    scrub(data["answers"])
+    data["unanswered"] = [name for name in data["unanswered"] if name not in names]
+    if EQUIPMENT in names and data["plan"] is not None:
+        for day in data["plan"]["days"]:
+            for item in day["items"]:
+                item["equipment_ok"] = item["requires_equipment"] = None
     return data
+
+
+def _coarse_matches(
+    data: Mapping[str, Any], names: set[str], pack: RulePack
+) -> dict[str, tuple[dict[str, Any], list[str]]]:
+    """For each fired rule that reads a redacted answer: every answer it reads (values
+    not yet hashed) and every finding it reads that the assessment derived."""
+    rules = pack.rules_by_id()
+    out: dict[str, tuple[dict[str, Any], list[str]]] = {}
+    for firing in data["trace"]:
+        rule = rules[firing["rule"]]
+        reads = facts_read(rule.when)
+        if names.isdisjoint(reads):
+            continue
+        answers = {fact: copy.deepcopy(data["answers"].get(fact)) for fact in reads}
+        found = [f for f in findings_read(rule.when) if f in data["findings"]]
+        out[rule.id] = (answers, found)
+    return out
 
 
 class _Frozen(BaseModel):
@@ -168,7 +226,9 @@ class AuditRecord(_Frozen):
     pack_hash: str = Field(description="sha256 of the stored pack files (packs table).")
     rules: list[RuleRef] = Field(description="Every rule of the pack, with its version.")
     provided: list[str] | None = Field(
-        description="Questions the person answered (the rest took defaults); null: unknown."
+        description="Questions the person answered (the rest took defaults); null: unknown, "
+        "or not stored because answers are redacted (which questions are asked depends on "
+        "earlier answers)."
     )
     redacted: list[str] = Field(description="Answers stored as salted hashes, not values.")
     assessment: dict[str, Any]
