@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -348,6 +349,45 @@ def test_read_commands_leave_the_log_unchanged(runner: CliRunner, logged: Logged
         code, _, err = audit(runner, logged.log, *args)
         assert code == 0, (args, err)
     assert _state(logged.log) == before
+
+
+def _read_only_dir(directory: Path, log: Path) -> None:
+    directory.chmod(0o555)
+
+
+def _read_only_copy(directory: Path, log: Path) -> None:
+    log.chmod(0o444)
+
+
+def _someone_elses(directory: Path, log: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    os.chown(log, 65534, 65534)
+
+
+@pytest.mark.parametrize(
+    "place",
+    [_read_only_dir, _read_only_copy, _someone_elses],
+    ids=["read-only-dir", "read-only-copy", "someone-elses"],
+)
+def test_read_commands_create_nothing_beside_a_log_they_may_not_write(
+    runner: CliRunner, logged: Logged, tmp_path: Path, place: Any
+) -> None:
+    # Checked by what appears in the directory, so it holds as root, whom chmod does not
+    # stop: a read-only connection would leave -wal and -shm files there.
+    directory = tmp_path / "shared"
+    directory.mkdir()
+    log = directory / "decisions.db"
+    shutil.copy(logged.log, log)
+    place(directory, log)
+    try:
+        before = (sorted(os.listdir(directory)), _state(log))
+        for args in _read_commands(logged.glutes, logged.pack):
+            code, _, err = audit(runner, log, *args)
+            assert code == 0, (args, err)
+            assert (sorted(os.listdir(directory)), _state(log)) == before, args
+    finally:
+        directory.chmod(0o755)
 
 
 # -- bad input: exit 2, a message, the file untouched ----------------------------------

@@ -16,7 +16,15 @@ never forks. A writer killed mid-transaction leaves no trace: WAL recovery drops
 uncommitted frames.
 
 Reads: ``readonly=True`` opens the file with ``mode=ro``; SQLite itself then refuses
-to change it. Every command that only reads uses that mode.
+to change it. Every command that only reads uses that mode. A read-only connection to a
+WAL database still creates (and leaves) ``-wal`` and ``-shm`` files beside it, and fails
+where it cannot. So where the log is not this process's to write (its directory or the
+file is read-only, by permission or by mode bits, which also binds root; or another
+user owns it) and no writer has it open (no ``-wal`` with content), it is opened
+``immutable=1`` too: SQLite then reads the file alone and creates nothing. Immutable
+means SQLite trusts the file not to change, so each read checks afterwards that it did
+not (a writer that started meanwhile), reopens before the next read if it did, and
+reports a read it cannot trust instead of returning it.
 """
 
 from __future__ import annotations
@@ -137,6 +145,38 @@ def utc_stamp(moment: datetime | str) -> str:
     return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _identity(path: Path) -> tuple[int, ...]:
+    """What changes when a writer changes the file (or replaces it)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return ()
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _not_ours(path: Path) -> bool:
+    """Whether the log must be left exactly as it is: its file or directory cannot be
+    written (or has no write bit at all: root could, but someone made it read-only), or
+    another user owns it (a -shm file of ours would lock its owner out)."""
+    for place in (path, path.parent):
+        try:
+            info = place.stat()
+        except OSError:
+            return True
+        if not os.access(place, os.W_OK) or not info.st_mode & 0o222:
+            return True
+    return hasattr(os, "geteuid") and path.stat().st_uid != os.geteuid()
+
+
+def _wal_in_use(path: Path) -> bool:
+    """Whether a write-ahead log holds changes not yet in the file (a writer has it open,
+    or was killed): then only a WAL reader sees them, immutable would miss them."""
+    try:
+        return path.with_name(path.name + "-wal").stat().st_size > 0
+    except OSError:
+        return False
+
+
 def _describe_sqlite(error: sqlite3.Error) -> str:
     text = str(error)
     if "not a database" in text or "malformed" in text or "disk image" in text:
@@ -207,6 +247,8 @@ class AuditLog:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._salt: bytes | None = None
+        # the file's identity when opened immutable (see the module docstring), else None
+        self._pinned: tuple[int, ...] | None = None
         self._snapshots: dict[str, PackSnapshot | None] = {}
         self._stored_packs: dict[str, RulePack] = {}
         if readonly:
@@ -224,6 +266,7 @@ class AuditLog:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+                self._pinned = None
 
     def __enter__(self) -> AuditLog:
         return self
@@ -259,7 +302,12 @@ class AuditLog:
 
     def _open_readonly(self) -> sqlite3.Connection:
         self._check_path(must_exist=True)
-        uri = "file:" + urllib.parse.quote(str(self.path.resolve())) + "?mode=ro"
+        resolved = self.path.resolve()
+        uri = "file:" + urllib.parse.quote(str(resolved)) + "?mode=ro"
+        pinned = None
+        if _not_ours(resolved) and not _wal_in_use(resolved):
+            pinned = _identity(resolved)
+            uri += "&immutable=1"
         try:
             conn = sqlite3.connect(
                 uri, uri=True, timeout=self._timeout, isolation_level=None, check_same_thread=False
@@ -275,6 +323,7 @@ class AuditLog:
         except BaseException:
             conn.close()
             raise
+        self._pinned = pinned
         return conn
 
     def _open_writable(self) -> sqlite3.Connection:
@@ -404,9 +453,27 @@ class AuditLog:
 
     def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         with self._lock:
+            if self._pinned is not None and self._pinned != _identity(self.path.resolve()):
+                self.close()  # a writer changed it since: reopen, to read what it is now
             conn = self._connection()
-            with self._sqlite_errors():
-                return work(conn)
+            pinned = self._pinned
+            try:
+                with self._sqlite_errors():
+                    result = work(conn)
+            except AuditError:
+                # a read torn by a writer can look like a damaged file: say what it was
+                if pinned is not None and pinned != _identity(self.path.resolve()):
+                    raise self._written_while_read() from None
+                raise
+            if pinned is not None and pinned != _identity(self.path.resolve()):
+                raise self._written_while_read()
+            return result
+
+    def _written_while_read(self) -> AuditError:
+        return AuditError(
+            f"{self.path}: the log was written to while it was being read (it was opened "
+            "immutable, as a log this process may not write); run the command again"
+        )
 
     # -- writing ------------------------------------------------------------------------
 
