@@ -755,7 +755,9 @@ class AuditLog:
 
         Each line is one record with its ``seq``, ``prev_hash`` and ``hash``; without the
         two hashes, its canonical JSON is exactly what was hashed, so the chain can be
-        checked from the export alone.
+        checked from the export alone. The first record's ``prev_hash`` is the log's
+        genesis hash (``genesis`` in :meth:`verify`'s report), which commits to the log's
+        metadata.
         """
         count = 0
         for record in self.records(**filters):
