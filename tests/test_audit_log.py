@@ -569,6 +569,14 @@ def test_an_empty_logs_head_commits_to_its_salt(
     assert not _verify(log_path, expect_head=report.head_hash).ok
 
 
+def test_a_lowered_schema_version_is_detected(five: list[str], log_path: Path) -> None:
+    # version 1 logs start from GENESIS: claiming to be one does not skip the salt check
+    _sql(log_path, "PRAGMA user_version = 1")
+    report = _verify(log_path)
+    assert report.first is not None
+    assert report.first.kind == "meta"
+
+
 def test_an_added_meta_entry_is_detected(five: list[str], log_path: Path) -> None:
     _sql(log_path, "INSERT INTO meta (key, value) VALUES ('note', 'harmless?')")
     report = _verify(log_path)

@@ -552,9 +552,12 @@ class AuditLog:
         """Append one record for ``assessment``, made by ``pack``; return it as stored.
 
         ``provided`` is the question ids the person actually answered (see
-        :attr:`~legrules.Answers.provided`); ``redact`` overrides the log's redacted
-        fields for this record. One transaction: either the whole record (and its pack,
-        the first time the pack is seen) is in the log, or nothing is.
+        :attr:`~legrules.Answers.provided`; not stored when answers are redacted);
+        ``redact`` overrides the log's redacted fields for this record. Questions whose
+        default derives from a redacted one are redacted too (see
+        :func:`~legrules.audit.model.redact_assessment`). One transaction: either the
+        whole record (and its pack, the first time the pack is seen) is in the log, or
+        nothing is.
         """
         compiled = pack if isinstance(pack, CompiledPack) else compile_pack(pack)
         if assessment.ruleset.fingerprint != compiled.fingerprint:
