@@ -12,7 +12,10 @@ invalidated by hand. Where the cache lives: :func:`legrules.paths.default_cache_
 
 The cache is pickled, so it is only read from a directory the current user owns and
 nobody else can write to (the way Jinja2's bytecode cache guards itself), and any
-entry that cannot be read is ignored and rebuilt. The cache is an optimisation only:
+entry that cannot be read is ignored and rebuilt. An entry names the key it was written
+for and the fingerprint of the pack it holds, checked on every read: a file name is only
+a name, and an entry copied (or renamed) to another pack's name would otherwise be
+served for that pack; such an entry counts as damaged. The cache is an optimisation only:
 every failure to read or write it falls back to compiling, and a pack with errors is
 never cached, so its problems are reported on every run.
 """
@@ -37,7 +40,7 @@ __all__ = ["cache_key", "compiled_pack", "default_cache_dir"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 # bump when the cache's own layout changes
-_FORMAT = 1
+_FORMAT = 2
 # entries kept per cache directory (about 130 KB each for the shipped pack)
 KEEP_ENTRIES = 16
 
@@ -98,7 +101,7 @@ def _private_dir(directory: Path) -> bool:
     )
 
 
-def _read(path: Path) -> CompiledPack | None:
+def _read(path: Path, key: str) -> CompiledPack | None:
     try:
         with path.open("rb") as handle:
             info = os.fstat(handle.fileno())
@@ -107,17 +110,31 @@ def _read(path: Path) -> CompiledPack | None:
             loaded = pickle.load(handle)
     except Exception:  # missing or damaged: rebuilt, whatever is wrong with it
         return None
-    if not isinstance(loaded, CompiledPack):
+    compiled = _unwrap(loaded, key)
+    if compiled is not None:
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used entries are the ones pruning keeps
+    return compiled
+
+
+def _entry(key: str, compiled: CompiledPack) -> dict[str, object]:
+    return {"key": key, "fingerprint": compiled.fingerprint, "pack": compiled}
+
+
+def _unwrap(loaded: object, key: str) -> CompiledPack | None:
+    """The pack in an entry, if the entry was written for ``key``; None (damaged) if not."""
+    if not isinstance(loaded, dict) or loaded.get("key") != key:
         return None
-    with contextlib.suppress(OSError):
-        os.utime(path)  # recently used entries are the ones pruning keeps
-    return loaded
+    compiled = loaded.get("pack")
+    if not isinstance(compiled, CompiledPack) or compiled.fingerprint != loaded.get("fingerprint"):
+        return None
+    return compiled
 
 
-def _write(path: Path, compiled: CompiledPack) -> None:
+def _write(path: Path, key: str, compiled: CompiledPack) -> None:
     """Write the entry atomically: readers see the old file, the new one, or none."""
     try:
-        blob = pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL)
+        blob = pickle.dumps(_entry(key, compiled), protocol=pickle.HIGHEST_PROTOCOL)
         fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     except Exception:  # an unpicklable pack or a full disk: just no cache
         return
@@ -156,14 +173,14 @@ def compiled_pack(root: Path, cache_dir: Path | None) -> CompiledPack:
     if cache_dir is None:
         return compile_pack(load_pack(root))
     key = cache_key(root)
-    usable = key is not None and _private_dir(cache_dir)
+    if key is None or not _private_dir(cache_dir):
+        return compile_pack(load_pack(root))
     entry = cache_dir / f"pack-{key}.pickle"
-    if usable:
-        cached = _read(entry)
-        if cached is not None:
-            return cached
+    cached = _read(entry, key)
+    if cached is not None:
+        return cached
     # pickled before anything can attach unpicklable state (a generated answers model)
     compiled = compile_pack(load_pack(root))
-    if usable and cache_key(root) == key:  # not if a file changed while it was compiled
-        _write(entry, compiled)
+    if cache_key(root) == key:  # not if a file changed while it was compiled
+        _write(entry, key, compiled)
     return compiled

@@ -24,6 +24,11 @@ from legrules.questionnaire import AnswerValue
 from legrules.recommend import Outcome
 from legrules.ruleschema import Rule
 
+#: The one answer the plan reads directly rather than through rules: each item's
+#: ``equipment_ok`` and ``requires_equipment`` are derived from it (and the audit log's
+#: redaction blanks them when it is redacted).
+EQUIPMENT = "equipment"
+
 
 def _equipment(
     definition: RecommendationDef, available: AnswerValue
@@ -164,7 +169,7 @@ def _item(
     because = [r["rule"] for r in rec["because"]] if rec else []
     because += first.get(exercise_id, [])
     because += added_by
-    equipment_ok, requires = _equipment(definition, answers.get("equipment"))
+    equipment_ok, requires = _equipment(definition, answers.get(EQUIPMENT))
     return {
         "exercise": exercise_id,
         "title": definition.title,

@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -327,12 +328,66 @@ def test_verify_intact_and_edited(runner: CliRunner, logged: Logged, tmp_path: P
     assert json.loads(out)["problems"][0]["kind"] == "edited"
 
 
+def test_verify_names_the_records_after_the_expected_head(
+    runner: CliRunner, logged: Logged, tmp_path: Path
+) -> None:
+    with AuditLog(logged.log, readonly=True) as log:
+        second = next(r for r in log.records() if r.seq == 2).hash
+    code, out, err = audit(runner, logged.log, "verify", "--expect-head", second)
+    assert (code, err) == (0, "")
+    assert out.startswith(
+        "ok: 3 records, hash chain intact\n"
+        "expected head: found; 1 record after the expected head, not covered by it"
+    )
+    code, out, _ = audit(runner, logged.log, "verify", "--expect-head", second, "--json")
+    assert (code, json.loads(out)["after_expected_head"]) == (0, 1)
+
+
 def test_read_commands_leave_the_log_unchanged(runner: CliRunner, logged: Logged) -> None:
     before = _state(logged.log)
     for args in _read_commands(logged.glutes, logged.pack):
         code, _, err = audit(runner, logged.log, *args)
         assert code == 0, (args, err)
     assert _state(logged.log) == before
+
+
+def _read_only_dir(directory: Path, log: Path) -> None:
+    directory.chmod(0o555)
+
+
+def _read_only_copy(directory: Path, log: Path) -> None:
+    log.chmod(0o444)
+
+
+def _someone_elses(directory: Path, log: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    os.chown(log, 65534, 65534)
+
+
+@pytest.mark.parametrize(
+    "place",
+    [_read_only_dir, _read_only_copy, _someone_elses],
+    ids=["read-only-dir", "read-only-copy", "someone-elses"],
+)
+def test_read_commands_create_nothing_beside_a_log_they_may_not_write(
+    runner: CliRunner, logged: Logged, tmp_path: Path, place: Any
+) -> None:
+    # Checked by what appears in the directory, so it holds as root, whom chmod does not
+    # stop: a read-only connection would leave -wal and -shm files there.
+    directory = tmp_path / "shared"
+    directory.mkdir()
+    log = directory / "decisions.db"
+    shutil.copy(logged.log, log)
+    place(directory, log)
+    try:
+        before = (sorted(os.listdir(directory)), _state(log))
+        for args in _read_commands(logged.glutes, logged.pack):
+            code, _, err = audit(runner, log, *args)
+            assert code == 0, (args, err)
+            assert (sorted(os.listdir(directory)), _state(log)) == before, args
+    finally:
+        directory.chmod(0o755)
 
 
 # -- bad input: exit 2, a message, the file untouched ----------------------------------

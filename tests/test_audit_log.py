@@ -21,6 +21,7 @@ import pytest
 from legrules import Engine, RulePackError, __version__
 from legrules.audit import (
     GENESIS,
+    SCHEMA_VERSION,
     AuditError,
     AuditLog,
     AuditLogError,
@@ -118,6 +119,20 @@ def _walk(data: Any, key: str) -> list[Any]:
     return found
 
 
+def _genesis_by_hand(path: Path) -> str:
+    """What record 1 links to, computed from the meta table with json and hashlib only."""
+    conn = sqlite3.connect(path)
+    try:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+    fixed = {k: v for k, v in meta.items() if k not in ("head_seq", "head_hash")}
+    fixed["schema_version"] = version
+    text = json.dumps(fixed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(f"{GENESIS}\n{text}".encode()).hexdigest()
+
+
 # -- what a record holds ---------------------------------------------------------------
 
 
@@ -127,7 +142,7 @@ def test_record_holds_everything_needed_later(audited: Engine, log_path: Path) -
         record = log.get(result.assessment_id)
         assert log.count() == 1
     assert record.seq == 1
-    assert record.prev_hash == GENESIS
+    assert record.prev_hash == _genesis_by_hand(log_path)
     assert record.timestamp.endswith("Z")
     assert record.timestamp[:19] == result.created_at[:19]
     assert record.legrules_version == __version__
@@ -460,11 +475,233 @@ def test_verify_anchors_on_an_earlier_head(
     assert not _verify(log_path, expect_head="sha256:" + "1" * 64).ok
 
 
+def _columns(path: Path, table: str) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return [str(row[1]) for row in conn.execute(f"PRAGMA table_info({table})")]
+    finally:
+        conn.close()
+
+
+def _tamper(path: Path, table: str, column: str, where: str) -> None:
+    """Change one stored value, keeping its type (as an editor would)."""
+    _sql(
+        path,
+        f"UPDATE {table} SET {column} = CASE typeof({column}) WHEN 'integer' THEN "
+        f"{column} + 100 ELSE {column} || '0' END WHERE {where}",
+    )
+
+
+def _detected(path: Path, expect_head: str | None = None) -> bool:
+    """verify reports a problem, or the file is refused as not (or no longer) a log."""
+    try:
+        return not _verify(path, expect_head).ok
+    except AuditLogError:
+        return True
+
+
+def test_every_records_column_is_covered_by_the_chain(
+    five: list[str], log_path: Path, tmp_path: Path
+) -> None:
+    head = _verify(log_path).head_hash
+    columns = _columns(log_path, "records")
+    assert "timestamp" in columns
+    for column in columns:
+        copy = tmp_path / f"{column}.db"
+        shutil.copy(log_path, copy)
+        _tamper(copy, "records", column, "seq = 3")
+        report = _verify(copy, expect_head=head)
+        assert report.first is not None, f"an edited {column} column went unnoticed"
+        assert report.first.seq == 3 or column in ("prev_hash", "hash"), report.first
+
+
+def test_an_edited_timestamp_is_named(five: list[str], log_path: Path) -> None:
+    head = _verify(log_path).head_hash
+    _sql(log_path, "UPDATE records SET timestamp = '2001-01-01T00:00:00Z' WHERE seq = 2")
+    with AuditLog(log_path, readonly=True) as log:
+        # the column is what --since queries use, so the record drops out of them...
+        assert five[1] not in [r.assessment_id for r in log.records(since="2020-01-01")]
+    # ... and verify says so, with or without the kept head
+    for expected in (None, head):
+        report = _verify(log_path, expected)
+        assert report.first is not None
+        assert (report.first.kind, report.first.seq) == ("edited", 2)
+        assert "timestamp column says '2001-01-01T00:00:00Z'" in report.first.message
+
+
+@pytest.mark.parametrize("table", ["meta", "packs"])
+def test_every_meta_and_pack_column_is_covered(
+    five: list[str], log_path: Path, tmp_path: Path, table: str
+) -> None:
+    head = _verify(log_path).head_hash
+    rows = ["key = " + repr(k) for k in ("format", "created_at", "salt", "head_seq", "head_hash")]
+    wheres = rows if table == "meta" else ["1"]
+    for column in _columns(log_path, table):
+        for where in wheres:
+            copy = tmp_path / "copy.db"
+            shutil.copy(log_path, copy)
+            _tamper(copy, table, column, where)
+            assert _detected(copy, head), f"{table}.{column} edited where {where}: unnoticed"
+
+
+def test_a_changed_salt_is_detected(five: list[str], log_path: Path) -> None:
+    _sql(log_path, "UPDATE meta SET value = ? WHERE key = 'salt'", "ab" * 32)
+    report = _verify(log_path)
+    assert report.first is not None
+    assert report.first.kind == "meta"
+    assert "redaction salt" in report.first.message
+
+
+def test_an_empty_logs_head_commits_to_its_salt(
+    shared_pack: RulePack, log_path: Path, tmp_path: Path
+) -> None:
+    Engine(shared_pack, audit_log=log_path).close()
+    report = _verify(log_path)
+    assert (report.ok, report.records, report.head_hash) == (True, 0, report.genesis)
+    assert report.genesis == _genesis_by_hand(log_path)
+    _sql(log_path, "UPDATE meta SET value = ? WHERE key = 'salt'", "cd" * 32)
+    changed = _verify(log_path)
+    assert changed.first is not None
+    assert changed.first.kind == "meta"
+    # and a salt rewritten together with the head no longer matches the kept head
+    _sql(log_path, "UPDATE meta SET value = ? WHERE key = 'head_hash'", changed.genesis)
+    assert _verify(log_path).ok
+    assert not _verify(log_path, expect_head=report.head_hash).ok
+
+
+def test_a_lowered_schema_version_is_detected(five: list[str], log_path: Path) -> None:
+    # version 1 logs start from GENESIS: claiming to be one does not skip the salt check
+    _sql(log_path, "PRAGMA user_version = 1")
+    report = _verify(log_path)
+    assert report.first is not None
+    assert report.first.kind == "meta"
+
+
+def test_an_added_meta_entry_is_detected(five: list[str], log_path: Path) -> None:
+    _sql(log_path, "INSERT INTO meta (key, value) VALUES ('note', 'harmless?')")
+    report = _verify(log_path)
+    assert report.first is not None
+    assert report.first.kind == "meta"
+
+
+def _append(path: Path, *, hash_ok: bool, link_ok: bool, move_head: bool) -> None:
+    """Append a copy of the last record as a new one, forging as much as asked."""
+    conn = sqlite3.connect(path)
+    try:
+        seq, content, last_hash = conn.execute(
+            "SELECT seq, content, hash FROM records ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        data = json.loads(content)
+        data["seq"] = seq + 1
+        data["assessment_id"] = "forged-0000"
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        prev = last_hash if link_ok else GENESIS
+        digest = "sha256:" + hashlib.sha256(f"{prev}\n{text}".encode()).hexdigest()
+        if not hash_ok:
+            digest = "sha256:" + "2" * 64
+        conn.execute(
+            "INSERT INTO records (seq, assessment_id, timestamp, status, fingerprint, content, "
+            "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                seq + 1,
+                "forged-0000",
+                data["timestamp"],
+                data["assessment"]["status"],
+                data["ruleset"]["fingerprint"],
+                text,
+                prev,
+                digest,
+            ),
+        )
+        if move_head:
+            conn.execute(
+                "UPDATE meta SET value = CASE key WHEN 'head_seq' THEN ? ELSE ? END "
+                "WHERE key IN ('head_seq', 'head_hash')",
+                (str(seq + 1), digest),
+            )
+        conn.commit()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("forgery", "kind"),
+    [
+        ({"hash_ok": False, "link_ok": True, "move_head": True}, "edited"),  # hash not its own
+        ({"hash_ok": True, "link_ok": False, "move_head": True}, "edited"),  # links elsewhere
+        ({"hash_ok": True, "link_ok": True, "move_head": False}, "head"),  # head not moved
+    ],
+)
+def test_an_appended_forged_record_is_caught(
+    five: list[str], log_path: Path, forgery: dict[str, bool], kind: str
+) -> None:
+    head = _verify(log_path).head_hash
+    _append(log_path, **forgery)
+    for expected in (None, head):
+        report = _verify(log_path, expected)
+        assert report.first is not None
+        assert report.first.kind == kind
+
+
+def test_records_after_the_expected_head_are_reported(five: list[str], log_path: Path) -> None:
+    head = _verify(log_path).head_hash
+    assert _verify(log_path, head).after_expected_head == 0
+    # A record appended with a correctly computed chain is indistinguishable from a real
+    # one (no secret key): verify cannot reject it, but it says it is not covered.
+    _append(log_path, hash_ok=True, link_ok=True, move_head=True)
+    report = _verify(log_path, head)
+    assert report.ok
+    assert report.after_expected_head == 1
+    assert "1 record after the expected head" in "\n".join(report.lines())
+    assert report.to_dict()["after_expected_head"] == 1
+    assert _verify(log_path).after_expected_head is None
+
+
+def _as_version_1(path: Path) -> None:
+    """Rewrite a log the way schema version 1 wrote it: the chain starts from GENESIS."""
+    conn = sqlite3.connect(path)
+    try:
+        prev = GENESIS
+        for seq, content in conn.execute(
+            "SELECT seq, content FROM records ORDER BY seq"
+        ).fetchall():
+            digest = "sha256:" + hashlib.sha256(f"{prev}\n{content}".encode()).hexdigest()
+            conn.execute(
+                "UPDATE records SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, seq)
+            )
+            prev = digest
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'head_hash'", (prev,))
+        for column in ("name", "version", "stored_at"):
+            conn.execute(f"ALTER TABLE packs ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+        conn.execute("PRAGMA user_version = 1")
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def test_a_version_1_log_is_read_and_verified_but_not_appended_to(
+    five: list[str], log_path: Path, shared_pack: RulePack
+) -> None:
+    _as_version_1(log_path)
+    with AuditLog(log_path, readonly=True) as log:
+        assert [r.assessment_id for r in log.records()] == five
+        report = log.verify()
+    assert report.ok
+    assert report.genesis == GENESIS
+    assert "schema version 1" in "\n".join(report.lines())
+    _sql(log_path, "UPDATE records SET timestamp = '2001-01-01T00:00:00Z' WHERE seq = 2")
+    assert not _verify(log_path).ok
+    before = log_path.read_bytes()
+    with pytest.raises(AuditLogError, match=r"schema version 1.*Start a new log"):
+        Engine(shared_pack, audit_log=log_path)
+    assert log_path.read_bytes() == before
+
+
 def test_export_lets_anyone_recheck_the_chain(five: list[str], log_path: Path) -> None:
     out = io.StringIO()
     with AuditLog(log_path, readonly=True) as log:
         assert log.export_jsonl(out) == 5
-    prev = GENESIS
+    prev = _genesis_by_hand(log_path)
     for line in out.getvalue().splitlines():
         record = json.loads(line)
         digest, linked = record.pop("hash"), record.pop("prev_hash")
@@ -523,7 +760,7 @@ def test_a_read_never_creates_a_log(log_path: Path) -> None:
 def test_newer_schema_is_refused_and_left_alone(audited: Engine, log_path: Path) -> None:
     audited.assess({})
     audited.close()
-    _sql(log_path, "PRAGMA user_version = 2")
+    _sql(log_path, f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     before = log_path.read_bytes()
     for readonly in (True, False):
         with pytest.raises(AuditLogError, match="newer legrules"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import shutil
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,34 @@ def test_a_damaged_entry_is_ignored_and_replaced(
     entry.write_bytes(content)
     compiled = compiled_pack(pack_copy, cache)
     assert isinstance(compiled, CompiledPack)
-    assert isinstance(pickle.loads(entry.read_bytes()), CompiledPack)
+    assert isinstance(pickle.loads(entry.read_bytes())["pack"], CompiledPack)
+
+
+def test_an_entry_copied_under_another_packs_key_is_rebuilt(
+    tmp_path: Path, pack_copy: Path
+) -> None:
+    # Someone who can write your cache copies pack A's entry to pack B's file name: the
+    # entry says which key it was written for, so B is compiled rather than served A.
+    other = tmp_path / "other"
+    shutil.copytree(pack_copy, other)
+    rule_file = other / "rules" / "baseline.yaml"
+    rule_file.write_text(
+        rule_file.read_text(encoding="utf-8").replace("priority: 900", "priority: 901", 1),
+        encoding="utf-8",
+    )
+    cache = tmp_path / "cache"
+    a = compiled_pack(pack_copy, cache)
+    b = compiled_pack(other, cache)
+    assert a.fingerprint != b.fingerprint
+    a_entry = cache / f"pack-{cache_key(pack_copy)}.pickle"
+    b_entry = cache / f"pack-{cache_key(other)}.pickle"
+    b_entry.write_bytes(a_entry.read_bytes())
+    again = compiled_pack(other, cache)
+    assert again.fingerprint == b.fingerprint
+    assert again.pack.root == b.pack.root
+    # ... and the damaged entry was replaced by B's own
+    assert compiled_pack(other, cache).fingerprint == b.fingerprint
+    assert b_entry.read_bytes() != a_entry.read_bytes()
 
 
 def test_a_cache_path_that_is_not_a_directory_still_compiles(

@@ -16,12 +16,21 @@ never forks. A writer killed mid-transaction leaves no trace: WAL recovery drops
 uncommitted frames.
 
 Reads: ``readonly=True`` opens the file with ``mode=ro``; SQLite itself then refuses
-to change it. Every command that only reads uses that mode.
+to change it. Every command that only reads uses that mode. A read-only connection to a
+WAL database still creates (and leaves) ``-wal`` and ``-shm`` files beside it, and fails
+where it cannot. So where the log is not this process's to write (its directory or the
+file is read-only, by permission or by mode bits, which also binds root; or another
+user owns it) and no writer has it open (no ``-wal`` with content), it is opened
+``immutable=1`` too: SQLite then reads the file alone and creates nothing. Immutable
+means SQLite trusts the file not to change, so each read checks afterwards that it did
+not (a writer that started meanwhile), reopens before the next read if it did, and
+reports a read it cannot trust instead of returning it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import secrets
@@ -47,8 +56,11 @@ from legrules.audit.model import (
     RuleRef,
     canonical,
     chain_hash,
+    genesis_hash,
+    index_columns,
     is_redacted,
     redact_assessment,
+    redaction_closure,
     redaction_hash,
 )
 from legrules.audit.verify import Row, VerifyReport, verify_rows
@@ -64,7 +76,9 @@ if TYPE_CHECKING:
     from legrules.api import Engine
     from legrules.audit.replay import Replay
 
-SCHEMA_VERSION = 1
+#: 2: the chain starts from the log's metadata (the salt) and packs hold only what is
+#: checked. Version 1 logs are still read and verified, never appended to.
+SCHEMA_VERSION = 2
 FORMAT = "legrules-audit-log"
 _BATCH = 500
 
@@ -76,10 +90,7 @@ CREATE TABLE meta (
 CREATE TABLE packs (
     fingerprint TEXT PRIMARY KEY,
     pack_hash TEXT NOT NULL,
-    name TEXT NOT NULL,
-    version TEXT NOT NULL,
-    files TEXT NOT NULL,
-    stored_at TEXT NOT NULL
+    files TEXT NOT NULL
 );
 CREATE TABLE records (
     seq INTEGER PRIMARY KEY,
@@ -98,9 +109,15 @@ CREATE INDEX records_by_time ON records (timestamp);
 # loaded once to check them, not once per engine.
 _VERIFIED: dict[str, str] = {}
 
+# the index columns (model.index_columns, derived from content), then the chain's own
 _ROW_COLUMNS = "seq, assessment_id, timestamp, status, fingerprint, content, prev_hash, hash"
 
 T = TypeVar("T")
+
+_V1_NOTE = (
+    "a schema version 1 log: its chain does not commit to the log's metadata (the "
+    "redaction salt), so a changed salt cannot be detected here"
+)
 
 
 def utc_now() -> str:
@@ -126,6 +143,38 @@ def utc_stamp(moment: datetime | str) -> str:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _identity(path: Path) -> tuple[int, ...]:
+    """What changes when a writer changes the file (or replaces it)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return ()
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _not_ours(path: Path) -> bool:
+    """Whether the log must be left exactly as it is: its file or directory cannot be
+    written (or has no write bit at all: root could, but someone made it read-only), or
+    another user owns it (a -shm file of ours would lock its owner out)."""
+    for place in (path, path.parent):
+        try:
+            info = place.stat()
+        except OSError:
+            return True
+        if not os.access(place, os.W_OK) or not info.st_mode & 0o222:
+            return True
+    return hasattr(os, "geteuid") and path.stat().st_uid != os.geteuid()
+
+
+def _wal_in_use(path: Path) -> bool:
+    """Whether a write-ahead log holds changes not yet in the file (a writer has it open,
+    or was killed): then only a WAL reader sees them, immutable would miss them."""
+    try:
+        return path.with_name(path.name + "-wal").stat().st_size > 0
+    except OSError:
+        return False
 
 
 def _describe_sqlite(error: sqlite3.Error) -> str:
@@ -198,6 +247,8 @@ class AuditLog:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._salt: bytes | None = None
+        # the file's identity when opened immutable (see the module docstring), else None
+        self._pinned: tuple[int, ...] | None = None
         self._snapshots: dict[str, PackSnapshot | None] = {}
         self._stored_packs: dict[str, RulePack] = {}
         if readonly:
@@ -215,6 +266,7 @@ class AuditLog:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+                self._pinned = None
 
     def __enter__(self) -> AuditLog:
         return self
@@ -250,7 +302,12 @@ class AuditLog:
 
     def _open_readonly(self) -> sqlite3.Connection:
         self._check_path(must_exist=True)
-        uri = "file:" + urllib.parse.quote(str(self.path.resolve())) + "?mode=ro"
+        resolved = self.path.resolve()
+        uri = "file:" + urllib.parse.quote(str(resolved)) + "?mode=ro"
+        pinned = None
+        if _not_ours(resolved) and not _wal_in_use(resolved):
+            pinned = _identity(resolved)
+            uri += "&immutable=1"
         try:
             conn = sqlite3.connect(
                 uri, uri=True, timeout=self._timeout, isolation_level=None, check_same_thread=False
@@ -266,6 +323,7 @@ class AuditLog:
         except BaseException:
             conn.close()
             raise
+        self._pinned = pinned
         return conn
 
     def _open_writable(self) -> sqlite3.Connection:
@@ -300,6 +358,13 @@ class AuditLog:
         while True:
             try:
                 version = self._check_schema(*self._inspect(conn))
+                if version not in (0, SCHEMA_VERSION):
+                    raise self._fail(
+                        f"an audit log of schema version {version}, written by an older "
+                        "legrules: its hash chain does not commit to the log's redaction salt, "
+                        "so this legrules does not add records to it. Start a new log (this "
+                        "one stays readable: `legrules audit list/show/verify` work on it)"
+                    )
                 if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=FULL")
@@ -340,7 +405,7 @@ class AuditLog:
                 "not a legrules audit log (an SQLite file with other tables: "
                 f"{', '.join(sorted(tables))}); it was left unchanged"
             )
-        if version == SCHEMA_VERSION and not {"meta", "packs", "records"} <= tables:
+        if version and not {"meta", "packs", "records"} <= tables:
             raise self._fail("not a legrules audit log (its audit tables are missing)")
         return version
 
@@ -351,13 +416,8 @@ class AuditLog:
             if int(conn.execute("PRAGMA user_version").fetchone()[0]) == 0:
                 for statement in filter(str.strip, _SCHEMA.split(";")):
                     conn.execute(statement)  # not executescript: it would COMMIT first
-                meta = {
-                    "format": FORMAT,
-                    "created_at": utc_now(),
-                    "salt": secrets.token_hex(32),
-                    "head_seq": "0",
-                    "head_hash": GENESIS,
-                }
+                meta = {"format": FORMAT, "created_at": utc_now(), "salt": secrets.token_hex(32)}
+                meta.update(head_seq="0", head_hash=genesis_hash(meta, SCHEMA_VERSION))
                 conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
@@ -393,9 +453,27 @@ class AuditLog:
 
     def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         with self._lock:
+            if self._pinned is not None and self._pinned != _identity(self.path.resolve()):
+                self.close()  # a writer changed it since: reopen, to read what it is now
             conn = self._connection()
-            with self._sqlite_errors():
-                return work(conn)
+            pinned = self._pinned
+            try:
+                with self._sqlite_errors():
+                    result = work(conn)
+            except AuditError:
+                # a read torn by a writer can look like a damaged file: say what it was
+                if pinned is not None and pinned != _identity(self.path.resolve()):
+                    raise self._written_while_read() from None
+                raise
+            if pinned is not None and pinned != _identity(self.path.resolve()):
+                raise self._written_while_read()
+            return result
+
+    def _written_while_read(self) -> AuditError:
+        return AuditError(
+            f"{self.path}: the log was written to while it was being read (it was opened "
+            "immutable, as a log this process may not write); run the command again"
+        )
 
     # -- writing ------------------------------------------------------------------------
 
@@ -474,9 +552,12 @@ class AuditLog:
         """Append one record for ``assessment``, made by ``pack``; return it as stored.
 
         ``provided`` is the question ids the person actually answered (see
-        :attr:`~legrules.Answers.provided`); ``redact`` overrides the log's redacted
-        fields for this record. One transaction: either the whole record (and its pack,
-        the first time the pack is seen) is in the log, or nothing is.
+        :attr:`~legrules.Answers.provided`; not stored when answers are redacted);
+        ``redact`` overrides the log's redacted fields for this record. Questions whose
+        default derives from a redacted one are redacted too (see
+        :func:`~legrules.audit.model.redact_assessment`). One transaction: either the
+        whole record (and its pack, the first time the pack is seen) is in the log, or
+        nothing is.
         """
         compiled = pack if isinstance(pack, CompiledPack) else compile_pack(pack)
         if assessment.ruleset.fingerprint != compiled.fingerprint:
@@ -485,15 +566,16 @@ class AuditLog:
                 f"{assessment.ruleset.fingerprint}, not by the pack given "
                 f"({compiled.fingerprint})"
             )
-        fields = sorted(dict.fromkeys(self.redact if redact is None else redact))
+        asked = list(dict.fromkeys(self.redact if redact is None else redact))
         if compiled.fingerprint not in self._snapshots:
             self.register_pack(compiled)
-        self._check_redact(fields, compiled.pack)
+        self._check_redact(asked, compiled.pack)
+        fields = sorted(redaction_closure(asked, compiled.pack.questionnaire))
         conn = self._connection()
         assert self._salt is not None
         result: dict[str, Any] = assessment.model_dump(mode="json")
         if fields:
-            result = redact_assessment(result, fields, self._salt)
+            result = redact_assessment(result, fields, self._salt, compiled.pack)
         base: dict[str, Any] = {
             "assessment_id": assessment.assessment_id,
             "timestamp": utc_stamp(assessment.created_at),
@@ -501,7 +583,9 @@ class AuditLog:
             "engine": EngineRef(name=assessment.engine.name, version=assessment.engine.version),
             "ruleset": assessment.ruleset,
             "rules": [RuleRef(id=rule.id, version=rule.version) for rule in compiled.pack.rules],
-            "provided": None if provided is None else sorted(provided),
+            # which questions were answered can give a redacted answer away (the
+            # interactive questionnaire skips questions by earlier answers)
+            "provided": None if provided is None or fields else sorted(provided),
             "redacted": fields,
             "assessment": result,
         }
@@ -546,34 +630,19 @@ class AuditLog:
                 return None
             pack_hash = snapshot.content_hash
             conn.execute(
-                "INSERT INTO packs (fingerprint, pack_hash, name, version, files, stored_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    compiled.fingerprint,
-                    pack_hash,
-                    compiled.pack.meta.name,
-                    compiled.pack.meta.version,
-                    snapshot.to_json(),
-                    base["logged_at"],
-                ),
+                "INSERT INTO packs (fingerprint, pack_hash, files) VALUES (?, ?, ?)",
+                (compiled.fingerprint, pack_hash, snapshot.to_json()),
             )
         else:
             pack_hash = str(row[0])
         unhashed = AuditRecord(seq=seq, pack_hash=pack_hash, prev_hash=prev_hash, hash="", **base)
         content = unhashed.content()
         digest = chain_hash(prev_hash, content)
+        columns = index_columns(json.loads(content))  # as verify derives them
         conn.execute(
-            f"INSERT INTO records ({_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                seq,
-                unhashed.assessment_id,
-                unhashed.timestamp,
-                unhashed.status,
-                compiled.fingerprint,
-                content,
-                prev_hash,
-                digest,
-            ),
+            f"INSERT INTO records ({', '.join(columns)}, content, prev_hash, hash) "
+            f"VALUES ({', '.join('?' * (len(columns) + 3))})",
+            (*columns.values(), content, prev_hash, digest),
         )
         conn.executemany(
             "UPDATE meta SET value = ? WHERE key = ?",
@@ -689,7 +758,9 @@ class AuditLog:
 
         Each line is one record with its ``seq``, ``prev_hash`` and ``hash``; without the
         two hashes, its canonical JSON is exactly what was hashed, so the chain can be
-        checked from the export alone.
+        checked from the export alone. The first record's ``prev_hash`` is the log's
+        genesis hash (``genesis`` in :meth:`verify`'s report), which commits to the log's
+        metadata.
         """
         count = 0
         for record in self.records(**filters):
@@ -799,11 +870,14 @@ class AuditLog:
 
         return replay_record(self, self.get(assessment_id), engine, values or {})
 
-    def stored_form(self, assessment: Assessment, fields: Iterable[str]) -> dict[str, Any]:
-        """The assessment's JSON as this log stores it with ``fields`` redacted."""
+    def stored_form(
+        self, assessment: Assessment, fields: Iterable[str], pack: RulePack
+    ) -> dict[str, Any]:
+        """The assessment's JSON, made by ``pack``, as this log stores it with ``fields``
+        (closed over derived defaults) redacted."""
         self._connection()
         assert self._salt is not None
-        return redact_assessment(assessment.model_dump(mode="json"), fields, self._salt)
+        return redact_assessment(assessment.model_dump(mode="json"), fields, self._salt, pack)
 
     def salt_hash(self, field: str, value: AnswerValue) -> str:
         """The salted hash this log stores for ``value`` of ``field`` when it is redacted."""
@@ -829,6 +903,10 @@ class AuditLog:
             try:
                 meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
                 head = (int(meta.get("head_seq", "0")), str(meta.get("head_hash", GENESIS)))
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                genesis, notes = GENESIS, [_V1_NOTE]
+                if version >= 2:
+                    genesis, notes = genesis_hash(meta, version), []
                 packs = {
                     str(fp): (str(stored), self._files_hash(str(files)))
                     for fp, stored, files in conn.execute(
@@ -839,7 +917,15 @@ class AuditLog:
                     Row(*row)
                     for row in conn.execute(f"SELECT {_ROW_COLUMNS} FROM records ORDER BY seq")
                 )
-                return verify_rows(rows, head, packs, expect_head, str(self.path))
+                return verify_rows(
+                    rows,
+                    head,
+                    packs,
+                    expect_head=expect_head,
+                    path=str(self.path),
+                    genesis=genesis,
+                    notes=notes,
+                )
             finally:
                 conn.execute("COMMIT")
 

@@ -2,12 +2,24 @@
 
 The chain: a record's ``hash`` is ``sha256:`` of ``prev_hash + "\\n" + content``, where
 ``content`` is the canonical JSON (sorted keys, compact separators, UTF-8) of the record
-without ``prev_hash`` and ``hash``. The first record's ``prev_hash`` is :data:`GENESIS`.
-Anyone can recompute it from an export with ``json`` and ``hashlib`` alone.
+without ``prev_hash`` and ``hash``. Anyone can recompute it from an export with ``json``
+and ``hashlib`` alone.
+
+The first record's ``prev_hash`` is the log's genesis hash (:func:`genesis_hash`): the
+same formula over :data:`GENESIS` and the canonical JSON of the log's metadata (format,
+schema version, creation time and redaction salt), so the chain, and a head hash kept
+elsewhere, commit to the salt too. An empty log's head is its genesis hash. (Logs of
+schema version 1 started from :data:`GENESIS` itself and did not commit to the salt.)
+
+Everything else a row stores beside ``content`` (its ``seq``, ``assessment_id``,
+``timestamp``, ``status`` and ``fingerprint`` columns, which exist to be queried) is
+derived from the hashed content by :func:`index_columns`, by the writer and again by
+``verify``, so an edited column cannot go unnoticed.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import json
@@ -17,11 +29,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from legrules.assessment import Assessment, RulesetInfo
+from legrules.conditions import facts_read, findings_read
 from legrules.errors import EXIT_CHECK_FAILED, LegrulesError
-from legrules.questionnaire import AnswerValue
+from legrules.pack import RulePack
+from legrules.plan import EQUIPMENT
+from legrules.questionnaire import AnswerValue, Questionnaire
 
 RECORD_VERSION = 1
 GENESIS = "sha256:" + "0" * 64
+#: The meta table's moving head pointer, checked against the last record instead.
+HEAD_KEYS = ("head_seq", "head_hash")
 REDACTED_PREFIX = "redacted:hmac-sha256:"
 
 
@@ -61,6 +78,32 @@ def chain_hash(prev_hash: str, content: str) -> str:
     return f"sha256:{digest}"
 
 
+def genesis_hash(meta: Mapping[str, str], schema_version: int) -> str:
+    """The hash record 1 links to: a "record 0" made of the log's metadata.
+
+    ``meta`` is the log's meta table; its moving head (``head_seq``, ``head_hash``) is
+    left out, every other entry (the salt above all) is committed to, whatever it is.
+    """
+    fixed = {k: v for k, v in meta.items() if k not in HEAD_KEYS}
+    return chain_hash(GENESIS, canonical({**fixed, "schema_version": schema_version}))
+
+
+def index_columns(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The queryable columns of a record row, derived from its hashed content.
+
+    One definition for the writer and for ``verify``: a column of the ``records`` table
+    that is not ``content``, ``prev_hash`` or ``hash`` must be listed here. Raises
+    KeyError, TypeError or AttributeError when the content lacks a field.
+    """
+    return {
+        "seq": data["seq"],
+        "assessment_id": data["assessment_id"],
+        "timestamp": data["timestamp"],
+        "status": data["assessment"]["status"],
+        "fingerprint": data["ruleset"]["fingerprint"],
+    }
+
+
 def redaction_hash(salt: bytes, field: str, value: AnswerValue) -> str:
     """The value stored instead of a redacted answer: HMAC-SHA256 keyed by the log's salt.
 
@@ -75,25 +118,79 @@ def is_redacted(value: object) -> bool:
     return isinstance(value, str) and value.startswith(REDACTED_PREFIX)
 
 
+def redaction_closure(fields: Iterable[str], questionnaire: Questionnaire) -> set[str]:
+    """The fields to redact: those asked for, and every question whose default is
+    derived from one of them (``default_from``, transitively), because a derived
+    default gives its source away (``equipment`` "all" means a commercial gym)."""
+    hidden = set(fields)
+    grew = True
+    while grew:
+        derived = {
+            q.id
+            for q in questionnaire.questions
+            if q.default_from is not None and q.default_from.question in hidden
+        }
+        grew = not derived <= hidden
+        hidden |= derived
+    return hidden
+
+
 def redact_assessment(
-    assessment: Mapping[str, Any], fields: Iterable[str], salt: bytes
+    assessment: Mapping[str, Any], fields: Iterable[str], salt: bytes, pack: RulePack
 ) -> dict[str, Any]:
-    """The assessment JSON with each field's value replaced by its salted hash everywhere
-    an answer is quoted: ``answers``, every reason's ``answers`` and the trace."""
+    """The assessment JSON (made by ``pack``) with nothing left that gives a redacted
+    answer away, but what the rules concluded.
+
+    ``fields`` is already closed over derived defaults (:func:`redaction_closure`).
+    Each value is replaced by its salted hash wherever an answer is quoted (``answers``,
+    every reason's ``answers``, the trace); ``unanswered`` no longer says whether a
+    redacted field has a value; plan items no longer say whether the (redacted)
+    equipment can do them. Which alternative of a rule's condition held depends on the
+    answers, so for a rule that reads a redacted answer, its reasons and firing list
+    every answer and (derived) finding the rule reads, and its branch is the rule id.
+    """
     names = set(fields)
     data: dict[str, Any] = json.loads(canonical(assessment))  # a deep copy
+    coarse = _coarse_matches(data, names, pack)
 
     def scrub(values: dict[str, Any]) -> None:
         for name in names & values.keys():
             values[name] = redaction_hash(salt, name, values[name])
 
-    scrub(data["answers"])
-    for rec in data["recommendations"]:
-        for reason in rec["because"]:
-            scrub(reason["answers"])
+    for reason in (r for rec in data["recommendations"] for r in rec["because"]):
+        if reason["rule"] in coarse:
+            reason["answers"], reason["findings"] = coarse[reason["rule"]]
+        scrub(reason["answers"])
     for firing in data["trace"]:
+        if firing["rule"] in coarse:
+            firing["branch"] = firing["rule"]
+            firing["matched"]["answers"], firing["matched"]["findings"] = coarse[firing["rule"]]
         scrub(firing["matched"]["answers"])
+    scrub(data["answers"])
+    data["unanswered"] = [name for name in data["unanswered"] if name not in names]
+    if EQUIPMENT in names and data["plan"] is not None:
+        for day in data["plan"]["days"]:
+            for item in day["items"]:
+                item["equipment_ok"] = item["requires_equipment"] = None
     return data
+
+
+def _coarse_matches(
+    data: Mapping[str, Any], names: set[str], pack: RulePack
+) -> dict[str, tuple[dict[str, Any], list[str]]]:
+    """For each fired rule that reads a redacted answer: every answer it reads (values
+    not yet hashed) and every finding it reads that the assessment derived."""
+    rules = pack.rules_by_id()
+    out: dict[str, tuple[dict[str, Any], list[str]]] = {}
+    for firing in data["trace"]:
+        rule = rules[firing["rule"]]
+        reads = facts_read(rule.when)
+        if names.isdisjoint(reads):
+            continue
+        answers = {fact: copy.deepcopy(data["answers"].get(fact)) for fact in reads}
+        found = [f for f in findings_read(rule.when) if f in data["findings"]]
+        out[rule.id] = (answers, found)
+    return out
 
 
 class _Frozen(BaseModel):
@@ -129,7 +226,9 @@ class AuditRecord(_Frozen):
     pack_hash: str = Field(description="sha256 of the stored pack files (packs table).")
     rules: list[RuleRef] = Field(description="Every rule of the pack, with its version.")
     provided: list[str] | None = Field(
-        description="Questions the person answered (the rest took defaults); null: unknown."
+        description="Questions the person answered (the rest took defaults); null: unknown, "
+        "or not stored because answers are redacted (which questions are asked depends on "
+        "earlier answers)."
     )
     redacted: list[str] = Field(description="Answers stored as salted hashes, not values.")
     assessment: dict[str, Any]

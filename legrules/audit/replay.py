@@ -403,10 +403,14 @@ def replay_answers(
             f"(redacted: {', '.join(record.redacted) or 'none'})"
         )
     answers = dict(record.answers)
+    # validated together, with the answers the record shows: a supplied null takes the
+    # default it took then, which can derive from another answer
+    context = {k: v for k, v in answers.items() if k not in record.redacted}
+    checked = validate_answers({**context, **values}, old.questionnaire)
     supplied, unknown = [], []
     for name in record.redacted:
         if name in values:
-            normalized = validate_answers({name: values[name]}, old.questionnaire)[name]
+            normalized = checked[name]
             if log.salt_hash(name, normalized) != answers.get(name):
                 raise AuditError(
                     f"record {record.assessment_id}: the value given for {name} "
@@ -450,7 +454,7 @@ def replay_record(
         recorded=recorded,
         before=before,
         after=after,
-        reproduced=_comparable(log.stored_form(before, record.redacted))
+        reproduced=_comparable(log.stored_form(before, record.redacted, old))
         == _comparable(record.assessment),
         rule_changes=rule_changes,
         pack_changes=_pack_changes(old, new),
