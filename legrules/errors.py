@@ -15,6 +15,8 @@ EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+# 128 + SIGPIPE: what a shell reports for a tool stopped by a closed pipe (`| head`)
+EXIT_CLOSED_PIPE = 141
 
 
 def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
