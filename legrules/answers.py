@@ -9,6 +9,7 @@ did-you-mean for a near miss; a silent correction would be a guess about someone
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -221,8 +222,9 @@ def _default(question: Question, earlier: dict[str, AnswerValue]) -> AnswerValue
     return list(default) if isinstance(default, list) else default
 
 
-def load_answers_file(path: Path, questionnaire: Questionnaire) -> Answers:
+def load_answers_file(path: str | os.PathLike[str], questionnaire: Questionnaire) -> Answers:
     """Read a JSON or YAML answers file and validate it; errors name the file."""
+    path = Path(path)
     text = read_text(path)
     raw = parse_document(text, str(path))
     if raw is None:

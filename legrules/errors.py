@@ -56,9 +56,28 @@ class Problem:
 
 
 class LegrulesError(Exception):
-    """Base of every error legrules raises on purpose."""
+    """Base of every error legrules raises on purpose.
+
+    Every one has ``problems``, so a caller can handle any of them one way: an error
+    about one thing carries a single :class:`Problem` made from its message (at
+    ``location``, by default ``(general)`` when the message names no place).
+    """
 
     exit_code: int = EXIT_BAD_INPUT
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: Sequence[Problem] | None = None,
+        location: str = "(general)",
+    ) -> None:
+        super().__init__(message)
+        self.problems: tuple[Problem, ...] = (
+            tuple(problems)
+            if problems is not None
+            else (Problem(location=location, message=message),)
+        )
 
 
 class ProblemsError(LegrulesError):
@@ -67,9 +86,9 @@ class ProblemsError(LegrulesError):
     headline: str = "invalid input"
 
     def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.problems = tuple(problems)
         self.source = source
-        super().__init__(self._format())
+        super().__init__(self._format(), problems=self.problems)
 
     def _format(self) -> str:
         where = f" in {self.source}" if self.source else ""
@@ -105,7 +124,7 @@ class InputFileError(LegrulesError):
     def __init__(self, where: str, reason: str) -> None:
         self.where = where
         self.reason = reason
-        super().__init__(f"{where}: {reason}")
+        super().__init__(f"{where}: {reason}", problems=[Problem(location=where, message=reason)])
 
 
 class EngineError(LegrulesError):

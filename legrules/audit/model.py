@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from legrules.assessment import Assessment, RulesetInfo
-from legrules.errors import EXIT_CHECK_FAILED, LegrulesError
+from legrules.errors import EXIT_CHECK_FAILED, LegrulesError, Problem
 from legrules.questionnaire import AnswerValue
 
 RECORD_VERSION = 1
@@ -35,7 +35,7 @@ class AuditLogError(AuditError):
     def __init__(self, path: str, reason: str) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(f"{path}: {reason}")
+        super().__init__(f"{path}: {reason}", problems=[Problem(location=path, message=reason)])
 
 
 class RecordNotFoundError(AuditError):
