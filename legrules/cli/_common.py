@@ -250,20 +250,18 @@ def gather_answers(
     engine: Engine, answers_path: str | None, answer_pairs: tuple[str, ...]
 ) -> Answers:
     """Answers from --answers (file or stdin) and --answer, validated (AnswersError if bad)."""
-    from legrules.answers import validate_answers
+    from legrules.answers import parse_answers_document, validate_answers
     from legrules.interview import parse_answer_options
-    from legrules.yamlio import parse_document, read_text
+    from legrules.yamlio import read_text
 
     document: object = {}
     source: str | None = None
     if answers_path == "-":
         source = "<stdin>"
-        document = parse_document(sys.stdin.read(), source)
+        document = parse_answers_document(sys.stdin.read(), source)
     elif answers_path is not None:
         source = answers_path
-        document = parse_document(read_text(Path(answers_path)), source)
-    if document is None:
-        document = {}
+        document = parse_answers_document(read_text(Path(answers_path)), source)
     if answer_pairs:
         overrides = parse_answer_options(engine.questionnaire, answer_pairs)
         if isinstance(document, dict):
