@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from legrules.cli import _common
 from legrules.cli._common import (
@@ -19,6 +20,7 @@ from legrules.cli._common import (
     rules_option,
 )
 from legrules.cli.audit import assess_audit_log, audit_log_option, note_recorded, redact_option
+from legrules.cli.output import Output, output
 from legrules.errors import EXIT_BAD_INPUT
 
 
@@ -63,9 +65,10 @@ from legrules.errors import EXIT_BAD_INPUT
 @click.option(
     "--out",
     "out_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="OUT.jsonl",
-    help="With --batch: where to write one Assessment (or error record) per input line.",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    metavar="OUT.jsonl|-",
+    help="With --batch: where to write one Assessment (or error record) per input line "
+    "(- for stdout). Never one of the inputs.",
 )
 @click.option(
     "--workers",
@@ -121,14 +124,16 @@ def assess(
     answers, options or rules (with --batch: any bad line), 130 interrupted (Ctrl-C).
     """
     if batch_path is not None or out_path is not None:
-        _run_batch(
-            batch_path,
-            out_path,
-            workers=workers,
-            rules_dir=rules_dir,
-            other_inputs=audit_log is not None or bool(redact) or answers_path is not None,
-        )
+        _run_batch(batch_path, out_path, workers=workers, rules_dir=rules_dir)
         return
+    if workers is not None:
+        fail("--workers only applies with --batch", EXIT_BAD_INPUT)
+    # checked before any question is asked: a refused --save is better known first
+    save = (
+        output(save_path, "the answers", inputs=[answers_path], logs=[audit_log])
+        if save_path is not None
+        else None
+    )
     given = answers_given(answers_path, answer_pairs, defaults)
     interactive = not given and not no_input and _common.stdin_is_tty()
     if not given and not interactive:
@@ -146,8 +151,8 @@ def assess(
     else:
         answers = _common.gather_answers(engine, answers_path, answer_pairs)
     _common.warn_unanswered(engine.pack, answers, err_style)
-    if save_path is not None:
-        _save(save_path, {key: answers[key] for key in answers if key in answers.provided})
+    if save is not None:
+        _save(save, {key: answers[key] for key in answers if key in answers.provided})
     result = engine.assess(answers)
     note_recorded(log, result.assessment_id)
     if as_json or fmt == "json":
@@ -167,18 +172,35 @@ def assess(
         click.echo(text, nl=False)
 
 
-def _save(path: Path, values: dict[str, object]) -> None:
+def _save(save: Output, values: dict[str, object]) -> None:
     from legrules.interview import dump_answers
 
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    text = dump_answers(values, json_format=path.suffix.lower() == ".json", stamp=stamp)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        fail(f"{path}: cannot save the answers ({error.strerror})", EXIT_BAD_INPUT)
-    click.echo(f"legrules: saved your answers to {path}", err=True)
-    click.echo(f"legrules: next time: legrules assess --answers {path}", err=True)
+    json_format = save.given.lower().endswith(".json")
+    text = dump_answers(values, json_format=json_format, stamp=stamp)
+    with save.open() as out:
+        out.write(text)
+    click.echo(f"legrules: saved your answers to {save}", err=True)
+    click.echo(f"legrules: next time: legrules assess --answers {save}", err=True)
     sys.stderr.flush()
+
+
+# what --batch reads: its lines are the answers, so any other option would be ignored
+_BATCH_OPTIONS = {"batch_path", "out_path", "workers", "rules_dir", "no_input"}
+
+
+def _ignored_by_batch() -> list[str]:
+    """The options given (on the command line or from the environment) that --batch
+    would silently ignore: each is a usage error instead."""
+    ctx = click.get_current_context()
+    given = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    return [
+        param.opts[0]
+        for param in ctx.command.params
+        if param.name not in _BATCH_OPTIONS
+        and param.name is not None
+        and ctx.get_parameter_source(param.name) in given
+    ]
 
 
 def _run_batch(
@@ -187,15 +209,20 @@ def _run_batch(
     *,
     workers: int | None,
     rules_dir: Path | None,
-    other_inputs: bool,
 ) -> None:
     from legrules.batch import run_batch
     from legrules.errors import InputFileError
 
     if batch_path is None or out_path is None:
         fail("--batch IN.jsonl and --out OUT.jsonl go together", EXIT_BAD_INPUT)
-    if other_inputs:
-        fail("--batch does not combine with --answers, --audit-log or --redact", EXIT_BAD_INPUT)
+    ignored = _ignored_by_batch()
+    if ignored:
+        fail(
+            f"--batch takes every answer from {batch_path} and does not combine with "
+            f"{', '.join(ignored)}",
+            EXIT_BAD_INPUT,
+        )
+    out = output(out_path, "the batch output", inputs=[batch_path])
     # compiled here, once: a broken pack is reported before any worker starts
     compiled = _common.compiled_for(rules_dir)
     if sys.stderr.isatty():
@@ -204,17 +231,21 @@ def _run_batch(
                 total = sum(1 for line in lines if line.strip())
         except OSError as error:
             raise InputFileError(str(batch_path), f"cannot read ({error.strerror})") from None
-        with click.progressbar(length=total, label="assessing", file=sys.stderr) as bar:
+        with (
+            click.progressbar(length=total, label="assessing", file=sys.stderr) as bar,
+            out.open(binary=True) as stream,
+        ):
             report = run_batch(
-                batch_path, out_path, rules=compiled, workers=workers, progress=bar.update
+                batch_path, stream, rules=compiled, workers=workers, progress=bar.update
             )
     else:
-        report = run_batch(batch_path, out_path, rules=compiled, workers=workers)
+        with out.open(binary=True) as stream:
+            report = run_batch(batch_path, stream, rules=compiled, workers=workers)
     for number, message in report.bad_lines:
         click.echo(f"legrules: {batch_path}:{number}: {message}", err=True)
     bad = f"; {len(report.bad_lines)} bad" if report.bad_lines else ""
     click.echo(
-        f"legrules: {report.assessed} of {report.total} lines assessed into {out_path}{bad}",
+        f"legrules: {report.assessed} of {report.total} lines assessed into {out}{bad}",
         err=True,
     )
     if report.bad_lines:
