@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from click.core import ParameterSource
@@ -22,6 +24,10 @@ from legrules.cli._common import (
 from legrules.cli.audit import assess_audit_log, audit_log_option, note_recorded, redact_option
 from legrules.cli.output import Output, output
 from legrules.errors import EXIT_BAD_INPUT
+
+if TYPE_CHECKING:
+    from legrules.api import Engine
+    from legrules.questionnaire import AnswerValue
 
 
 @click.command()
@@ -48,7 +54,16 @@ from legrules.errors import EXIT_BAD_INPUT
     "save_path",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Keep the answers in FILE (YAML, or JSON if it ends in .json) for later runs.",
+    help="Keep the answers in FILE (YAML, or JSON if it ends in .json) for later runs; "
+    "on Ctrl-C at the terminal, the answers given so far (go on with --resume FILE).",
+)
+@click.option(
+    "--resume",
+    "resume_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="At the terminal, go on with the questionnaire saved in FILE (by --save, also on "
+    "Ctrl-C): its answers are kept, only the rest is asked, and all are saved back to FILE.",
 )
 @click.option(
     "--all-questions",
@@ -90,6 +105,7 @@ def assess(
     as_json: bool,
     explain: bool,
     save_path: Path | None,
+    resume_path: Path | None,
     all_questions: bool,
     batch_path: Path | None,
     out_path: Path | None,
@@ -104,6 +120,7 @@ def assess(
     Examples:
       legrules assess                                  # asks at the terminal
       legrules assess --save my-answers.yaml           # ... and keeps the answers
+      legrules assess --resume my-answers.yaml         # go on after Ctrl-C
       legrules assess --answers my-answers.yaml --explain
       legrules assess --answer squat_felt_most=glutes --answer age=34 --json
       cat answers.json | legrules assess --answers - --format markdown
@@ -128,14 +145,17 @@ def assess(
         return
     if workers is not None:
         fail("--workers only applies with --batch", EXIT_BAD_INPUT)
+    given = answers_given(answers_path, answer_pairs, defaults)
+    if resume_path is not None:
+        _check_resume(given=given, no_input=no_input)
     # checked before any question is asked: a refused --save is better known first
+    save_to = save_path if save_path is not None else resume_path
     save = (
-        output(save_path, "the answers", inputs=[answers_path], logs=[audit_log])
-        if save_path is not None
+        output(save_to, "the answers", inputs=[answers_path], logs=[audit_log])
+        if save_to is not None
         else None
     )
-    given = answers_given(answers_path, answer_pairs, defaults)
-    interactive = not given and not no_input and _common.stdin_is_tty()
+    interactive = (resume_path is not None or not given) and not no_input and _common.stdin_is_tty()
     if not given and not interactive:
         why = "--no-input forbids asking" if no_input else "stdin is not a terminal to ask on"
         fail(f"no answers given, and {why}. {NO_ANSWERS_HELP}", EXIT_BAD_INPUT)
@@ -145,7 +165,14 @@ def assess(
     if interactive:
         from legrules.cli import _questionnaire
 
-        raw = _questionnaire.run(engine.pack, ask_all=all_questions, style=err_style)
+        earlier = _earlier_answers(engine, resume_path) if resume_path is not None else None
+        try:
+            raw = _questionnaire.run(
+                engine.pack, ask_all=all_questions, style=err_style, given=earlier
+            )
+        except _questionnaire.Interrupted as stop:
+            _save_so_far(save, stop.answers)
+            raise
         answers = engine.validate(raw, "your answers")
         click.echo(err=True)
     else:
@@ -172,7 +199,7 @@ def assess(
         click.echo(text, nl=False)
 
 
-def _save(save: Output, values: dict[str, object]) -> None:
+def _write_answers(save: Output, values: Mapping[str, object]) -> None:
     from legrules.interview import dump_answers
 
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -180,9 +207,58 @@ def _save(save: Output, values: dict[str, object]) -> None:
     text = dump_answers(values, json_format=json_format, stamp=stamp)
     with save.open() as out:
         out.write(text)
+
+
+def _save(save: Output, values: dict[str, object]) -> None:
+    _write_answers(save, values)
     click.echo(f"legrules: saved your answers to {save}", err=True)
     click.echo(f"legrules: next time: legrules assess --answers {save}", err=True)
     sys.stderr.flush()
+
+
+def _save_so_far(save: Output | None, values: Mapping[str, AnswerValue]) -> None:
+    """On Ctrl-C with --save: keep what was answered, so no one types it twice.
+
+    Nothing answered yet leaves the file as it was (it may hold an earlier run's)."""
+    if save is None:
+        return
+    click.echo(err=True)
+    if not values:
+        click.echo(f"legrules: no answers given yet; {save} left as it was", err=True)
+        return
+    _write_answers(save, values)
+    noun = "answer" if len(values) == 1 else "answers"
+    click.echo(f"legrules: saved the {len(values)} {noun} given so far to {save}", err=True)
+    click.echo(f"legrules: to go on where you stopped: legrules assess --resume {save}", err=True)
+
+
+def _check_resume(*, given: bool, no_input: bool) -> None:
+    if given or no_input:
+        fail(
+            "--resume asks the questions not answered yet, so it does not combine with "
+            "--answers, --answer, --defaults or --no-input",
+            EXIT_BAD_INPUT,
+        )
+    if not _common.stdin_is_tty():
+        fail(
+            "--resume asks the remaining questions, but stdin is not a terminal; "
+            "--answers FILE takes the saved answers and the defaults for the rest",
+            EXIT_BAD_INPUT,
+        )
+
+
+def _earlier_answers(engine: Engine, path: Path) -> dict[str, AnswerValue]:
+    """The answers saved in ``path`` (none if it does not exist yet), validated; a
+    question left unanswered there stays unanswered (it was asked), not defaulted."""
+    from legrules.answers import parse_answers_document, validate_answers
+    from legrules.yamlio import read_text
+
+    if not path.exists():
+        return {}
+    raw = parse_answers_document(read_text(path), str(path))
+    answers = validate_answers(raw, engine.questionnaire, str(path))
+    assert isinstance(raw, Mapping)  # validate_answers refuses anything else
+    return {key: None if raw[key] is None else answers[key] for key in raw}
 
 
 # what --batch reads: its lines are the answers, so any other option would be ignored
