@@ -49,10 +49,11 @@ def run_into_closed_pipe(args: list[str], cwd: Path) -> subprocess.CompletedProc
 
 @pytest.fixture(scope="module")
 def logged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """An audit log with one record, and that record's id."""
+    """An audit log with one record, and that record's id (a batch input beside it)."""
     log = tmp_path_factory.mktemp("pipes") / "decisions.db"
     with Engine(audit_log=AuditLog(log)) as engine:
         record = engine.assess({"squat_felt_most": "glutes", "age": 34})
+    (log.parent / "in.jsonl").write_text('{"age": 34}\n{"age": 35}\n', encoding="utf-8")
     return log, record.assessment_id
 
 
@@ -64,6 +65,7 @@ COMMANDS = {
     "audit-list": ["audit", "list", "--audit-log", "{log}"],
     "audit-show": ["audit", "show", "{id}", "--audit-log", "{log}"],
     "audit-replay": ["audit", "replay", "{id}", "--audit-log", "{log}"],
+    "batch-out-stdout": ["assess", "--batch", "{dir}/in.jsonl", "--out", "-", "--workers", "1"],
     "help": ["--help"],
     "assess-help": ["assess", "--help"],
 }
@@ -72,7 +74,7 @@ COMMANDS = {
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_closed_stdout_stops_quietly_with_141(name: str, logged: tuple[Path, str]) -> None:
     log, record_id = logged
-    args = [arg.format(log=log, id=record_id) for arg in COMMANDS[name]]
+    args = [arg.format(log=log, id=record_id, dir=log.parent) for arg in COMMANDS[name]]
     result = run_into_closed_pipe(["-m", "legrules", *args], REPO)
     assert result.returncode == EXIT_CLOSED_PIPE, result.stderr
     assert "internal error" not in result.stderr
