@@ -9,6 +9,7 @@ did-you-mean for a near miss; a silent correction would be a guess about someone
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -221,18 +222,38 @@ def _default(question: Question, earlier: dict[str, AnswerValue]) -> AnswerValue
     return list(default) if isinstance(default, list) else default
 
 
-def load_answers_file(path: Path, questionnaire: Questionnaire) -> Answers:
-    """Read a JSON or YAML answers file and validate it; errors name the file."""
-    text = read_text(path)
-    raw = parse_document(text, str(path))
+def parse_answers_document(text: str, source: str) -> object:
+    """An answers document from its text (JSON or YAML), not yet validated.
+
+    An empty document (nothing, only whitespace or comments, or ``null``) is refused
+    rather than read as "every default": an empty file is far more often a mistake (a
+    failed redirect, a truncated save) than a choice, and a choice can say so with
+    ``{}``.
+    """
+    raw = None if not text.strip() else parse_document(text, source)
     if raw is None:
-        raw = {}
+        raise AnswersError(
+            [
+                Problem(
+                    location="(document)",
+                    message="no answers in it: the document is empty (or only comments, or null)",
+                    allowed="a mapping of question id to answer; to accept every default "
+                    "on purpose, write {} (or use `legrules assess --defaults`)",
+                )
+            ],
+            source,
+        )
+    return raw
+
+
+def load_answers_file(path: str | os.PathLike[str], questionnaire: Questionnaire) -> Answers:
+    """Read a JSON or YAML answers file and validate it; errors name the file."""
+    path = Path(path)
+    raw = parse_answers_document(read_text(path), str(path))
     return validate_answers(raw, questionnaire, source=str(path))
 
 
 def load_answers_text(text: str, questionnaire: Questionnaire, source: str) -> Answers:
     """Validate answers given as text (stdin): JSON or YAML."""
-    raw = parse_document(text, source)
-    if raw is None:
-        raw = {}
+    raw = parse_answers_document(text, source)
     return validate_answers(raw, questionnaire, source=source)

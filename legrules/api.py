@@ -9,11 +9,11 @@
 from __future__ import annotations
 
 import functools
+import os
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from legrules import __version__
@@ -57,10 +57,10 @@ class Engine:
 
     def __init__(
         self,
-        rules: str | Path | RulePack | CompiledPack | None = None,
+        rules: str | os.PathLike[str] | RulePack | CompiledPack | None = None,
         *,
         max_firings: int | None = None,
-        audit_log: str | Path | AuditLog | None = None,
+        audit_log: str | os.PathLike[str] | AuditLog | None = None,
     ) -> None:
         if isinstance(rules, CompiledPack):
             compiled = rules
@@ -252,7 +252,9 @@ def _default_engine() -> Engine:
     return Engine()
 
 
-def assess(answers: Mapping[str, Any] | Answers, rules: str | Path | None = None) -> Assessment:
+def assess(
+    answers: Mapping[str, Any] | Answers, rules: str | os.PathLike[str] | None = None
+) -> Assessment:
     """Assess with the default pack (engine built once and reused) or with ``rules``.
 
     Convenient for scripts; an application that assesses often should hold an

@@ -28,6 +28,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import IO
 
 from legrules.api import Engine
 from legrules.compiler import CompiledPack, compile_pack
@@ -92,7 +93,7 @@ def _chunks(lines: Iterator[tuple[int, str]], size: int) -> Iterator[list[tuple[
 
 def run_batch(
     source: Path,
-    target: Path,
+    target: Path | IO[bytes],
     *,
     rules: Path | CompiledPack | None = None,
     workers: int | None = None,
@@ -102,7 +103,8 @@ def run_batch(
 
     ``rules`` is a pack directory (default: the shipped pack) or a compiled pack.
     ``workers`` defaults to the number of CPUs. ``progress`` is called with the number
-    of lines finished after each chunk.
+    of lines finished after each chunk. ``target`` may also be an open binary stream,
+    written as results come and left to the caller to commit (the CLI's safe output).
     """
     if not isinstance(rules, CompiledPack):
         rules = compile_pack(load_pack(pack_dir(rules)))
@@ -112,18 +114,45 @@ def run_batch(
         raise InputFileError(str(source), f"cannot read ({error.strerror})") from None
     report = BatchReport()
     count = workers or os.cpu_count() or 1
+    if not isinstance(target, Path):
+        return _into_stream(
+            handle, target, rules=rules, count=count, progress=progress, report=report
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
-    # the workers' chunk files live in one private directory, removed whatever happens
-    scratch = tempfile.mkdtemp(prefix=f".{target.name}.chunks-", dir=target.parent)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        with os.fdopen(fd, "wb") as out:
+            _into_stream(
+                handle,
+                out,
+                rules=rules,
+                count=count,
+                progress=progress,
+                report=report,
+                scratch_dir=target.parent,
+            )
+        os.replace(temp_name, target)
     except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
+        Path(temp_name).unlink(missing_ok=True)
         raise
+    return report
+
+
+def _into_stream(
+    handle: IO[str],
+    out: IO[bytes],
+    *,
+    rules: CompiledPack,
+    count: int,
+    progress: Callable[[int], None] | None,
+    report: BatchReport,
+    scratch_dir: Path | None = None,
+) -> BatchReport:
+    # the workers' chunk files live in one private directory, removed whatever happens
+    scratch = tempfile.mkdtemp(prefix=".legrules-batch-chunks-", dir=scratch_dir)
     try:
         with (
             handle,
-            os.fdopen(fd, "wb") as out,
             ProcessPoolExecutor(
                 max_workers=count, initializer=_init_worker, initargs=(rules,)
             ) as pool,
@@ -148,10 +177,6 @@ def run_batch(
                 report.bad_lines.extend(bad)
                 if progress is not None:
                     progress(lines)
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return report

@@ -15,6 +15,8 @@ EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+# 128 + SIGPIPE: what a shell reports for a tool stopped by a closed pipe (`| head`)
+EXIT_CLOSED_PIPE = 141
 
 
 def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
@@ -54,9 +56,28 @@ class Problem:
 
 
 class LegrulesError(Exception):
-    """Base of every error legrules raises on purpose."""
+    """Base of every error legrules raises on purpose.
+
+    Every one has ``problems``, so a caller can handle any of them one way: an error
+    about one thing carries a single :class:`Problem` made from its message (at
+    ``location``, by default ``(general)`` when the message names no place).
+    """
 
     exit_code: int = EXIT_BAD_INPUT
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: Sequence[Problem] | None = None,
+        location: str = "(general)",
+    ) -> None:
+        super().__init__(message)
+        self.problems: tuple[Problem, ...] = (
+            tuple(problems)
+            if problems is not None
+            else (Problem(location=location, message=message),)
+        )
 
 
 class ProblemsError(LegrulesError):
@@ -65,9 +86,9 @@ class ProblemsError(LegrulesError):
     headline: str = "invalid input"
 
     def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.problems = tuple(problems)
         self.source = source
-        super().__init__(self._format())
+        super().__init__(self._format(), problems=self.problems)
 
     def _format(self) -> str:
         where = f" in {self.source}" if self.source else ""
@@ -103,7 +124,7 @@ class InputFileError(LegrulesError):
     def __init__(self, where: str, reason: str) -> None:
         self.where = where
         self.reason = reason
-        super().__init__(f"{where}: {reason}")
+        super().__init__(f"{where}: {reason}", problems=[Problem(location=where, message=reason)])
 
 
 class EngineError(LegrulesError):

@@ -34,7 +34,17 @@ class UnknownIdError(LegrulesError):
     def __init__(self, kind: str, given: str, known: list[str], where: str) -> None:
         self.suggestion = closest(given, known)
         hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
-        super().__init__(f"unknown {kind} id {given!r}{hint}; {where} lists them")
+        super().__init__(
+            f"unknown {kind} id {given!r}{hint}; {where} lists them",
+            problems=[
+                Problem(
+                    location=given,
+                    message=f"unknown {kind} id",
+                    allowed=f"the ids {where} lists",
+                    suggestion=self.suggestion,
+                )
+            ],
+        )
 
 
 @dataclass(frozen=True)

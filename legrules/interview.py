@@ -255,11 +255,12 @@ def parse_answer_options(
     """``--answer ID=VALUE`` texts as answers, typed by their question (strict).
 
     Raises AnswersError listing every problem at once (unknown ids with a did-you-mean,
-    values that do not fit), like an answers file.
+    values that do not fit, a question answered twice), like an answers file.
     """
     questions = questionnaire.by_id()
     values: dict[str, AnswerValue] = {}
     problems: list[Problem] = []
+    seen: dict[str, str] = {}
     for pair in pairs:
         key, sep, text = pair.partition("=")
         key = key.strip()
@@ -268,6 +269,17 @@ def parse_answer_options(
                 Problem(location=pair, message="expected ID=VALUE, e.g. squat_felt_most=glutes")
             )
             continue
+        if key in seen:
+            # last-wins would silently drop an answer someone typed on purpose
+            problems.append(
+                Problem(
+                    location=key,
+                    message=f"answered twice ({seen[key]!r}, then {text!r})",
+                    allowed="one --answer per question",
+                )
+            )
+            continue
+        seen[key] = text
         question = questions.get(key)
         if question is None:
             problems.append(

@@ -15,6 +15,7 @@ unless everything passed: there is no half-loaded pack.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -143,7 +144,7 @@ def pack_files(root: Path) -> list[Path]:
     ]
 
 
-def load_pack(root: Path) -> RulePack:
+def load_pack(root: str | os.PathLike[str]) -> RulePack:
     """Load and cross-check the pack in ``root``; raise RulePackError listing all problems."""
     root = Path(root)
     if not (root / "pack.yaml").is_file():

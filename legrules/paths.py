@@ -30,7 +30,7 @@ def default_rules_dir() -> Path:
     return _PACKAGE_DIR.parent / "rules"
 
 
-def pack_dir(given: str | Path | None) -> Path:
+def pack_dir(given: str | os.PathLike[str] | None) -> Path:
     """The pack a caller named, or the default one (:func:`default_rules_dir`)."""
     return Path(given) if given is not None else default_rules_dir()
 

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from legrules import AnswersError, Engine, InputFileError, load_answers_file, validate_answers
+from legrules.answers import load_answers_text
 from legrules.loader import load_pack
 from legrules.paths import default_rules_dir
 
@@ -169,3 +170,37 @@ def test_fuzz_any_json_document_is_valid_or_the_documented_error(doc: object) ->
         if value is not None:
             assert question.check_value(value) is None
     json.dumps(answers.to_dict())
+
+
+EMPTY_DOCUMENTS = {
+    "empty.yaml": "",
+    "blank.yaml": "  \n\n\t\n",
+    "comments.yaml": "# my answers\n# (none yet)\n",
+    "null.yaml": "null\n",
+    "empty.json": "",
+}
+
+
+@pytest.mark.parametrize("name", list(EMPTY_DOCUMENTS))
+def test_an_empty_answers_file_is_an_error_not_every_default(name: str, tmp_path: Path) -> None:
+    """An empty file is a failed redirect or a truncated save far more often than a
+    choice; ``{}`` is how to choose every default."""
+    path = tmp_path / name
+    path.write_text(EMPTY_DOCUMENTS[name], encoding="utf-8")
+    with pytest.raises(AnswersError) as caught:
+        load_answers_file(path, QUESTIONNAIRE)
+    assert caught.value.source == str(path)
+    assert "empty" in caught.value.problems[0].message
+    assert "{}" in str(caught.value)
+
+
+@pytest.mark.parametrize("text", list(EMPTY_DOCUMENTS.values()))
+def test_empty_answers_text_is_an_error(text: str) -> None:
+    with pytest.raises(AnswersError, match="empty"):
+        load_answers_text(text, QUESTIONNAIRE, "<stdin>")
+
+
+def test_an_empty_mapping_still_means_every_default(tmp_path: Path) -> None:
+    path = tmp_path / "defaults.yaml"
+    path.write_text("{}\n", encoding="utf-8")
+    assert load_answers_file(path, QUESTIONNAIRE).provided == frozenset()

@@ -103,6 +103,28 @@ def test_bad_answers_exit_2_with_a_clear_message(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("content", ["", "\n  \n", "# answers to come\n"])
+def test_an_empty_answers_file_is_exit_2_pointing_at_defaults(
+    runner: CliRunner, tmp_path: Path, content: str
+) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text(content, encoding="utf-8")
+    result = runner.invoke(cli, ["assess", "--answers", str(path)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert str(path) in result.stderr
+    assert "--defaults" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["assess"], ["explain"]])
+def test_empty_stdin_is_exit_2_pointing_at_defaults(runner: CliRunner, command: list[str]) -> None:
+    result = runner.invoke(cli, [*command, "--answers", "-"], input="")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "<stdin>" in result.stderr
+    assert "--defaults" in result.stderr
+
+
 def test_missing_answers_file(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["assess", "--answers", str(tmp_path / "nope.json")])
     assert result.exit_code == 2

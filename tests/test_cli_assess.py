@@ -194,7 +194,7 @@ def test_save_to_an_unwritable_place_exit_2(runner: CliRunner, tmp_path: Path) -
         cli, ["assess", "--defaults", "--save", str(tmp_path / "no" / "such" / "dir.yaml")]
     )
     assert result.exit_code == 2
-    assert "cannot save the answers" in result.stderr
+    assert "cannot write the answers: no directory" in result.stderr
     assert result.stdout == ""
 
 

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from legrules.assessment import Assessment, RulesetInfo
 from legrules.conditions import facts_read, findings_read
-from legrules.errors import EXIT_CHECK_FAILED, LegrulesError
+from legrules.errors import EXIT_CHECK_FAILED, LegrulesError, Problem
 from legrules.pack import RulePack
 from legrules.plan import EQUIPMENT
 from legrules.questionnaire import AnswerValue, Questionnaire
@@ -52,7 +52,7 @@ class AuditLogError(AuditError):
     def __init__(self, path: str, reason: str) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(f"{path}: {reason}")
+        super().__init__(f"{path}: {reason}", problems=[Problem(location=path, message=reason)])
 
 
 class RecordNotFoundError(AuditError):

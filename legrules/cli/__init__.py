@@ -1,7 +1,8 @@
 """The ``legrules`` command: a thin click layer over the library.
 
 Results go to stdout, messages to stderr. Exit codes (CONTRACT section 4): 0 success (a
-referral is a success), 1 a check found problems, 2 bad input, 130 interrupted.
+referral is a success), 1 a check found problems, 2 bad input, 130 interrupted; 141
+when the reader of stdout went away (``| head``).
 Each subcommand lives in its own module and imports the engine lazily, so ``--help``
 stays fast.
 """

@@ -5,14 +5,20 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
-from legrules.errors import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, LegrulesError
+from legrules.errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_CLOSED_PIPE,
+    EXIT_INTERRUPTED,
+    LegrulesError,
+)
 from legrules.paths import ENV_RULES
 
 if TYPE_CHECKING:
@@ -51,6 +57,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             sys.exit(EXIT_INTERRUPTED)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            raise  # not a bug: the reader left; LegrulesGroup stops quietly
         except Exception as error:
             if os.environ.get("LEGRULES_DEBUG"):
                 traceback.print_exc()
@@ -111,14 +119,53 @@ def engine_for(rules_dir: Path | None, audit_log: Path | AuditLog | None = None)
     return Engine(compiled_for(rules_dir), audit_log=audit_log)
 
 
+@contextmanager
+def _stop_on_closed_pipe() -> Iterator[None]:
+    """When the reader of stdout goes away (``| head``, ``| true``), stop quietly with the
+    status a shell gives a tool killed by SIGPIPE, as Unix tools do: the output was
+    cut short on purpose, which is neither a bug nor a message worth printing.
+
+    stdout is pointed at /dev/null first, as Python's documentation on SIGPIPE advises,
+    so the interpreter's own flush at exit has nowhere to fail again.
+    """
+    try:
+        yield
+    except BrokenPipeError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):  # a stdout without a descriptor (tests)
+            pass
+        sys.exit(EXIT_CLOSED_PIPE)
+
+
 class LegrulesGroup(click.Group):
+    """The ``legrules`` group: a closed stdout and Ctrl-C are handled here, once, for
+    every command (click would turn a closed pipe into exit code 1)."""
+
     def main(self, *args: Any, **kwargs: Any) -> Any:
         # click turns a usage error into exit code 2 already; this keeps Ctrl-C at 130.
         try:
-            return super().main(*args, **kwargs)
+            with _stop_on_closed_pipe():
+                try:
+                    return super().main(*args, **kwargs)
+                finally:
+                    # what is still buffered fails here, where it can be handled, rather
+                    # than in the interpreter's flush at exit
+                    sys.stdout.flush()
         except KeyboardInterrupt:  # pragma: no cover - click handles it as Abort first
             click.echo("\nlegrules: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        # ``legrules --help`` and ``--version`` print while the arguments are parsed
+        with _stop_on_closed_pipe():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _stop_on_closed_pipe():
+            return super().invoke(ctx)
 
 
 def stdin_is_tty() -> bool:
@@ -203,20 +250,18 @@ def gather_answers(
     engine: Engine, answers_path: str | None, answer_pairs: tuple[str, ...]
 ) -> Answers:
     """Answers from --answers (file or stdin) and --answer, validated (AnswersError if bad)."""
-    from legrules.answers import validate_answers
+    from legrules.answers import parse_answers_document, validate_answers
     from legrules.interview import parse_answer_options
-    from legrules.yamlio import parse_document, read_text
+    from legrules.yamlio import read_text
 
     document: object = {}
     source: str | None = None
     if answers_path == "-":
         source = "<stdin>"
-        document = parse_document(sys.stdin.read(), source)
+        document = parse_answers_document(sys.stdin.read(), source)
     elif answers_path is not None:
         source = answers_path
-        document = parse_document(read_text(Path(answers_path)), source)
-    if document is None:
-        document = {}
+        document = parse_answers_document(read_text(Path(answers_path)), source)
     if answer_pairs:
         overrides = parse_answer_options(engine.questionnaire, answer_pairs)
         if isinstance(document, dict):

@@ -169,14 +169,46 @@ def review(pack: RulePack, steps: list[Step], style: Style) -> Question | None:
         _say(f"  Type a number from 1 to {len(shown)}, or press Enter.", "error", style)
 
 
-def run(pack: RulePack, *, ask_all: bool, style: Style) -> dict[str, AnswerValue]:
-    """Ask, review, and return the answers given (questions that still apply)."""
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or end of input) in the questionnaire, with the answers given so far
+    (to questions that still apply), so they can be saved and the questionnaire resumed.
+    A KeyboardInterrupt still, so whoever does not care exits as for any Ctrl-C."""
+
+    def __init__(self, answers: dict[str, AnswerValue]) -> None:
+        super().__init__()
+        self.answers = answers
+
+
+def run(
+    pack: RulePack,
+    *,
+    ask_all: bool,
+    style: Style,
+    given: dict[str, AnswerValue] | None = None,
+) -> dict[str, AnswerValue]:
+    """Ask, review, and return the answers given (questions that still apply).
+
+    ``given`` are answers from an earlier, interrupted run: they are kept and only the
+    rest is asked. Raises :class:`Interrupted` on Ctrl-C or end of input.
+    """
+    given = dict(given or {})
+    try:
+        return _run(pack, given, ask_all=ask_all, style=style)
+    except KeyboardInterrupt:
+        raise Interrupted(answered(walk(pack, given, ask_all=ask_all))) from None
+
+
+def _run(
+    pack: RulePack, given: dict[str, AnswerValue], *, ask_all: bool, style: Style
+) -> dict[str, AnswerValue]:
     _say("legrules leg-training questionnaire", "title", style)
     _say(
         "Press Enter to take the answer in [brackets]. Type ? at any question to see why we "
         "ask it. Questions that cannot change your result are skipped. Ctrl-C quits."
     )
-    given: dict[str, AnswerValue] = {}
+    if given:
+        noun = "answer" if len(given) == 1 else "answers"
+        _say(f"{len(given)} {noun} kept from before; asking the rest.", "dim", style)
     group = None
     while True:
         steps = walk(pack, given, ask_all=ask_all)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 
 from legrules.cli import _common
 from legrules.cli._common import (
@@ -19,7 +22,12 @@ from legrules.cli._common import (
     rules_option,
 )
 from legrules.cli.audit import assess_audit_log, audit_log_option, note_recorded, redact_option
+from legrules.cli.output import Output, output
 from legrules.errors import EXIT_BAD_INPUT
+
+if TYPE_CHECKING:
+    from legrules.api import Engine
+    from legrules.questionnaire import AnswerValue
 
 
 @click.command()
@@ -46,7 +54,16 @@ from legrules.errors import EXIT_BAD_INPUT
     "save_path",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Keep the answers in FILE (YAML, or JSON if it ends in .json) for later runs.",
+    help="Keep the answers in FILE (YAML, or JSON if it ends in .json) for later runs; "
+    "on Ctrl-C at the terminal, the answers given so far (go on with --resume FILE).",
+)
+@click.option(
+    "--resume",
+    "resume_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="At the terminal, go on with the questionnaire saved in FILE (by --save, also on "
+    "Ctrl-C): its answers are kept, only the rest is asked, and all are saved back to FILE.",
 )
 @click.option(
     "--all-questions",
@@ -63,9 +80,10 @@ from legrules.errors import EXIT_BAD_INPUT
 @click.option(
     "--out",
     "out_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="OUT.jsonl",
-    help="With --batch: where to write one Assessment (or error record) per input line.",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    metavar="OUT.jsonl|-",
+    help="With --batch: where to write one Assessment (or error record) per input line "
+    "(- for stdout). Never one of the inputs.",
 )
 @click.option(
     "--workers",
@@ -87,6 +105,7 @@ def assess(
     as_json: bool,
     explain: bool,
     save_path: Path | None,
+    resume_path: Path | None,
     all_questions: bool,
     batch_path: Path | None,
     out_path: Path | None,
@@ -101,6 +120,7 @@ def assess(
     Examples:
       legrules assess                                  # asks at the terminal
       legrules assess --save my-answers.yaml           # ... and keeps the answers
+      legrules assess --resume my-answers.yaml         # go on after Ctrl-C
       legrules assess --answers my-answers.yaml --explain
       legrules assess --answer squat_felt_most=glutes --answer age=34 --json
       cat answers.json | legrules assess --answers - --format markdown
@@ -121,16 +141,21 @@ def assess(
     answers, options or rules (with --batch: any bad line), 130 interrupted (Ctrl-C).
     """
     if batch_path is not None or out_path is not None:
-        _run_batch(
-            batch_path,
-            out_path,
-            workers=workers,
-            rules_dir=rules_dir,
-            other_inputs=audit_log is not None or bool(redact) or answers_path is not None,
-        )
+        _run_batch(batch_path, out_path, workers=workers, rules_dir=rules_dir)
         return
+    if workers is not None:
+        fail("--workers only applies with --batch", EXIT_BAD_INPUT)
     given = answers_given(answers_path, answer_pairs, defaults)
-    interactive = not given and not no_input and _common.stdin_is_tty()
+    if resume_path is not None:
+        _check_resume(given=given, no_input=no_input)
+    # checked before any question is asked: a refused --save is better known first
+    save_to = save_path if save_path is not None else resume_path
+    save = (
+        output(save_to, "the answers", inputs=[answers_path], logs=[audit_log])
+        if save_to is not None
+        else None
+    )
+    interactive = (resume_path is not None or not given) and not no_input and _common.stdin_is_tty()
     if not given and not interactive:
         why = "--no-input forbids asking" if no_input else "stdin is not a terminal to ask on"
         fail(f"no answers given, and {why}. {NO_ANSWERS_HELP}", EXIT_BAD_INPUT)
@@ -140,14 +165,21 @@ def assess(
     if interactive:
         from legrules.cli import _questionnaire
 
-        raw = _questionnaire.run(engine.pack, ask_all=all_questions, style=err_style)
+        earlier = _earlier_answers(engine, resume_path) if resume_path is not None else None
+        try:
+            raw = _questionnaire.run(
+                engine.pack, ask_all=all_questions, style=err_style, given=earlier
+            )
+        except _questionnaire.Interrupted as stop:
+            _save_so_far(save, stop.answers)
+            raise
         answers = engine.validate(raw, "your answers")
         click.echo(err=True)
     else:
         answers = _common.gather_answers(engine, answers_path, answer_pairs)
     _common.warn_unanswered(engine.pack, answers, err_style)
-    if save_path is not None:
-        _save(save_path, {key: answers[key] for key in answers if key in answers.provided})
+    if save is not None:
+        _save(save, {key: answers[key] for key in answers if key in answers.provided})
     result = engine.assess(answers)
     note_recorded(log, result.assessment_id)
     if as_json or fmt == "json":
@@ -167,18 +199,84 @@ def assess(
         click.echo(text, nl=False)
 
 
-def _save(path: Path, values: dict[str, object]) -> None:
+def _write_answers(save: Output, values: Mapping[str, object]) -> None:
     from legrules.interview import dump_answers
 
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    text = dump_answers(values, json_format=path.suffix.lower() == ".json", stamp=stamp)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        fail(f"{path}: cannot save the answers ({error.strerror})", EXIT_BAD_INPUT)
-    click.echo(f"legrules: saved your answers to {path}", err=True)
-    click.echo(f"legrules: next time: legrules assess --answers {path}", err=True)
+    json_format = save.given.lower().endswith(".json")
+    text = dump_answers(values, json_format=json_format, stamp=stamp)
+    with save.open() as out:
+        out.write(text)
+
+
+def _save(save: Output, values: dict[str, object]) -> None:
+    _write_answers(save, values)
+    click.echo(f"legrules: saved your answers to {save}", err=True)
+    click.echo(f"legrules: next time: legrules assess --answers {save}", err=True)
     sys.stderr.flush()
+
+
+def _save_so_far(save: Output | None, values: Mapping[str, AnswerValue]) -> None:
+    """On Ctrl-C with --save: keep what was answered, so no one types it twice.
+
+    Nothing answered yet leaves the file as it was (it may hold an earlier run's)."""
+    if save is None:
+        return
+    click.echo(err=True)
+    if not values:
+        click.echo(f"legrules: no answers given yet; {save} left as it was", err=True)
+        return
+    _write_answers(save, values)
+    noun = "answer" if len(values) == 1 else "answers"
+    click.echo(f"legrules: saved the {len(values)} {noun} given so far to {save}", err=True)
+    click.echo(f"legrules: to go on where you stopped: legrules assess --resume {save}", err=True)
+
+
+def _check_resume(*, given: bool, no_input: bool) -> None:
+    if given or no_input:
+        fail(
+            "--resume asks the questions not answered yet, so it does not combine with "
+            "--answers, --answer, --defaults or --no-input",
+            EXIT_BAD_INPUT,
+        )
+    if not _common.stdin_is_tty():
+        fail(
+            "--resume asks the remaining questions, but stdin is not a terminal; "
+            "--answers FILE takes the saved answers and the defaults for the rest",
+            EXIT_BAD_INPUT,
+        )
+
+
+def _earlier_answers(engine: Engine, path: Path) -> dict[str, AnswerValue]:
+    """The answers saved in ``path`` (none if it does not exist yet), validated; a
+    question left unanswered there stays unanswered (it was asked), not defaulted."""
+    from legrules.answers import parse_answers_document, validate_answers
+    from legrules.yamlio import read_text
+
+    if not path.exists():
+        return {}
+    raw = parse_answers_document(read_text(path), str(path))
+    answers = validate_answers(raw, engine.questionnaire, str(path))
+    assert isinstance(raw, Mapping)  # validate_answers refuses anything else
+    return {key: None if raw[key] is None else answers[key] for key in raw}
+
+
+# what --batch reads: its lines are the answers, so any other option would be ignored
+_BATCH_OPTIONS = {"batch_path", "out_path", "workers", "rules_dir", "no_input"}
+
+
+def _ignored_by_batch() -> list[str]:
+    """The options given (on the command line or from the environment) that --batch
+    would silently ignore: each is a usage error instead."""
+    ctx = click.get_current_context()
+    given = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    return [
+        param.opts[0]
+        for param in ctx.command.params
+        if param.name not in _BATCH_OPTIONS
+        and param.name is not None
+        and ctx.get_parameter_source(param.name) in given
+    ]
 
 
 def _run_batch(
@@ -187,15 +285,20 @@ def _run_batch(
     *,
     workers: int | None,
     rules_dir: Path | None,
-    other_inputs: bool,
 ) -> None:
     from legrules.batch import run_batch
     from legrules.errors import InputFileError
 
     if batch_path is None or out_path is None:
         fail("--batch IN.jsonl and --out OUT.jsonl go together", EXIT_BAD_INPUT)
-    if other_inputs:
-        fail("--batch does not combine with --answers, --audit-log or --redact", EXIT_BAD_INPUT)
+    ignored = _ignored_by_batch()
+    if ignored:
+        fail(
+            f"--batch takes every answer from {batch_path} and does not combine with "
+            f"{', '.join(ignored)}",
+            EXIT_BAD_INPUT,
+        )
+    out = output(out_path, "the batch output", inputs=[batch_path])
     # compiled here, once: a broken pack is reported before any worker starts
     compiled = _common.compiled_for(rules_dir)
     if sys.stderr.isatty():
@@ -204,17 +307,21 @@ def _run_batch(
                 total = sum(1 for line in lines if line.strip())
         except OSError as error:
             raise InputFileError(str(batch_path), f"cannot read ({error.strerror})") from None
-        with click.progressbar(length=total, label="assessing", file=sys.stderr) as bar:
+        with (
+            click.progressbar(length=total, label="assessing", file=sys.stderr) as bar,
+            out.open(binary=True) as stream,
+        ):
             report = run_batch(
-                batch_path, out_path, rules=compiled, workers=workers, progress=bar.update
+                batch_path, stream, rules=compiled, workers=workers, progress=bar.update
             )
     else:
-        report = run_batch(batch_path, out_path, rules=compiled, workers=workers)
+        with out.open(binary=True) as stream:
+            report = run_batch(batch_path, stream, rules=compiled, workers=workers)
     for number, message in report.bad_lines:
         click.echo(f"legrules: {batch_path}:{number}: {message}", err=True)
     bad = f"; {len(report.bad_lines)} bad" if report.bad_lines else ""
     click.echo(
-        f"legrules: {report.assessed} of {report.total} lines assessed into {out_path}{bad}",
+        f"legrules: {report.assessed} of {report.total} lines assessed into {out}{bad}",
         err=True,
     )
     if report.bad_lines:

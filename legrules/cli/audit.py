@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from legrules.cli._common import engine_for, fail, format_options, handle_errors, rules_option
+from legrules.cli.output import STDOUT
+from legrules.cli.output import output as checked_output
 from legrules.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED
 from legrules.paths import ENV_AUDIT_LOG
 
@@ -378,9 +380,9 @@ def audit_replay(
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     default=None,
-    help="Write to this file instead of stdout.",
+    help="Write to this file instead of stdout (never the log itself).",
 )
 @_filter_options
 @handle_errors
@@ -406,17 +408,12 @@ def audit_export(
       legrules audit export --format jsonl --audit-log decisions.db > decisions.jsonl
       legrules audit export --since 2026-01-01 -o q1.jsonl
     """
-    with _open(log_path) as log:
-        filters = _filters(since, until, recommendation, rule, status)
-        if output is None:
-            count = log.export_jsonl(sys.stdout, **filters)
-        else:
-            try:
-                with output.open("w", encoding="utf-8") as out:
-                    count = log.export_jsonl(out, **filters)
-            except OSError as error:
-                fail(f"{output}: cannot write ({error.strerror})", EXIT_BAD_INPUT)
-            click.echo(f"legrules: exported {count} records to {output}", err=True)
+    # checked before the log is opened: the export must never be written over it
+    target = checked_output(output or STDOUT, "the export", logs=[log_path])
+    with _open(log_path) as log, target.open() as out:
+        count = log.export_jsonl(out, **_filters(since, until, recommendation, rule, status))
+    if target.given != STDOUT:
+        click.echo(f"legrules: exported {count} records to {target}", err=True)
 
 
 @audit.command("verify")
