@@ -25,7 +25,7 @@ from pydantic import (
 
 from legrules.errors import MAX_LISTED, AnswersError, Problem, clip, closest, show
 from legrules.questionnaire import AnswerValue, Question, Questionnaire
-from legrules.yamlio import parse_document, read_text
+from legrules.yamlio import ANSWERS_LIMIT, parse_document, read_text
 
 
 def _suggest(word: object, choices: Iterable[str], wanted: bool = True) -> str | None:
@@ -169,10 +169,7 @@ def validate_answers(
     non_string = [k for k in raw if not isinstance(k, str)]
     if non_string:
         raise AnswersError(
-            [
-                Problem(location=show(k), message="question ids must be strings")
-                for k in non_string
-            ],
+            [Problem(location=show(k), message="question ids must be strings") for k in non_string],
             source,
         )
     model = answers_model(questionnaire)
@@ -216,7 +213,7 @@ def _default(question: Question, earlier: dict[str, AnswerValue]) -> AnswerValue
 
 def load_answers_file(path: Path, questionnaire: Questionnaire) -> Answers:
     """Read a JSON or YAML answers file and validate it; errors name the file."""
-    text = read_text(path)
+    text = read_text(path, ANSWERS_LIMIT)
     raw = parse_document(text, str(path))
     if raw is None:
         raw = {}

@@ -1,6 +1,12 @@
 """Safe YAML and JSON reading with line numbers, for error messages that point at a line.
 
-Two choices matter here:
+Files are read only if they are regular files, checked with ``fstat`` on the opened
+descriptor (so nothing can swap the file between a check and the read) and opened
+non-blocking (so a FIFO cannot hang the open). Reads stop at a size limit, so
+``/dev/zero`` or a huge file cannot fill memory. Every reader goes through
+:func:`open_regular`.
+
+Two more choices matter here:
 
 * Only PyYAML's *safe* constructors are used, so a file cannot build Python objects
   (``!!python/object`` is an error, not code execution).
@@ -12,15 +18,26 @@ Two choices matter here:
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
 from legrules.errors import InputFileError
 
 LinePath = tuple[str | int, ...]
+
+KIB = 1024
+MIB = 1024 * KIB
+ANSWERS_LIMIT = 1 * MIB
+"""Largest answers document read from a file or stdin (a full one is about 2 KiB)."""
+PACK_FILE_LIMIT = 4 * MIB
+"""Largest rule-pack file (the biggest shipped file is about 22 KiB)."""
 
 
 # libyaml's parser (CSafeLoader) is about ten times faster than the pure-Python one and
@@ -120,24 +137,107 @@ def parse_json(text: str, source: str) -> Any:
         raise InputFileError(source, "not valid JSON: nested too deeply") from None
 
 
-def read_text(path: Path) -> str:
-    """Read a UTF-8 file exactly (no newline translation), with clear InputFileErrors.
+def _limit_text(limit: int) -> str:
+    return f"{limit // MIB} MiB" if limit % MIB == 0 else f"{limit} bytes"
+
+
+def _too_large(source: str, limit: int) -> InputFileError:
+    return InputFileError(source, f"too large: the limit is {_limit_text(limit)}")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "is a directory, expected a file"
+    if stat.S_ISFIFO(mode):
+        return "is a named pipe (FIFO), not a regular file; use - to read from stdin"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device, not a regular file"
+    if stat.S_ISSOCK(mode):
+        return "is a socket, not a regular file"
+    return "is not a regular file"
+
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)  # opening a FIFO with no writer would block forever
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+@contextmanager
+def open_regular(path: Path) -> Iterator[tuple[IO[bytes], os.stat_result]]:
+    """Open ``path`` for reading if it is a regular file; yield the file and its stat.
+
+    The check is on the opened descriptor, so the file read is the file checked. Raises
+    :class:`InputFileError` for anything else (FIFO, device, directory, socket).
+    """
+    where = str(path)
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except FileNotFoundError:
+        raise InputFileError(where, "no such file") from None
+    except IsADirectoryError:
+        raise InputFileError(where, "is a directory, expected a file") from None
+    except PermissionError:
+        raise InputFileError(where, "permission denied") from None
+    except OSError as error:
+        raise InputFileError(where, f"cannot read ({error.strerror})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputFileError(where, _kind(info.st_mode))
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
+        yield handle, info
+
+
+def read_bytes(path: Path, limit: int = PACK_FILE_LIMIT) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them (else an error)."""
+    try:
+        with open_regular(path) as (handle, info):
+            if info.st_size > limit:
+                raise _too_large(str(path), limit)
+            data = handle.read(limit + 1)  # the file may have grown since fstat
+    except OSError as error:
+        raise InputFileError(str(path), f"cannot read ({error.strerror})") from None
+    if len(data) > limit:
+        raise _too_large(str(path), limit)
+    return data
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InputFileError(
+            f"{source}:{line}", f"not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
+
+
+def read_text(path: Path, limit: int = PACK_FILE_LIMIT) -> str:
+    """Read a UTF-8 regular file exactly (no newline translation), at most ``limit`` bytes.
 
     Exact, because the audit log stores pack files byte for byte to reproduce a
     fingerprint; YAML and JSON parsers accept any line ending.
     """
+    return _decode(read_bytes(path, limit), str(path))
+
+
+def read_stream(stream: IO[bytes], source: str, limit: int = ANSWERS_LIMIT) -> str:
+    """Read UTF-8 text from a binary stream (stdin), at most ``limit`` bytes."""
     try:
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise InputFileError(str(path), "no such file") from None
-    except IsADirectoryError:
-        raise InputFileError(str(path), "is a directory, expected a file") from None
-    except PermissionError:
-        raise InputFileError(str(path), "permission denied") from None
-    except UnicodeDecodeError as error:
-        raise InputFileError(str(path), f"not UTF-8 text ({error.reason})") from None
+        data = stream.read(limit + 1)
     except OSError as error:
-        raise InputFileError(str(path), f"cannot read ({error.strerror})") from None
+        raise InputFileError(source, f"cannot read ({error.strerror})") from None
+    if len(data) > limit:
+        raise _too_large(source, limit)
+    return _decode(data, source)
 
 
 def parse_document(text: str, source: str) -> Any:

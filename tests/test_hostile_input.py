@@ -1,30 +1,129 @@
 """Hostile answers documents and rule files: refused quickly, with file:line, never a crash.
 
-Covers issue 17 item 14 (unbounded messages).
+Covers issue 17 items 9 (unbounded reads), 14 (unbounded messages) and non-UTF-8 input
+(part of 21).
 """
 
 from __future__ import annotations
 
+import io
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
-from legrules import AnswersError, RulePackError, answers, loader
-from legrules.answers import validate_answers
+from legrules import AnswersError, InputFileError, RulePackError, answers, loader
+from legrules.answers import load_answers_file, validate_answers
+from legrules.cli import cli
 from legrules.errors import MAX_LISTED, SHOWN_CHARS, closest, show
 from legrules.loader import load_pack
+from legrules.packcache import cache_key, compiled_pack
 from legrules.paths import default_rules_dir
+from legrules.yamlio import ANSWERS_LIMIT, PACK_FILE_LIMIT, read_stream
 
 from .conftest import RuleWriter
 
 QUESTIONNAIRE = load_pack(default_rules_dir()).questionnaire
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+needs_dev_zero = pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
 
 
 def pack_error(pack: Path) -> str:
     with pytest.raises(RulePackError) as caught:
         load_pack(pack)
     return str(caught.value)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+# --- 9. bounded reads of regular files only ---------------------------------------------
+
+
+@needs_dev_zero
+def test_answers_from_dev_zero_are_refused() -> None:
+    with pytest.raises(InputFileError, match="/dev/zero: is a device, not a regular file"):
+        load_answers_file(Path("/dev/zero"), QUESTIONNAIRE)
+
+
+@needs_fifo
+def test_an_answers_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "answers.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(InputFileError, match="named pipe"):
+        load_answers_file(fifo, QUESTIONNAIRE)
+
+
+def test_an_answers_file_over_the_limit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "answers.yaml"
+    path.write_bytes(b"#" * ANSWERS_LIMIT + b"\n")  # a comment: valid, and empty
+    with pytest.raises(InputFileError, match="too large: the limit is 1 MiB"):
+        load_answers_file(path, QUESTIONNAIRE)
+
+
+def test_stdin_is_read_up_to_the_limit_only() -> None:
+    stream = io.BytesIO(b"#" * (ANSWERS_LIMIT + 10))
+    with pytest.raises(InputFileError, match="<stdin>: too large: the limit is 1 MiB"):
+        read_stream(stream, "<stdin>", ANSWERS_LIMIT)
+    assert stream.tell() == ANSWERS_LIMIT + 1
+
+
+def test_cli_stdin_over_the_limit_exits_2(runner: CliRunner) -> None:
+    result = runner.invoke(
+        cli, ["assess", "--answers", "-", "--json"], input=b"#" * (ANSWERS_LIMIT + 1)
+    )
+    assert result.exit_code == 2
+    assert "<stdin>: too large: the limit is 1 MiB" in result.stderr
+
+
+@needs_dev_zero
+def test_cli_answers_from_dev_zero_exit_2(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["assess", "--answers", "/dev/zero", "--json"])
+    assert result.exit_code == 2
+    assert "/dev/zero: is a device, not a regular file" in result.stderr
+
+
+@needs_dev_zero
+def test_a_rule_file_symlinked_to_dev_zero_is_refused(pack_copy: Path) -> None:
+    (pack_copy / "rules" / "zero.yaml").symlink_to("/dev/zero")
+    assert "zero.yaml: is a device, not a regular file" in pack_error(pack_copy)
+
+
+@needs_fifo
+def test_a_fifo_rule_file_is_refused_and_the_cache_does_not_hang(
+    pack_copy: Path, tmp_path: Path
+) -> None:
+    os.mkfifo(pack_copy / "rules" / "pipe.yaml")
+    assert cache_key(pack_copy) is None
+    with pytest.raises(RulePackError, match=r"pipe\.yaml: is a named pipe"):
+        compiled_pack(pack_copy, tmp_path / "cache")
+
+
+def test_a_rule_file_over_the_limit_is_refused(pack_copy: Path) -> None:
+    (pack_copy / "rules" / "huge.yaml").write_bytes(b"#" * PACK_FILE_LIMIT + b"\nrules: []\n")
+    assert "huge.yaml: too large: the limit is 4 MiB" in pack_error(pack_copy)
+
+
+def test_a_directory_named_like_a_rule_file_is_refused(pack_copy: Path) -> None:
+    (pack_copy / "rules" / "folder.yaml").mkdir()
+    assert "folder.yaml: is a directory, expected a file" in pack_error(pack_copy)
+
+
+@needs_fifo
+def test_a_fifo_cache_entry_is_ignored_and_replaced(pack_copy: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    key = cache_key(pack_copy)
+    entry = cache / f"pack-{key}.pickle"
+    os.mkfifo(entry, 0o600)
+    compiled = compiled_pack(pack_copy, cache)
+    assert compiled.pack.rules
+    assert stat.S_ISREG(entry.lstat().st_mode), "the FIFO was replaced by a real entry"
 
 
 # --- 14. bounded messages and did-you-mean work -----------------------------------------
@@ -99,3 +198,20 @@ def test_many_unknown_keys_in_a_rule_file_are_capped(
     assert len(calls) <= MAX_LISTED
     assert len(message) < 50_000
     assert "more" in message.splitlines()[-1]
+
+
+# --- 21. non-UTF-8 input ---------------------------------------------------------------
+
+
+def test_a_non_utf8_answers_file_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "answers.yaml"
+    path.write_bytes(b"age: 30\npain_type: \xff\n")
+    with pytest.raises(InputFileError, match=r"answers\.yaml:2: not UTF-8 text"):
+        load_answers_file(path, QUESTIONNAIRE)
+
+
+def test_non_utf8_stdin_exits_2(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["assess", "--answers", "-", "--json"], input=b"age: \xff\n")
+    assert result.exit_code == 2
+    assert "<stdin>:1: not UTF-8 text" in result.stderr
+    assert "internal error" not in result.stderr

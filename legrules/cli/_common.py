@@ -205,16 +205,16 @@ def gather_answers(
     """Answers from --answers (file or stdin) and --answer, validated (AnswersError if bad)."""
     from legrules.answers import validate_answers
     from legrules.interview import parse_answer_options
-    from legrules.yamlio import parse_document, read_text
+    from legrules.yamlio import ANSWERS_LIMIT, parse_document, read_stream, read_text
 
     document: object = {}
     source: str | None = None
     if answers_path == "-":
         source = "<stdin>"
-        document = parse_document(sys.stdin.read(), source)
+        document = parse_document(read_stream(sys.stdin.buffer, source, ANSWERS_LIMIT), source)
     elif answers_path is not None:
         source = answers_path
-        document = parse_document(read_text(Path(answers_path)), source)
+        document = parse_document(read_text(Path(answers_path), ANSWERS_LIMIT), source)
     if document is None:
         document = {}
     if answer_pairs:
