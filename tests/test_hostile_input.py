@@ -21,6 +21,7 @@ from legrules.answers import load_answers_file, load_answers_text, validate_answ
 from legrules.batch import run_batch
 from legrules.cli import cli
 from legrules.errors import MAX_LISTED, SHOWN_CHARS, closest, show
+from legrules.interview import dump_answers
 from legrules.loader import load_pack
 from legrules.packcache import cache_key, compiled_pack
 from legrules.paths import default_rules_dir
@@ -82,6 +83,16 @@ def test_aliases_in_a_rule_file_are_refused_with_file_and_line(
     write_rules(billion_laughs(4).replace("l0:", "rules: []\nl0:"))
     message = pack_error(pack_copy)
     assert "zz-extra.yaml:2: anchor &l0: anchors and aliases are not accepted" in message
+
+
+def test_saved_answers_write_shared_values_out_in_full() -> None:
+    shared = ["knee"]
+    text = dump_answers(
+        {"pain_locations": shared, "knee_signs": shared}, json_format=False, stamp="now"
+    )
+    assert "&" not in text
+    with pytest.raises(AnswersError, match="knee_signs"):  # read back, not refused as an alias
+        load_answers_text(text, QUESTIONNAIRE, "saved.yaml")
 
 
 # --- 9. bounded reads of regular files only ---------------------------------------------
