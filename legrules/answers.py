@@ -8,9 +8,8 @@ did-you-mean for a near miss; a silent correction would be a guess about someone
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -25,24 +24,15 @@ from pydantic import (
     create_model,
 )
 
-from legrules.errors import AnswersError, Problem, closest
+from legrules.errors import MAX_LISTED, AnswersError, Problem, clip, closest, show
 from legrules.questionnaire import AnswerValue, Question, Questionnaire
-from legrules.yamlio import parse_document, read_text
-
-_MAX_SHOWN = 60
+from legrules.yamlio import ANSWERS_LIMIT, parse_document, read_text
 
 
-def _show(value: object) -> str:
-    """A short, safe rendering of a value the user gave (never the whole document)."""
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
-
-
-def _suggest(word: object, choices: list[str]) -> str | None:
-    if not isinstance(word, str):
+def _suggest(word: object, choices: Iterable[str], wanted: bool = True) -> str | None:
+    """A did-you-mean, only for the problems a message lists: half a million unknown
+    keys took two minutes of difflib for suggestions nobody would see."""
+    if not wanted or not isinstance(word, str):
         return None
     return closest(word.lower(), choices)
 
@@ -121,16 +111,19 @@ class Answers(Mapping[str, AnswerValue]):
 
 
 def _problem_from_error(
-    error: Mapping[str, Any], raw: Mapping[str, Any], questions: dict[str, Question]
+    error: Mapping[str, Any],
+    raw: Mapping[str, Any],
+    questions: dict[str, Question],
+    suggest: bool = True,
 ) -> Problem:
     loc = error.get("loc", ())
     key = str(loc[0]) if loc else "(document)"
     if error.get("type") == "extra_forbidden":
         return Problem(
-            location=key or '""',
+            location=clip(key) or '""',
             message="unknown question id",
             allowed="the question ids listed by `legrules questions`",
-            suggestion=_suggest(key, list(questions)),
+            suggestion=_suggest(key, questions, suggest),
         )
     question = questions.get(key)
     if question is None:  # pragma: no cover - pydantic only reports declared fields here
@@ -143,12 +136,12 @@ def _problem_from_error(
             index = loc[1]
             if isinstance(index, int) and index < len(given):
                 bad = given[index]
-        suggestion = _suggest(bad, question.values)
+        suggestion = _suggest(bad, question.values, suggest)
     message = question.check_value(given) or str(error.get("msg"))
     return Problem(
         location=key,
         message=message,
-        given=_show(given),
+        given=show(given),
         allowed=question.allowed_text(),
         suggestion=suggestion,
     )
@@ -177,10 +170,7 @@ def validate_answers(
     non_string = [k for k in raw if not isinstance(k, str)]
     if non_string:
         raise AnswersError(
-            [
-                Problem(location=_show(k), message="question ids must be strings")
-                for k in non_string
-            ],
+            [Problem(location=show(k), message="question ids must be strings") for k in non_string],
             source,
         )
     model = answers_model(questionnaire)
@@ -190,7 +180,7 @@ def validate_answers(
         seen: set[str] = set()
         problems: list[Problem] = []
         for err in exc.errors(include_url=False, include_context=False, include_input=False):
-            problem = _problem_from_error(err, raw, questions)
+            problem = _problem_from_error(err, raw, questions, len(problems) < MAX_LISTED)
             if problem.location not in seen:  # one line per question, not per union arm
                 seen.add(problem.location)
                 problems.append(problem)
@@ -249,7 +239,7 @@ def parse_answers_document(text: str, source: str) -> object:
 def load_answers_file(path: str | os.PathLike[str], questionnaire: Questionnaire) -> Answers:
     """Read a JSON or YAML answers file and validate it; errors name the file."""
     path = Path(path)
-    raw = parse_answers_document(read_text(path), str(path))
+    raw = parse_answers_document(read_text(path, ANSWERS_LIMIT), str(path))
     return validate_answers(raw, questionnaire, source=str(path))
 
 

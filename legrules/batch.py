@@ -35,6 +35,7 @@ from legrules.compiler import CompiledPack, compile_pack
 from legrules.errors import InputFileError, LegrulesError
 from legrules.loader import load_pack
 from legrules.paths import pack_dir
+from legrules.yamlio import parse_json
 
 CHUNK_LINES = 50
 # chunks queued per worker: enough that no worker waits, few enough to bound memory
@@ -73,10 +74,7 @@ def _assess_chunk(
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         for number, text in chunk:
             try:
-                try:
-                    raw = json.loads(text)
-                except (json.JSONDecodeError, RecursionError) as error:
-                    raise InputFileError(f"line {number}", f"not valid JSON: {error}") from None
+                raw = parse_json(text, f"line {number}")
                 out.write(engine.assess(raw).model_dump_json())
             except LegrulesError as error:
                 message = str(error)

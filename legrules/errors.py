@@ -8,6 +8,7 @@ allowed, because that is what a person needs to fix the input.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -18,10 +19,41 @@ EXIT_INTERRUPTED = 130
 # 128 + SIGPIPE: what a shell reports for a tool stopped by a closed pipe (`| head`)
 EXIT_CLOSED_PIPE = 141
 
+SHOWN_CHARS = 80
+"""How much of a value (or key) the user gave a message repeats."""
+MAX_LISTED = 50
+"""How many problems a message lists (and gets a did-you-mean for); the rest are counted."""
+_LOCATION_CHARS = 200
+_PART_CHARS = 500
+# no valid id is this long; difflib's work grows with the word's length
+_CLOSEST_MAX_CHARS = 100
+
+
+def clip(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was, so a message stays
+    one readable line whatever the input held (a 1 MB value gave a 1 MB message)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
+
+
+def show(value: object, limit: int = SHOWN_CHARS) -> str:
+    """A value the user gave, as JSON, clipped: short and safe to print whatever it is."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=repr)
+    except (TypeError, ValueError, RecursionError):  # too many digits, nested too deeply
+        if isinstance(value, int):
+            text = f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+        else:
+            text = f"a {type(value).__name__} too large or too deeply nested to show"
+    return clip(text, limit)
+
 
 def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The valid spelling ``word`` most likely meant (for a :class:`Problem`'s
     ``suggestion``), or None when nothing is close enough."""
+    if len(word) > _CLOSEST_MAX_CHARS:
+        return None
     import difflib  # noqa: PLC0415  (only when there is a typo to explain)
 
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
@@ -44,11 +76,13 @@ class Problem:
     suggestion: str | None = None
 
     def render(self) -> str:
-        parts = [f"{self.location}: {self.message}"]
+        # clipped here too, whatever the caller put in: a backstop for item values
+        # that reach a message unshortened
+        parts = [f"{clip(self.location, _LOCATION_CHARS)}: {clip(self.message, _PART_CHARS)}"]
         if self.given is not None:
-            parts.append(f"got {self.given}")
+            parts.append(f"got {clip(self.given, _PART_CHARS)}")
         if self.allowed is not None:
-            parts.append(f"allowed: {self.allowed}")
+            parts.append(f"allowed: {clip(self.allowed, _PART_CHARS)}")
         text = "; ".join(parts)
         if self.suggestion is not None:
             text += f" (did you mean {self.suggestion!r}?)"
@@ -95,7 +129,9 @@ class ProblemsError(LegrulesError):
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
         lines = [f"{self.headline}{where}: {count} {noun}"]
-        lines.extend(f"  - {p.render()}" for p in self.problems)
+        lines.extend(f"  - {p.render()}" for p in self.problems[:MAX_LISTED])
+        if count > MAX_LISTED:
+            lines.append(f"  ... and {count - MAX_LISTED} more")
         return "\n".join(lines)
 
 

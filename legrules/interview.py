@@ -230,6 +230,13 @@ def _choice_words(question: Question, item: object) -> str:
     return str(item)
 
 
+class _NoAliasDumper(yaml.SafeDumper):
+    """Writes a value shared by two answers out twice: legrules refuses YAML aliases."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
 def dump_answers(values: Mapping[str, object], *, json_format: bool, stamp: str) -> str:
     """An answers file for ``--save``: JSON, or YAML with a comment saying how to reuse it.
 
@@ -245,7 +252,9 @@ def dump_answers(values: Mapping[str, object], *, json_format: bool, stamp: str)
     )
     if not values:
         return header + "{}\n"
-    body = yaml.safe_dump(dict(values), sort_keys=False, allow_unicode=True, width=88)
+    body = yaml.dump(
+        dict(values), Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, width=88
+    )
     return header + body
 
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from legrules.catalogue import Catalogue
 from legrules.conditions import findings_read, walk
-from legrules.errors import InputFileError, Problem, RulePackError, closest
+from legrules.errors import MAX_LISTED, InputFileError, Problem, RulePackError, clip, closest
 from legrules.pack import RuleLocation, RulePack, firing_order
 from legrules.questionnaire import Question, Questionnaire
 from legrules.ruleschema import OPERATORS, FactLeaf, FindingLeaf, PackMeta, Rule, RuleFile
@@ -93,8 +93,9 @@ def _problems_from_validation(
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             key = str(err["loc"][-1])
-            message = f"unknown key {key!r}"
-            suggestion = closest(key, _KNOWN_KEYS)
+            message = f"unknown key {clip(repr(key))}"
+            # a did-you-mean only for the problems a message lists (difflib is slow)
+            suggestion = closest(key, _KNOWN_KEYS) if len(problems) < MAX_LISTED else None
             field = ".".join(str(p) for p in path[:-1]) or "(file)"
         elif message.startswith("Value error, "):
             message = message[len("Value error, ") :]

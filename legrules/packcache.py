@@ -33,8 +33,10 @@ from pathlib import Path
 
 from legrules import __version__
 from legrules.compiler import CompiledPack, compile_pack
+from legrules.errors import LegrulesError
 from legrules.loader import load_pack, pack_files
 from legrules.paths import default_cache_dir
+from legrules.yamlio import open_regular, read_bytes
 
 __all__ = ["cache_key", "compiled_pack", "default_cache_dir"]
 
@@ -75,11 +77,11 @@ def cache_key(root: Path) -> str | None:
     digest.update(str(resolved).encode("utf-8", "surrogateescape"))
     try:
         for path in pack_files(resolved):
-            data = path.read_bytes()
+            data = read_bytes(path)  # bounded, regular files only: the loader's reader
             name = path.relative_to(resolved).as_posix().encode("utf-8", "surrogateescape")
             digest.update(b"\0%s\0%d\0" % (name, len(data)))
             digest.update(data)
-    except OSError:
+    except (OSError, LegrulesError):
         return None
     return digest.hexdigest()
 
@@ -103,8 +105,8 @@ def _private_dir(directory: Path) -> bool:
 
 def _read(path: Path, key: str) -> CompiledPack | None:
     try:
-        with path.open("rb") as handle:
-            info = os.fstat(handle.fileno())
+        # a regular file only: a FIFO planted as an entry hung every run
+        with open_regular(path) as (handle, info):
             if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
                 return None
             loaded = pickle.load(handle)

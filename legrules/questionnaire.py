@@ -19,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 
+from legrules.errors import show
+
 QuestionType = Literal["bool", "int", "enum", "multi"]
 AnswerValue = bool | int | str | list[str] | None
 
@@ -129,7 +131,7 @@ class Question(_Strict):
             return "expected a list"
         for item in value:
             if not isinstance(item, str) or item not in self.values:
-                return f"{item!r} is not an allowed value"
+                return f"{show(item)} is not an allowed value"
         if len(set(value)) != len(value):
             return "a value is listed twice"
         return None

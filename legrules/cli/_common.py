@@ -252,16 +252,18 @@ def gather_answers(
     """Answers from --answers (file or stdin) and --answer, validated (AnswersError if bad)."""
     from legrules.answers import parse_answers_document, validate_answers
     from legrules.interview import parse_answer_options
-    from legrules.yamlio import read_text
+    from legrules.yamlio import ANSWERS_LIMIT, read_stream, read_text
 
     document: object = {}
     source: str | None = None
     if answers_path == "-":
         source = "<stdin>"
-        document = parse_answers_document(sys.stdin.read(), source)
+        document = parse_answers_document(
+            read_stream(sys.stdin.buffer, source, ANSWERS_LIMIT), source
+        )
     elif answers_path is not None:
         source = answers_path
-        document = parse_answers_document(read_text(Path(answers_path)), source)
+        document = parse_answers_document(read_text(Path(answers_path), ANSWERS_LIMIT), source)
     if answer_pairs:
         overrides = parse_answer_options(engine.questionnaire, answer_pairs)
         if isinstance(document, dict):
