@@ -4,10 +4,12 @@ durable-rules holds the GIL, so threads add no throughput; the batch uses worker
 processes, each with its own Engine, and hands them chunks of lines so the cost of
 crossing the process boundary is paid per chunk rather than per line. Output keeps
 input order. A bad line does not stop the batch: its output line is an error record
-(``{"line": N, "error": "..."}``) and it is counted in the report. The output file is
-written to a temporary name and renamed when complete, so it is never half-written.
-The pack is loaded and compiled once, before any worker starts, so a broken pack is
-reported as such instead of failing inside every worker.
+(``{"line": N, "error": "..."}``) and it is counted in the report. That holds for any
+line, however hostile (not UTF-8, a number too long to convert): the input is read as
+bytes and each line is decoded on its own. The output file is written to a temporary
+name and renamed when complete, so it is never half-written. The pack is loaded and
+compiled once, before any worker starts, so a broken pack is reported as such instead of
+failing inside every worker.
 
 An Assessment is about 16 KB of JSON, so the workers write each chunk's output to a
 file of their own beside the target and the parent only splices those files together
@@ -28,12 +30,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import IO, Any
 
 from legrules.api import Engine
 from legrules.compiler import CompiledPack, compile_pack
 from legrules.errors import InputFileError, LegrulesError
 from legrules.loader import load_pack
 from legrules.paths import pack_dir
+from legrules.yamlio import parse_json
 
 CHUNK_LINES = 50
 # chunks queued per worker: enough that no worker waits, few enough to bound memory
@@ -41,6 +45,8 @@ _IN_FLIGHT_PER_WORKER = 3
 _COPY_BUFFER = 1 << 20
 
 _worker_engine: Engine | None = None
+
+_Line = tuple[int, bytes]
 
 
 @dataclass
@@ -57,10 +63,39 @@ def _init_worker(compiled: CompiledPack) -> None:
     _worker_engine = Engine(compiled)
 
 
-def _assess_chunk(
-    chunk: list[tuple[int, str]], directory: str
-) -> tuple[str, int, list[tuple[int, str]]]:
-    """Assess (line number, text) pairs into a new file in ``directory``.
+def _parse_line(number: int, data: bytes) -> Any:
+    """One input line as a JSON value; an InputFileError naming the line if it is not.
+
+    The int-to-text digit limit surfaces from ``json`` as a bare ValueError, not a
+    JSONDecodeError, so it is caught here by name rather than left to escape the worker
+    and abort the whole batch.
+    """
+    where = f"line {number}"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputFileError(
+            where, f"not UTF-8 text ({error.reason} at byte {error.start + 1})"
+        ) from None
+    try:
+        return parse_json(text, where)
+    except ValueError as error:
+        if "digits" not in str(error):
+            raise
+        raise InputFileError(where, "not valid JSON: a number has too many digits") from None
+
+
+def _assess_line(engine: Engine, number: int, data: bytes) -> tuple[str, str | None]:
+    """The output line for one input line, and its error message if it is bad."""
+    try:
+        return engine.assess(_parse_line(number, data)).model_dump_json(), None
+    except LegrulesError as error:
+        message = str(error)
+        return json.dumps({"line": number, "error": message}), message
+
+
+def _assess_chunk(chunk: list[_Line], directory: str) -> tuple[str, int, list[tuple[int, str]]]:
+    """Assess (line number, bytes) pairs into a new file in ``directory``.
 
     Returns the file's path, how many lines it holds, and the bad lines with their
     messages (also written to the file, as error records, in their place).
@@ -70,22 +105,40 @@ def _assess_chunk(
     bad: list[tuple[int, str]] = []
     fd, path = tempfile.mkstemp(prefix="chunk-", suffix=".jsonl", dir=directory)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        for number, text in chunk:
-            try:
-                try:
-                    raw = json.loads(text)
-                except (json.JSONDecodeError, RecursionError) as error:
-                    raise InputFileError(f"line {number}", f"not valid JSON: {error}") from None
-                out.write(engine.assess(raw).model_dump_json())
-            except LegrulesError as error:
-                message = str(error)
-                bad.append((number, message))
-                out.write(json.dumps({"line": number, "error": message}))
+        for number, data in chunk:
+            text, error = _assess_line(engine, number, data)
+            if error is not None:
+                bad.append((number, error))
+            out.write(text)
             out.write("\n")
     return path, len(chunk), bad
 
 
-def _chunks(lines: Iterator[tuple[int, str]], size: int) -> Iterator[list[tuple[int, str]]]:
+def _numbered_lines(handle: IO[bytes], source: Path) -> Iterator[_Line]:
+    """The non-blank lines of the input with their 1-based numbers, undecoded: a line
+    that is not UTF-8 is that line's error, found by the worker that decodes it."""
+    try:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                yield number, line
+    except OSError as error:
+        raise InputFileError(str(source), f"cannot read ({error.strerror})") from None
+
+
+def _open_input(source: Path) -> IO[bytes]:
+    try:
+        return source.open("rb")
+    except OSError as error:
+        raise InputFileError(str(source), f"cannot read ({error.strerror})") from None
+
+
+def count_lines(source: Path) -> int:
+    """How many lines :func:`run_batch` will assess (for a progress bar's length)."""
+    with _open_input(source) as handle:
+        return sum(1 for _ in _numbered_lines(handle, source))
+
+
+def _chunks(lines: Iterator[_Line], size: int) -> Iterator[list[_Line]]:
     while chunk := list(islice(lines, size)):
         yield chunk
 
@@ -106,10 +159,7 @@ def run_batch(
     """
     if not isinstance(rules, CompiledPack):
         rules = compile_pack(load_pack(pack_dir(rules)))
-    try:
-        handle = source.open(encoding="utf-8")
-    except OSError as error:
-        raise InputFileError(str(source), f"cannot read ({error.strerror})") from None
+    handle = _open_input(source)
     report = BatchReport()
     count = workers or os.cpu_count() or 1
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -128,8 +178,7 @@ def run_batch(
                 max_workers=count, initializer=_init_worker, initargs=(rules,)
             ) as pool,
         ):
-            numbered = ((n, line) for n, line in enumerate(handle, start=1) if line.strip())
-            chunks = _chunks(numbered, CHUNK_LINES)
+            chunks = _chunks(_numbered_lines(handle, source), CHUNK_LINES)
             in_flight: deque[Future[tuple[str, int, list[tuple[int, str]]]]] = deque()
             while True:
                 while len(in_flight) < _IN_FLIGHT_PER_WORKER * count:

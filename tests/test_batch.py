@@ -171,3 +171,153 @@ def test_batch_keeps_a_bounded_number_of_chunks_in_flight(
     assert 1 < _LazyPool.last.peak <= 3 * 2
     assert len(target.read_text(encoding="utf-8").splitlines()) == len(lines)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+GOOD = LINES[0].encode()
+
+
+def test_a_hostile_line_is_its_own_error_record_and_the_batch_goes_on(tmp_path: Path) -> None:
+    # Regression: an integer of 5,000 digits (json's int-to-text limit) or a line that
+    # is not UTF-8 aborted the whole batch with "internal error" and no output at all.
+    source = tmp_path / "in.jsonl"
+    lines = [GOOD, b'{"age": ' + b"7" * 5000 + b"}", b'{"pain_type": "\xff"}', GOOD]
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    target = tmp_path / "out.jsonl"
+    report = run_batch(source, target, workers=2)
+    assert (report.total, report.assessed) == (4, 2)
+    assert [n for n, _ in report.bad_lines] == [2, 3]
+    assert "too many digits" in report.bad_lines[0][1]
+    assert "not UTF-8" in report.bad_lines[1][1]
+    out = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert [record.get("status") for record in out] == ["ok", None, None, "ok"]
+    assert out[1] == {"line": 2, "error": report.bad_lines[0][1]}
+    assert out[2] == {"line": 3, "error": report.bad_lines[1][1]}
+
+
+def test_cli_batch_reports_hostile_lines_without_an_internal_error(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\n".join([b"\xfe\xff", b'{"age": ' + b"1" * 4400 + b"}", GOOD]))
+    target = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["assess", "--batch", str(source), "--out", str(target)])
+    assert result.exit_code == 2, result.stderr
+    assert f"{source}:1: line 1: not UTF-8 text" in result.stderr
+    assert f"{source}:2: line 2: not valid JSON: a number has too many digits" in result.stderr
+    assert "internal error" not in result.stderr
+    assert "1 of 3 lines assessed" in result.stderr
+
+
+def test_count_lines_counts_what_the_batch_assesses(tmp_path: Path) -> None:
+    # The progress bar's count read the input as UTF-8 text: a non-UTF-8 line made the
+    # batch fail with "internal error" before it started, on a terminal only.
+    from legrules.batch import count_lines
+
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\n".join([GOOD, b"  ", b"\xff\n", GOOD]))
+    assert count_lines(source) == 3
+    assert run_batch(source, tmp_path / "out.jsonl", workers=1).total == 3
+
+
+@pytest.mark.slow
+def test_cli_batch_on_a_terminal_counts_a_non_utf8_line_for_its_progress_bar(
+    tmp_path: Path,
+) -> None:
+    # Regression: the progress bar (stderr on a terminal) counted the lines as UTF-8
+    # text, so a non-UTF-8 line failed the batch with "internal error" before it began.
+    import sys
+
+    import pexpect
+
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\n".join([GOOD, b"\xff", GOOD]) + b"\n")
+    target = tmp_path / "out.jsonl"
+    args = ["-m", "legrules", "assess", "--batch", str(source), "--out", str(target)]
+    child = pexpect.spawn(sys.executable, args, encoding="utf-8", timeout=120)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2, child.before
+    assert "internal error" not in child.before
+    assert f"{source}:2: line 2: not UTF-8 text" in child.before
+    assert "2 of 3 lines assessed" in child.before
+    assert len(target.read_bytes().splitlines()) == 3
+
+
+@pytest.fixture(scope="module")
+def compiled() -> Any:
+    from legrules.compiler import compile_pack
+    from legrules.loader import load_pack
+    from legrules.paths import default_rules_dir
+
+    return compile_pack(load_pack(default_rules_dir()))
+
+
+def _hostile_lines() -> Any:
+    from hypothesis import strategies as st
+
+    from legrules.loader import load_pack
+    from legrules.paths import default_rules_dir
+    from tests.strategies import answers_strategy
+
+    questionnaire = load_pack(default_rules_dir()).questionnaire
+    ids = [q.id for q in questionnaire.questions]
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(),
+        st.text(max_size=20),
+        st.sampled_from(ids),
+    )
+    values = st.recursive(
+        scalars,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.dictionaries(st.one_of(st.sampled_from(ids), st.text(max_size=8)), inner),
+        ),
+        max_leaves=12,
+    )
+    json_lines = st.one_of(answers_strategy(questionnaire), values).map(
+        lambda doc: json.dumps(doc).encode()
+    )
+    return st.one_of(
+        json_lines,
+        st.binary(max_size=60).map(lambda raw: raw.replace(b"\n", b" ")),
+        st.sampled_from(ids).map(lambda key: f'{{"{key}": {"9" * 4400}}}'.encode()),
+        st.integers(900, 3000).map(lambda depth: b"[" * depth + b"]" * depth),
+        st.sampled_from([b'{"age": NaN}', b'{"age": 1e999}', b'{"\\ud800": 1}', b"\xef\xbb\xbf{}"]),
+    )
+
+
+def test_no_batch_line_escapes_as_anything_but_its_own_record(compiled: Any) -> None:
+    # The batch part of the hardening fuzz: whatever a line holds, the batch finishes,
+    # and every non-blank line gets one output record in its place.
+    import tempfile
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from legrules import batch
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(_hostile_lines(), min_size=1, max_size=6))
+    def check(lines: list[bytes]) -> None:
+        with tempfile.TemporaryDirectory() as directory, pytest.MonkeyPatch.context() as patch:
+            patch.setattr(batch, "ProcessPoolExecutor", _LazyPool)
+            source = Path(directory) / "in.jsonl"
+            source.write_bytes(b"\n".join(lines))
+            target = Path(directory) / "out.jsonl"
+            report = run_batch(source, target, rules=compiled, workers=1)
+            numbers = [n for n, line in enumerate(lines, start=1) if line.strip()]
+            out = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+            assert report.total == len(out) == len(numbers)
+            bad = dict(report.bad_lines)
+            for number, record in zip(numbers, out, strict=True):
+                if number in bad:
+                    assert record == {"line": number, "error": bad[number]}
+                else:
+                    assert record["status"] in ("ok", "referral")
+
+    check()

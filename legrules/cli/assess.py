@@ -189,8 +189,7 @@ def _run_batch(
     rules_dir: Path | None,
     other_inputs: bool,
 ) -> None:
-    from legrules.batch import run_batch
-    from legrules.errors import InputFileError
+    from legrules.batch import count_lines, run_batch
 
     if batch_path is None or out_path is None:
         fail("--batch IN.jsonl and --out OUT.jsonl go together", EXIT_BAD_INPUT)
@@ -199,11 +198,7 @@ def _run_batch(
     # compiled here, once: a broken pack is reported before any worker starts
     compiled = _common.compiled_for(rules_dir)
     if sys.stderr.isatty():
-        try:
-            with batch_path.open(encoding="utf-8") as lines:
-                total = sum(1 for line in lines if line.strip())
-        except OSError as error:
-            raise InputFileError(str(batch_path), f"cannot read ({error.strerror})") from None
+        total = count_lines(batch_path)
         with click.progressbar(length=total, label="assessing", file=sys.stderr) as bar:
             report = run_batch(
                 batch_path, out_path, rules=compiled, workers=workers, progress=bar.update
