@@ -16,6 +16,9 @@ file of their own beside the target and the parent only splices those files toge
 in order: passing the text back through the pool's pipes made the parent the
 bottleneck on two cores. At most a few chunks per worker are in flight at once, so
 memory stays flat however long the input is.
+
+A batch that cannot finish (a worker killed, the disk full) removes its partial output
+and chunk files before it reports why.
 """
 
 from __future__ import annotations
@@ -23,10 +26,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -34,7 +40,7 @@ from typing import IO, Any
 
 from legrules.api import Engine
 from legrules.compiler import CompiledPack, compile_pack
-from legrules.errors import InputFileError, LegrulesError
+from legrules.errors import BatchError, InputFileError, LegrulesError
 from legrules.loader import load_pack
 from legrules.paths import pack_dir
 from legrules.yamlio import parse_json
@@ -43,10 +49,10 @@ CHUNK_LINES = 50
 # chunks queued per worker: enough that no worker waits, few enough to bound memory
 _IN_FLIGHT_PER_WORKER = 3
 _COPY_BUFFER = 1 << 20
-
 _worker_engine: Engine | None = None
 
 _Line = tuple[int, bytes]
+_ChunkResult = tuple[str, int, list[tuple[int, str]]]
 
 
 @dataclass
@@ -94,7 +100,23 @@ def _assess_line(engine: Engine, number: int, data: bytes) -> tuple[str, str | N
         return json.dumps({"line": number, "error": message}), message
 
 
-def _assess_chunk(chunk: list[_Line], directory: str) -> tuple[str, int, list[tuple[int, str]]]:
+def _write_chunk(directory: str, lines: list[str]) -> str:
+    """Write ``lines`` to a new file in ``directory``; a BatchError if the disk refuses."""
+    try:
+        fd, path = tempfile.mkstemp(prefix="chunk-", suffix=".jsonl", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            for line in lines:
+                out.write(line)
+                out.write("\n")
+    except OSError as error:
+        raise BatchError(
+            f"cannot write the batch's chunk files in {directory} ({error.strerror}); "
+            "the batch was stopped"
+        ) from None
+    return path
+
+
+def _assess_chunk(chunk: list[_Line], directory: str) -> _ChunkResult:
     """Assess (line number, bytes) pairs into a new file in ``directory``.
 
     Returns the file's path, how many lines it holds, and the bad lines with their
@@ -103,15 +125,13 @@ def _assess_chunk(chunk: list[_Line], directory: str) -> tuple[str, int, list[tu
     engine = _worker_engine
     assert engine is not None, "worker not initialised"
     bad: list[tuple[int, str]] = []
-    fd, path = tempfile.mkstemp(prefix="chunk-", suffix=".jsonl", dir=directory)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        for number, data in chunk:
-            text, error = _assess_line(engine, number, data)
-            if error is not None:
-                bad.append((number, error))
-            out.write(text)
-            out.write("\n")
-    return path, len(chunk), bad
+    lines: list[str] = []
+    for number, data in chunk:
+        text, error = _assess_line(engine, number, data)
+        lines.append(text)
+        if error is not None:
+            bad.append((number, error))
+    return _write_chunk(directory, lines), len(chunk), bad
 
 
 def _numbered_lines(handle: IO[bytes], source: Path) -> Iterator[_Line]:
@@ -143,6 +163,137 @@ def _chunks(lines: Iterator[_Line], size: int) -> Iterator[list[_Line]]:
         yield chunk
 
 
+def _cannot_write(target: Path, error: OSError) -> BatchError:
+    return BatchError(f"cannot write {target} ({error.strerror}); the batch was stopped")
+
+
+@dataclass
+class _Output:
+    """Where the batch writes: ``stream`` for the spliced output, ``scratch`` (a private
+    directory) for the workers' chunk files."""
+
+    stream: IO[bytes]
+    scratch: str
+
+
+def _target_stat(path: Path, target: Path, source: IO[bytes]) -> os.stat_result | None:
+    """The status of ``path`` (``target`` resolved; None if it does not exist yet), after
+    refusing a target that is the input itself (by any name: path, symlink, hard link)."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise _cannot_write(target, error) from None
+    given = os.fstat(source.fileno())
+    if (status.st_dev, status.st_ino) == (given.st_dev, given.st_ino):
+        raise InputFileError(str(target), "is the batch input itself; writing it would destroy it")
+    if stat.S_ISDIR(status.st_mode):
+        raise InputFileError(str(target), "is a directory, expected a file")
+    return status
+
+
+def _open_stream(path: Path, directory: Path | None, target: Path) -> tuple[IO[bytes], Path | None]:
+    """The stream to write and the temporary file behind it (None: written straight)."""
+    try:
+        if directory is None:
+            return path.open("wb"), None
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+        return os.fdopen(fd, "wb"), Path(name)
+    except OSError as error:
+        raise _cannot_write(target, error) from None
+
+
+def _commit(stream: IO[bytes], temp: Path | None, path: Path, target: Path) -> None:
+    try:
+        stream.close()
+        if temp is not None:
+            os.replace(temp, path)
+    except OSError as error:
+        raise _cannot_write(target, error) from None
+
+
+@contextmanager
+def _open_output(target: Path, source: IO[bytes]) -> Iterator[_Output]:
+    """The batch output, removed with its chunk files unless the batch completes.
+
+    A symlink target is resolved, so the link keeps pointing at the finished file
+    instead of being replaced by it. A device or pipe (``/dev/stdout``) is written
+    straight: it cannot be renamed onto, only replaced, which would destroy it.
+    """
+    path = target.resolve()
+    status = _target_stat(path, target, source)
+    straight = status is not None and not stat.S_ISREG(status.st_mode)
+    # the chunk files go beside a regular target (it needs that space anyway), and to
+    # the temporary directory for a device
+    directory = None if straight else path.parent
+    try:
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+        scratch = tempfile.mkdtemp(prefix=f".{path.name}.chunks-", dir=directory)
+    except OSError as error:
+        raise _cannot_write(target, error) from None
+    stream: IO[bytes] | None = None
+    temp: Path | None = None
+    try:
+        stream, temp = _open_stream(path, directory, target)
+        yield _Output(stream, scratch)
+        _commit(stream, temp, path, target)
+    except BaseException:
+        if stream is not None:
+            with suppress(OSError):  # a full disk fails the close as it failed the writes
+                stream.close()
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _splice(chunk_file: str, output: _Output, target: Path) -> None:
+    """Append a worker's chunk file to the output and delete it."""
+    try:
+        with open(chunk_file, "rb") as part:
+            shutil.copyfileobj(part, output.stream, _COPY_BUFFER)
+        os.unlink(chunk_file)
+    except OSError as error:
+        raise _cannot_write(target, error) from None
+
+
+def _assess_all(
+    lines: Iterator[_Line],
+    output: _Output,
+    target: Path,
+    pool: ProcessPoolExecutor,
+    *,
+    count: int,
+    progress: Callable[[int], None] | None,
+) -> BatchReport:
+    report = BatchReport()
+    chunks = _chunks(lines, CHUNK_LINES)
+    in_flight: deque[Future[_ChunkResult]] = deque()
+    while True:
+        while len(in_flight) < _IN_FLIGHT_PER_WORKER * count:
+            chunk = next(chunks, None)
+            if chunk is None:
+                break
+            in_flight.append(pool.submit(_assess_chunk, chunk, output.scratch))
+        if not in_flight:
+            return report
+        try:
+            path, done, bad = in_flight.popleft().result()
+        except BrokenProcessPool:
+            raise BatchError(
+                "a batch worker process died (killed, or out of memory); the batch was stopped"
+            ) from None
+        _splice(path, output, target)
+        report.total += done
+        report.assessed += done - len(bad)
+        report.bad_lines.extend(bad)
+        if progress is not None:
+            progress(done)
+
+
 def run_batch(
     source: Path,
     target: Path,
@@ -156,51 +307,18 @@ def run_batch(
     ``rules`` is a pack directory (default: the shipped pack) or a compiled pack.
     ``workers`` defaults to the number of CPUs. ``progress`` is called with the number
     of lines finished after each chunk.
+
+    A ``target`` that is ``source`` (by any name) is refused with an InputFileError. A
+    batch that cannot finish raises BatchError (a worker died, the output cannot be
+    written), its partial output removed first.
     """
     if not isinstance(rules, CompiledPack):
         rules = compile_pack(load_pack(pack_dir(rules)))
-    handle = _open_input(source)
-    report = BatchReport()
     count = workers or os.cpu_count() or 1
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # the workers' chunk files live in one private directory, removed whatever happens
-    scratch = tempfile.mkdtemp(prefix=f".{target.name}.chunks-", dir=target.parent)
-    try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
-    try:
-        with (
-            handle,
-            os.fdopen(fd, "wb") as out,
-            ProcessPoolExecutor(
-                max_workers=count, initializer=_init_worker, initargs=(rules,)
-            ) as pool,
-        ):
-            chunks = _chunks(_numbered_lines(handle, source), CHUNK_LINES)
-            in_flight: deque[Future[tuple[str, int, list[tuple[int, str]]]]] = deque()
-            while True:
-                while len(in_flight) < _IN_FLIGHT_PER_WORKER * count:
-                    chunk = next(chunks, None)
-                    if chunk is None:
-                        break
-                    in_flight.append(pool.submit(_assess_chunk, chunk, scratch))
-                if not in_flight:
-                    break
-                path, lines, bad = in_flight.popleft().result()
-                with open(path, "rb") as part:
-                    shutil.copyfileobj(part, out, _COPY_BUFFER)
-                os.unlink(path)
-                report.total += lines
-                report.assessed += lines - len(bad)
-                report.bad_lines.extend(bad)
-                if progress is not None:
-                    progress(lines)
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return report
+    with _open_input(source) as handle, _open_output(target, handle) as output:
+        pool = ProcessPoolExecutor(max_workers=count, initializer=_init_worker, initargs=(rules,))
+        try:
+            lines = _numbered_lines(handle, source)
+            return _assess_all(lines, output, target, pool, count=count, progress=progress)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -146,10 +146,7 @@ class _LazyPool:
 
         return _Later()
 
-    def __enter__(self) -> _LazyPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         return None
 
 
@@ -221,28 +218,93 @@ def test_count_lines_counts_what_the_batch_assesses(tmp_path: Path) -> None:
     assert run_batch(source, tmp_path / "out.jsonl", workers=1).total == 3
 
 
-@pytest.mark.slow
-def test_cli_batch_on_a_terminal_counts_a_non_utf8_line_for_its_progress_bar(
-    tmp_path: Path,
-) -> None:
-    # Regression: the progress bar (stderr on a terminal) counted the lines as UTF-8
-    # text, so a non-UTF-8 line failed the batch with "internal error" before it began.
-    import sys
-
-    import pexpect
-
+@pytest.mark.parametrize("how", ["same path", "symlink", "hard link"])
+def test_run_batch_refuses_to_write_over_its_input(tmp_path: Path, how: str) -> None:
     source = tmp_path / "in.jsonl"
-    source.write_bytes(b"\n".join([GOOD, b"\xff", GOOD]) + b"\n")
+    source.write_bytes(GOOD + b"\n")
+    target = {"same path": source, "symlink": tmp_path / "link", "hard link": tmp_path / "hard"}[
+        how
+    ]
+    if how == "symlink":
+        target.symlink_to(source)
+    elif how == "hard link":
+        target.hardlink_to(source)
+    with pytest.raises(InputFileError, match="is the batch input itself"):
+        run_batch(source, target, workers=1)
+    assert source.read_bytes() == GOOD + b"\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"in.jsonl", target.name})
+
+
+def test_batch_through_a_symlink_writes_the_file_it_points_at(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(GOOD + b"\n")
+    real = tmp_path / "real.jsonl"
+    real.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "out.jsonl"
+    link.symlink_to(real)
+    run_batch(source, link, workers=1)
+    assert link.is_symlink()
+    assert json.loads(real.read_text(encoding="utf-8"))["status"] == "ok"
+
+
+def test_a_full_disk_while_splicing_is_a_plain_error_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Regression: ENOSPC escaped as "internal error ... please report it".
+    import errno
+    import shutil
+
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    def full(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfileobj", full)
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(GOOD + b"\n")
     target = tmp_path / "out.jsonl"
-    args = ["-m", "legrules", "assess", "--batch", str(source), "--out", str(target)]
-    child = pexpect.spawn(sys.executable, args, encoding="utf-8", timeout=120)
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 2, child.before
-    assert "internal error" not in child.before
-    assert f"{source}:2: line 2: not UTF-8 text" in child.before
-    assert "2 of 3 lines assessed" in child.before
-    assert len(target.read_bytes().splitlines()) == 3
+    result = CliRunner().invoke(cli, ["assess", "--batch", str(source), "--out", str(target)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"legrules: cannot write {target} (No space left on device); the batch was stopped\n"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["in.jsonl"]
+
+
+def test_a_device_target_is_written_straight_not_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A character device (here a private copy of /dev/full) is opened and written, never
+    # replaced by a renamed temporary file; writing it fails with ENOSPC, exit 1, and the
+    # chunk files (in the temporary directory, not beside the device) are removed.
+    import os
+    import stat
+    import tempfile
+
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    device = tmp_path / "full"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o600, os.makedev(1, 7))
+        device.open("wb").close()
+    except OSError as error:
+        pytest.skip(f"cannot make a device node here ({error.strerror})")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(GOOD + b"\n")
+    result = CliRunner().invoke(cli, ["assess", "--batch", str(source), "--out", str(device)])
+    assert result.exit_code == 1, result.stderr
+    assert "No space left on device" in result.stderr
+    assert "internal error" not in result.stderr
+    assert stat.S_ISCHR(device.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full", "in.jsonl", "tmp"]
+    assert list(scratch.iterdir()) == []
 
 
 @pytest.fixture(scope="module")
