@@ -17,8 +17,8 @@ in order: passing the text back through the pool's pipes made the parent the
 bottleneck on two cores. At most a few chunks per worker are in flight at once, so
 memory stays flat however long the input is.
 
-A batch that cannot finish (a worker killed, the disk full) removes its partial output
-and chunk files before it reports why.
+A batch that cannot finish (a worker killed, the disk full, SIGTERM or SIGHUP) stops its
+workers and removes its partial output and chunk files before it reports why.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import stat
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -36,6 +38,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from types import FrameType
 from typing import IO, Any
 
 from legrules.api import Engine
@@ -49,10 +52,30 @@ CHUNK_LINES = 50
 # chunks queued per worker: enough that no worker waits, few enough to bound memory
 _IN_FLIGHT_PER_WORKER = 3
 _COPY_BUFFER = 1 << 20
+# the signals that would otherwise kill the parent outright and orphan its workers
+# (SIGINT already arrives as KeyboardInterrupt)
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
 _worker_engine: Engine | None = None
 
 _Line = tuple[int, bytes]
 _ChunkResult = tuple[str, int, list[tuple[int, str]]]
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived while a batch had workers and partial output to clean up.
+
+    A KeyboardInterrupt, like Ctrl-C, so nothing that catches Exception swallows it;
+    ``exit_code`` is what a shell reports for a process the signal stopped (128 + its
+    number), and what the CLI exits with.
+    """
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        self.exit_code = 128 + signum
+        super().__init__(f"terminated by {signal.Signals(signum).name}")
 
 
 @dataclass
@@ -260,6 +283,59 @@ def _splice(chunk_file: str, output: _Output, target: Path) -> None:
         raise _cannot_write(target, error) from None
 
 
+@contextmanager
+def _stop_signals_raise() -> Iterator[None]:
+    """While the batch runs, SIGTERM and SIGHUP raise :class:`Terminated` in the parent.
+
+    Their default action kills the parent at once: its workers, blocked on a task queue
+    whose write end they hold themselves, then live forever, and the partial output stays.
+    Raising instead runs the same cleanup as Ctrl-C. Only signals still at their default
+    are taken over (``nohup`` or a caller's own handler is respected), only in the main
+    thread (the only one Python lets set handlers), and only once: a second signal must
+    not interrupt the cleanup the first one started.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    parent = os.getpid()
+    fired = False
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        nonlocal fired
+        if os.getpid() != parent:
+            # a worker forked before it could restore the default: die as it would have
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        if not fired:
+            fired = True
+            raise Terminated(signum)
+
+    previous = {
+        signum: signal.signal(signum, handler)
+        for signum in _STOP_SIGNALS
+        if signal.getsignal(signum) == signal.SIG_DFL
+    }
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the pool's workers now, for a batch that is being abandoned.
+
+    ``Executor.shutdown`` would first let them assess every chunk already queued. There
+    is no public way to reach the processes before Python 3.14's ``terminate_workers``,
+    so this reads the executor's process table (the same one its own broken-pool
+    handling terminates).
+    """
+    processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        process.terminate()
+
+
 def _assess_all(
     lines: Iterator[_Line],
     output: _Output,
@@ -310,15 +386,23 @@ def run_batch(
 
     A ``target`` that is ``source`` (by any name) is refused with an InputFileError. A
     batch that cannot finish raises BatchError (a worker died, the output cannot be
-    written), its partial output removed first.
+    written) or, on SIGTERM/SIGHUP while it runs in the main thread, :class:`Terminated`;
+    either way its workers are stopped and its partial output is removed first.
     """
     if not isinstance(rules, CompiledPack):
         rules = compile_pack(load_pack(pack_dir(rules)))
     count = workers or os.cpu_count() or 1
-    with _open_input(source) as handle, _open_output(target, handle) as output:
+    with (
+        _open_input(source) as handle,
+        _stop_signals_raise(),
+        _open_output(target, handle) as output,
+    ):
         pool = ProcessPoolExecutor(max_workers=count, initializer=_init_worker, initargs=(rules,))
         try:
             lines = _numbered_lines(handle, source)
             return _assess_all(lines, output, target, pool, count=count, progress=progress)
+        except BaseException:
+            _stop_workers(pool)
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

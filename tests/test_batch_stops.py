@@ -1,4 +1,4 @@
-"""A batch that cannot finish, in a real process: a killed worker, a write limit.
+"""A batch that cannot finish, in a real process: signals, a killed worker, a write limit.
 
 Each test starts ``legrules assess --batch`` on an input far longer than the test needs,
 waits (polling, with a deadline) until the workers exist and the first chunk has reached
@@ -62,14 +62,17 @@ class Batch:
         self.out_dir = tmp_path / "out"
         self.out_dir.mkdir()
         code = f"{prelude}\nimport sys\nfrom legrules.cli import main\nmain()"
+        # stderr to a file, not a pipe: orphaned workers would hold a pipe open
+        self.stderr = tmp_path / "stderr.txt"
         args = ["assess", "--batch", str(self.source), "--out", str(self.out_dir / "out.jsonl")]
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", code, *args, "--workers", "2"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env={**os.environ, **(env or {})},
-        )
+        with self.stderr.open("wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", code, *args, "--workers", "2"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env={**os.environ, **(env or {})},
+            )
         self.workers: dict[int, str] = {}
 
     def wait_until(self, ready: Callable[[], bool], what: str) -> None:
@@ -97,8 +100,8 @@ class Batch:
         self.wait_until(self._progressed, "output")
 
     def finish(self) -> tuple[int, str]:
-        _, err = self.proc.communicate(timeout=DEADLINE)
-        return self.proc.returncode, err.decode("utf-8", "replace")
+        returncode = self.proc.wait(timeout=DEADLINE)
+        return returncode, self.stderr.read_text(encoding="utf-8", errors="replace")
 
     def survivors(self) -> list[int]:
         return [pid for pid, start in self.workers.items() if _start_time(pid) == start]
@@ -130,6 +133,28 @@ def _assert_stopped_cleanly(run: Batch, err: str) -> None:
     assert "Traceback" not in err
     assert run.survivors() == []
     assert list(run.out_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "message"),
+    [
+        (signal.SIGTERM, 143, "legrules: terminated by SIGTERM: the batch was stopped"),
+        (signal.SIGHUP, 129, "legrules: terminated by SIGHUP: the batch was stopped"),
+        (signal.SIGINT, 130, "legrules: interrupted"),
+    ],
+)
+def test_a_signal_mid_batch_stops_the_workers_and_removes_the_partial_output(
+    batch: Callable[..., Batch], signum: int, code: int, message: str
+) -> None:
+    # Regression: SIGTERM and SIGHUP killed the parent outright, leaving its workers
+    # alive forever (blocked on their task queue) and the partial temp file behind.
+    run = batch()
+    run.wait_for_progress()
+    run.proc.send_signal(signum)
+    returncode, err = run.finish()
+    assert returncode == code, err
+    assert message in err
+    _assert_stopped_cleanly(run, err.lstrip("\n"))
 
 
 def test_a_killed_worker_stops_the_batch_with_a_plain_error(

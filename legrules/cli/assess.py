@@ -117,8 +117,10 @@ def assess(
     order, to --out; a bad line becomes an error record there and is reported on stderr
     with its line number, without stopping the batch.
 
-    Exit codes: 0 done (a referral to a professional is a valid result), 2 invalid
-    answers, options or rules (with --batch: any bad line), 130 interrupted (Ctrl-C).
+    Exit codes: 0 done (a referral to a professional is a valid result), 1 a batch
+    could not finish (a worker died, the output could not be written), 2 invalid
+    answers, options or rules (with --batch: any bad line), 130 interrupted (Ctrl-C),
+    143/129 a batch stopped by SIGTERM/SIGHUP.
     """
     if batch_path is not None or out_path is not None:
         _run_batch(
@@ -189,7 +191,7 @@ def _run_batch(
     rules_dir: Path | None,
     other_inputs: bool,
 ) -> None:
-    from legrules.batch import count_lines, run_batch
+    from legrules.batch import Terminated, count_lines, run_batch
 
     if batch_path is None or out_path is None:
         fail("--batch IN.jsonl and --out OUT.jsonl go together", EXIT_BAD_INPUT)
@@ -197,14 +199,17 @@ def _run_batch(
         fail("--batch does not combine with --answers, --audit-log or --redact", EXIT_BAD_INPUT)
     # compiled here, once: a broken pack is reported before any worker starts
     compiled = _common.compiled_for(rules_dir)
-    if sys.stderr.isatty():
-        total = count_lines(batch_path)
-        with click.progressbar(length=total, label="assessing", file=sys.stderr) as bar:
-            report = run_batch(
-                batch_path, out_path, rules=compiled, workers=workers, progress=bar.update
-            )
-    else:
-        report = run_batch(batch_path, out_path, rules=compiled, workers=workers)
+    try:
+        if sys.stderr.isatty():
+            total = count_lines(batch_path)
+            with click.progressbar(length=total, label="assessing", file=sys.stderr) as bar:
+                report = run_batch(
+                    batch_path, out_path, rules=compiled, workers=workers, progress=bar.update
+                )
+        else:
+            report = run_batch(batch_path, out_path, rules=compiled, workers=workers)
+    except Terminated as stop:
+        fail(f"{stop}: the batch was stopped and its partial output removed", stop.exit_code)
     for number, message in report.bad_lines:
         click.echo(f"legrules: {batch_path}:{number}: {message}", err=True)
     bad = f"; {len(report.bad_lines)} bad" if report.bad_lines else ""
