@@ -183,3 +183,11 @@ class RuleLoopError(EngineError):
             f"rule chain stopped after {budget} firings (loop guard); "
             f"rules in the chain: {', '.join(self.rules)}"
         )
+
+
+class BatchError(LegrulesError):
+    """A batch could not finish for a reason outside its input: a worker process died,
+    or the output could not be written (disk full). Not the input's fault: exit code 1.
+    The partial output has been removed by the time this is raised."""
+
+    exit_code = EXIT_CHECK_FAILED

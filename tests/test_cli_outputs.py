@@ -1,5 +1,5 @@
 """No command writes over what it reads: every output (--save, --out, audit export -o)
-goes through legrules.cli.output, which refuses an input or the audit log (by path and
+goes through legrules.output, which refuses an input or the audit log (by path and
 by inode), replaces regular files atomically through symlinks, and writes straight to
 devices and pipes."""
 
@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from legrules import Engine
 from legrules.audit import AuditLog
 from legrules.cli import cli
-from legrules.cli.output import OutputError, output
+from legrules.output import OutputError, output
 
 ANSWERS_LINE = json.dumps({"squat_felt_most": "glutes", "age": 34})
 

@@ -22,8 +22,8 @@ from legrules.cli._common import (
     rules_option,
 )
 from legrules.cli.audit import assess_audit_log, audit_log_option, note_recorded, redact_option
-from legrules.cli.output import Output, output
 from legrules.errors import EXIT_BAD_INPUT
+from legrules.output import Output, output
 
 if TYPE_CHECKING:
     from legrules.api import Engine
@@ -137,8 +137,10 @@ def assess(
     order, to --out; a bad line becomes an error record there and is reported on stderr
     with its line number, without stopping the batch.
 
-    Exit codes: 0 done (a referral to a professional is a valid result), 2 invalid
-    answers, options or rules (with --batch: any bad line), 130 interrupted (Ctrl-C).
+    Exit codes: 0 done (a referral to a professional is a valid result), 1 a batch
+    could not finish (a worker died, the output could not be written), 2 invalid
+    answers, options or rules (with --batch: any bad line), 130 interrupted (Ctrl-C),
+    143/129 a batch stopped by SIGTERM/SIGHUP.
     """
     if batch_path is not None or out_path is not None:
         _run_batch(batch_path, out_path, workers=workers, rules_dir=rules_dir)
@@ -286,8 +288,7 @@ def _run_batch(
     workers: int | None,
     rules_dir: Path | None,
 ) -> None:
-    from legrules.batch import run_batch
-    from legrules.errors import InputFileError
+    from legrules.batch import Terminated, count_lines, run_batch
 
     if batch_path is None or out_path is None:
         fail("--batch IN.jsonl and --out OUT.jsonl go together", EXIT_BAD_INPUT)
@@ -301,22 +302,18 @@ def _run_batch(
     out = output(out_path, "the batch output", inputs=[batch_path])
     # compiled here, once: a broken pack is reported before any worker starts
     compiled = _common.compiled_for(rules_dir)
-    if sys.stderr.isatty():
-        try:
-            with batch_path.open(encoding="utf-8") as lines:
-                total = sum(1 for line in lines if line.strip())
-        except OSError as error:
-            raise InputFileError(str(batch_path), f"cannot read ({error.strerror})") from None
-        with (
-            click.progressbar(length=total, label="assessing", file=sys.stderr) as bar,
-            out.open(binary=True) as stream,
-        ):
-            report = run_batch(
-                batch_path, stream, rules=compiled, workers=workers, progress=bar.update
-            )
-    else:
+    try:
         with out.open(binary=True) as stream:
-            report = run_batch(batch_path, stream, rules=compiled, workers=workers)
+            if sys.stderr.isatty():
+                total = count_lines(batch_path)
+                with click.progressbar(length=total, label="assessing", file=sys.stderr) as bar:
+                    report = run_batch(
+                        batch_path, stream, rules=compiled, workers=workers, progress=bar.update
+                    )
+            else:
+                report = run_batch(batch_path, stream, rules=compiled, workers=workers)
+    except Terminated as stop:
+        fail(f"{stop}: the batch was stopped and its partial output removed", stop.exit_code)
     for number, message in report.bad_lines:
         click.echo(f"legrules: {batch_path}:{number}: {message}", err=True)
     bad = f"; {len(report.bad_lines)} bad" if report.bad_lines else ""

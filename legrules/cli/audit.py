@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from legrules.cli._common import engine_for, fail, format_options, handle_errors, rules_option
-from legrules.cli.output import STDOUT
-from legrules.cli.output import output as checked_output
 from legrules.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED
+from legrules.output import STDOUT
+from legrules.output import output as checked_output
 from legrules.paths import ENV_AUDIT_LOG
 
 if TYPE_CHECKING:

@@ -1,5 +1,5 @@
-"""Every file a command writes (``--save``, ``--out``, ``audit export -o``) goes through
-here, so that no command can destroy what it reads.
+"""Every file legrules writes for a caller (``--save``, ``--out``, ``audit export -o``, a
+batch's output) goes through here, so that nothing can destroy what it reads.
 
 Three rules, each from a way a command once lost data:
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from legrules.errors import LegrulesError
+from legrules.errors import EXIT_CHECK_FAILED, LegrulesError
 
 STDOUT = "-"
 
@@ -34,10 +34,18 @@ _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 class OutputError(LegrulesError):
-    """An output that would destroy an input, or cannot be written (exit code 2)."""
+    """An output refused before any work: it would destroy an input, or cannot be a
+    file (exit code 2, the caller named the wrong place)."""
 
     def __init__(self, where: str, reason: str) -> None:
         super().__init__(f"{where}: {reason}", location=where)
+
+
+class OutputWriteError(OutputError):
+    """An output that failed while being written (a full disk, a file-size limit): the
+    machine's fault, not the caller's, so exit code 1; what was written is removed."""
+
+    exit_code = EXIT_CHECK_FAILED
 
 
 def sqlite_files(path: Path) -> list[Path]:
@@ -101,6 +109,16 @@ class Output:
                 f"cannot write {self.what} here: not a regular file, character device or pipe",
             )
 
+    def directory(self) -> str | None:
+        """The directory the output finally lands in, for working files that should be on
+        its file system (None for stdout, a device or a pipe: use the temporary one)."""
+        if self.given == STDOUT:
+            return None
+        target_stat = _identity(self.given)
+        if target_stat is not None and not stat.S_ISREG(target_stat.st_mode):
+            return None
+        return os.path.dirname(os.path.realpath(self.given)) or "."
+
     @contextmanager
     def open(self, *, binary: bool = False) -> Iterator[IO[Any]]:
         """The stream to write; the output is complete only when the block ends
@@ -124,7 +142,9 @@ class Output:
         except BrokenPipeError:
             raise  # a pipe's reader left: the CLI stops quietly (exit 141)
         except OSError as error:
-            raise OutputError(self.given, f"cannot write {self.what} ({error.strerror})") from None
+            raise OutputWriteError(
+                self.given, f"cannot write {self.what} ({error.strerror})"
+            ) from None
 
 
 @contextmanager
