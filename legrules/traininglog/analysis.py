@@ -204,9 +204,10 @@ def show_weight(kg: float | None, unit: Unit) -> str:
     return f"{value:.1f}".removesuffix(".0") + f" {unit}"
 
 
-def show_set(ref: SetRef, unit: Unit) -> str:
+def show_set(ref: SetRef, unit: Unit, dated: bool = True) -> str:
     side = f" ({ref.side} leg)" if ref.side else ""
-    return f"{ref.exercise} {show_weight(ref.weight_kg, unit)} x {ref.reps}{side} on {ref.date}"
+    when = f" on {ref.date}" if dated else ""
+    return f"{ref.exercise} {show_weight(ref.weight_kg, unit)} x {ref.reps}{side}{when}"
 
 
 def _ref(item: LoggedSet) -> SetRef:
