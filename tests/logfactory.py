@@ -68,13 +68,16 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[object]], delimiter: str
     return out.getvalue()
 
 
-def _set_numbers(sets: Sequence[Synth]) -> list[int]:
+def _set_numbers(sets: Sequence[Synth], every: bool = False) -> list[int]:
+    """Set numbers per session and exercise: Hevy's index counts every set (``every``);
+    Strong numbers only the sets without a W/D/F marker."""
     numbers: list[int] = []
     counter: dict[tuple[dt.date, str], int] = {}
     for item in sets:
         key = (item.day, item.exercise)
-        counter[key] = counter.get(key, 0) + 1
-        numbers.append(counter[key])
+        if every or item.kind == "working":
+            counter[key] = counter.get(key, 0) + 1
+        numbers.append(counter.get(key, 0))
     return numbers
 
 
@@ -109,7 +112,9 @@ def native_json(sets: Sequence[Synth], unit: str = "kg") -> str:
         }
         for s, n in zip(sets, _set_numbers(sets))
     ]
-    return json.dumps({"format": "legrules-log", "version": 1, "unit": unit, "sets": items}, indent=1)
+    return json.dumps(
+        {"format": "legrules-log", "version": 1, "unit": unit, "sets": items}, indent=1
+    )
 
 
 STRONG_CLASSIC = [
@@ -131,11 +136,46 @@ def strong_csv(sets: Sequence[Synth], unit: str = "kg", variant: str = "classic"
         if variant == "classic":
             rows.append([when, "Legs", "1h", s.exercise, order, weight, s.reps, 0, 0, "", "", ""])
         elif variant == "units":
-            rows.append([when, "Legs", "1h", s.exercise, order, weight, unit, s.reps, "", "", "", "", "", ""])
+            rows.append(
+                [
+                    when,
+                    "Legs",
+                    "1h",
+                    s.exercise,
+                    order,
+                    weight,
+                    unit,
+                    s.reps,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
         elif variant == "android":
-            rows.append([when, "Legs", s.exercise, order, weight.replace(".", ","), unit, s.reps, "", "", "", "", "", "3600"])
+            rows.append(
+                [
+                    when,
+                    "Legs",
+                    s.exercise,
+                    order,
+                    weight.replace(".", ","),
+                    unit,
+                    s.reps,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "3600",
+                ]
+            )
         else:
-            rows.append([1, when, "Legs", 3600, s.exercise, order, weight, s.reps, "", "", "", "", ""])
+            rows.append(
+                [1, when, "Legs", 3600, s.exercise, order, weight, s.reps, "", "", "", "", ""]
+            )
     if variant == "classic":
         return _csv(STRONG_CLASSIC, rows)
     if variant == "units":
@@ -149,8 +189,9 @@ def strong_csv(sets: Sequence[Synth], unit: str = "kg", variant: str = "classic"
                   "Workout Duration"]  # fmt: skip
         return _csv(header, rows, delimiter=";")
     label = "Weight (kg)" if unit == "kg" else "Weight (lbs)"
-    header = ["Workout #", "Date", "Workout Name", "Duration (sec)", "Exercise Name", "Set Order",
-              label, "Reps", "RPE", "Distance (meters)", "Seconds", "Notes", "Workout Notes"]  # fmt: skip
+    header = ["Workout #", "Date", "Workout Name", "Duration (sec)", "Exercise Name",
+              "Set Order", label, "Reps", "RPE", "Distance (meters)", "Seconds", "Notes",
+              "Workout Notes"]  # fmt: skip
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
     writer.writerow(header)
@@ -170,7 +211,8 @@ def hevy_time(day: dt.date, hour: int, style: str) -> str:
         return f"{day.day} {day.strftime('%b')} {day.year}, {hour:02d}:00"
     if style == "us":
         twelve = hour % 12 or 12
-        return f"{day.strftime('%b')} {day.day}, {day.year}, {twelve}:00 {'PM' if hour >= 12 else 'AM'}"
+        half = "PM" if hour >= 12 else "AM"
+        return f"{day.strftime('%b')} {day.day}, {day.year}, {twelve}:00 {half}"
     return f"{day.isoformat()}T{hour:02d}:00:00"
 
 
@@ -193,7 +235,7 @@ def hevy_csv(sets: Sequence[Synth], unit: str = "kg", style: str = "uk") -> str:
             "",
             "",
         ]
-        for s, n in zip(sets, _set_numbers(sets))
+        for s, n in zip(sets, _set_numbers(sets, every=True))
     ]
     header = list(HEVY_HEADER)
     if unit == "lb":
@@ -211,16 +253,28 @@ def fitnotes_csv(sets: Sequence[Synth], unit: str = "kg", variant: str = "androi
         base = [s.day.isoformat(), s.exercise, "Legs"]
         tail = ["", "", "", ""]
         if variant == "units":
-            rows.append([*base, _weight(s.weight_kg, unit), "kgs" if unit == "kg" else "lbs", s.reps, *tail])
+            rows.append(
+                [*base, _weight(s.weight_kg, unit), "kgs" if unit == "kg" else "lbs", s.reps, *tail]
+            )
         elif variant == "ios":
-            rows.append([*base, _weight(s.weight_kg, "kg"), _weight(s.weight_kg, "lb"), s.reps, *tail])
+            rows.append(
+                [*base, _weight(s.weight_kg, "kg"), _weight(s.weight_kg, "lb"), s.reps, *tail]
+            )
         else:
             rows.append([*base, _weight(s.weight_kg, unit), s.reps, *tail])
     tail_names = ["Distance", "Distance Unit", "Time", "Comment"]
     if variant == "units":
         header = ["Date", "Exercise", "Category", "Weight", "Weight Unit", "Reps", *tail_names]
     elif variant == "ios":
-        header = ["Date", "Exercise", "Category", "Weight (kgs)", "Weight (lbs)", "Reps", *tail_names]
+        header = [
+            "Date",
+            "Exercise",
+            "Category",
+            "Weight (kgs)",
+            "Weight (lbs)",
+            "Reps",
+            *tail_names,
+        ]
     else:
         label = "Weight (kgs)" if unit == "kg" else "Weight (lbs)"
         header = ["Date", "Exercise", "Category", label, "Reps", *tail_names]

@@ -416,9 +416,10 @@ def _judge(
 def _current_e1rm(
     best: dict[str, dict[dt.date, tuple[float, LoggedSet]]], weeks: int
 ) -> dict[tuple[str, dt.date], float]:
-    """Each lift's best e1RM over the ``weeks`` weeks up to each week it was trained."""
+    """Each lift's best e1RM over the ``weeks`` weeks before each week it was trained
+    (not counting that week: a set must not be measured against itself)."""
     current: dict[tuple[str, dt.date], float] = {}
-    span = dt.timedelta(weeks=weeks - 1)
+    span = dt.timedelta(weeks=weeks)
     for lift, weekly in best.items():
         starts = sorted(weekly)
         values = [weekly[start][0] for start in starts]
@@ -426,7 +427,8 @@ def _current_e1rm(
         for i, start in enumerate(starts):
             while starts[first] < start - span:
                 first += 1
-            current[(lift, start)] = max(values[first : i + 1])
+            if first < i:
+                current[(lift, start)] = max(values[first:i])
     return current
 
 

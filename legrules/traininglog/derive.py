@@ -357,13 +357,10 @@ def _dominant_leg(b: _Builder) -> None:
             "format records left and right)",
         )
         return
-    stronger = {s.stronger for s in sides}
-    if stronger == {None}:
-        value = "none"
-    elif None not in stronger and len(stronger) == 1:
-        value = next(iter(stronger)) or "none"
-    else:
-        value = "not_sure"
+    # A lift within the threshold does not contradict one that shows a side; lifts that
+    # show opposite sides do.
+    stronger = {s.stronger for s in sides} - {None}
+    value = "none" if not stronger else "not_sure" if len(stronger) > 1 else stronger.pop()
     b.add(
         "dominant_leg",
         value,
