@@ -418,3 +418,13 @@ def test_a_name_on_two_lifts_is_a_pack_error(tmp_path: Path) -> None:
 def test_a_pack_without_the_names_file_says_so(tmp_path: Path) -> None:
     with pytest.raises(RulePackError, match="no such file"):
         load_exercise_table(tmp_path)
+
+
+def test_the_set_that_makes_a_session_heavy_does_not_depend_on_row_order() -> None:
+    squat = Synth(week(0), "Squat (Barbell)", 100, 5)
+    press = Synth(week(0), "Leg Press (Machine)", 100, 5)
+    chosen = {
+        measure(order).sessions[0].heavy_set.exercise  # type: ignore[union-attr]
+        for order in ([squat, press], [press, squat])
+    }
+    assert chosen == {"Leg Press (Machine)"}

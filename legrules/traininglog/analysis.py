@@ -438,7 +438,11 @@ def _sessions(got: _Collected, settings: LogSettings, unit: Unit) -> tuple[Sessi
     for key, items in got.sessions.items():
         hard = [(s, lift) for s, lift in items if s.kind != "warmup"]
         heavy: tuple[LoggedSet, str] | None = None
-        for item, lift in sorted(hard, key=lambda p: (-(p[0].weight_kg or 0.0), p[0].reps)):
+        # the heaviest set that qualifies, chosen by its values alone (never by file order)
+        by_load = sorted(
+            hard, key=lambda p: (-(p[0].weight_kg or 0.0), p[0].reps, p[1].lift, p[0].side or "")
+        )
+        for item, lift in by_load:
             if not lift.compound or not item.weight_kg:
                 continue
             if item.reps <= settings.heavy_max_reps:
