@@ -196,6 +196,11 @@ def e1rm(weight_kg: float, reps: int) -> float:
     return weight_kg if reps == 1 else weight_kg * (1 + reps / 30)
 
 
+def count(n: int, noun: str) -> str:
+    """``1 week``, ``3 weeks``: evidence is read by people."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def show_weight(kg: float | None, unit: Unit) -> str:
     """A load in the unit the log was kept in, as a lifter writes it."""
     if kg is None:
@@ -353,7 +358,8 @@ def _judge(
     previous = [w for w in weeks if previous_start <= w.start < recent_start]
     if not recent:
         sentence = (
-            f"{lift} was last logged in {weeks[-1].week}, not in the last {n} weeks of the log"
+            f"{lift} was last logged in {weeks[-1].week}, not in the last "
+            f"{count(n, 'week')} of the log"
         )
         return _Verdict("not_current", Evidence(sentence=sentence, dates=(weeks[-1].set.date,)))
     top = max(recent, key=lambda w: w.e1rm_kg)
@@ -362,7 +368,7 @@ def _judge(
     if not previous:
         sentence = (
             f"best {lift} e1RM {show_weight(top.e1rm_kg, unit)} in the last {n} weeks "
-            f"({span}), with nothing logged in the {n} weeks before to compare"
+            f"({span}), with nothing logged in the {count(n, 'week')} before to compare"
         )
         evidence = Evidence(
             sentence=sentence,
@@ -384,9 +390,10 @@ def _judge(
     spread = show_weight(top.e1rm_kg, unit)
     if low.e1rm_kg != top.e1rm_kg:
         spread = f"{show_weight(low.e1rm_kg, unit).split()[0]}-{spread}"
+    weeks_n = count(n, "week")
     sentence = (
-        f"your best {lift} e1RM was {spread} over the last {n} weeks ({span}), against "
-        f"{show_weight(before.e1rm_kg, unit)} in the {n} weeks before: {change:+.1%}, {judged}"
+        f"your best {lift} e1RM was {spread} over the last {weeks_n} ({span}), against "
+        f"{show_weight(before.e1rm_kg, unit)} in the {weeks_n} before: {change:+.1%}, {judged}"
     )
     evidence = Evidence(
         sentence=sentence,

@@ -25,6 +25,7 @@ from legrules.traininglog.analysis import (
     LogAnalysis,
     Window,
     analyse,
+    count,
     monday,
     show_set,
 )
@@ -188,8 +189,8 @@ def _tracks_progress(b: _Builder, window: Window) -> None:
         "tracks_progress",
         "yes",
         Evidence(
-            sentence=f"{len(sessions)} leg sessions logged with sets, reps and loads in the "
-            f"{window.weeks} weeks {_span(window)}",
+            sentence=f"{count(len(sessions), 'leg session')} logged with sets, reps and loads "
+            f"in the {count(window.weeks, 'week')} {_span(window)}",
             dates=(sessions[0].date, sessions[-1].date),
             numbers={"sessions": len(sessions), "weeks": window.weeks},
         ),
@@ -203,7 +204,8 @@ def _sessions_per_week(b: _Builder, window: Window) -> None:
         "leg_sessions_per_week",
         int(rate + 0.5),
         Evidence(
-            sentence=f"{len(sessions)} leg sessions in {window.weeks} weeks ({_span(window)}): "
+            sentence=f"{count(len(sessions), 'leg session')} in {count(window.weeks, 'week')} "
+            f"({_span(window)}): "
             f"{rate:.1f} a week",
             dates=tuple(s.date for s in sessions),
             numbers={"sessions": len(sessions), "weeks": window.weeks, "per_week": round(rate, 2)},
@@ -265,12 +267,12 @@ def _hamstring_work(b: _Builder, window: Window, lifts: Mapping[str, Any]) -> No
     else:
         value = "hinges_only" if kinds["hinge"] else "curls_only"
     listed = "; ".join(
-        f"{pattern}s ({', '.join(sorted(names[pattern]))}) in {len(kinds[pattern])} weeks"
+        f"{pattern}s ({', '.join(sorted(names[pattern]))}) in {count(len(kinds[pattern]), 'week')}"
         for pattern in ("hinge", "curl")
         if kinds[pattern]
     )
     sentence = (
-        f"direct hamstring work in {len(worked)} of the {len(leg_weeks)} weeks with leg "
+        f"direct hamstring work in {len(worked)} of the {count(len(leg_weeks), 'week')} with leg "
         f"training ({_span(window)})" + (f": {listed}" if listed else "")
     )
     b.add(
@@ -300,10 +302,11 @@ def _current_exercises(b: _Builder, window: Window, lifts: Mapping[str, Any]) ->
     allowed = set(spec.values or ()) if spec is not None else set()
     regular = sorted(k for k, w in weeks.items() if len(w) >= needed and k in allowed)
     outside = sorted(k for k in weeks if k not in allowed)
-    parts = [f"{kind} in {len(weeks[kind])} weeks" for kind in regular]
+    parts = [f"{kind} in {count(len(weeks[kind]), 'week')}" for kind in regular]
     occasional = sorted(k for k, w in weeks.items() if len(w) < needed)
-    sentence = f"done in at least {needed} of the {window.weeks} weeks {_span(window)}: " + (
-        ", ".join(parts) if parts else "nothing from the question's list"
+    sentence = (
+        f"done in at least {needed} of the {count(window.weeks, 'week')} {_span(window)}: "
+        + (", ".join(parts) if parts else "nothing from the question's list")
     )
     if occasional:
         sentence += f"; only occasionally: {', '.join(occasional)}"
@@ -359,7 +362,7 @@ def _dominant_leg(b: _Builder) -> None:
         return
     # A lift within the threshold does not contradict one that shows a side; lifts that
     # show opposite sides do.
-    stronger = {s.stronger for s in sides} - {None}
+    stronger = {s.stronger for s in sides if s.stronger is not None}
     value = "none" if not stronger else "not_sure" if len(stronger) > 1 else stronger.pop()
     b.add(
         "dominant_leg",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from legrules.traininglog.analysis import LogAnalysis, show_set, show_weight
+from legrules.traininglog.analysis import LogAnalysis, count, show_set, show_weight
 from legrules.traininglog.derive import DerivedFacts
 
 SCHEMA_VERSION = 1
@@ -87,7 +87,7 @@ def _volume(analysis: LogAnalysis) -> list[str]:
     )
     return [
         "",
-        f"Hard sets a week ({window.weeks} weeks, {window.start} to {window.last_day}; "
+        f"Hard sets a week ({count(window.weeks, 'week')}, {window.start} to {window.last_day}; "
         "warm-ups left out, a secondary muscle counts half)",
         "  " + "   ".join(f"{muscle} {count:g}" for muscle, count in sets.items()) + ratio,
     ]
@@ -102,8 +102,8 @@ def _sessions(analysis: LogAnalysis) -> list[str]:
     unit = analysis.log.unit
     lines = [
         "",
-        f"Leg sessions: {len(sessions)} in {weeks} weeks ({len(sessions) / weeks:.1f} a week), "
-        f"{heavy} heavy",
+        f"Leg sessions: {len(sessions)} in {count(weeks, 'week')} "
+        f"({len(sessions) / weeks:.1f} a week), {heavy} heavy",
     ]
     for session in sessions[-_SHOWN_SESSIONS:]:
         why = (
