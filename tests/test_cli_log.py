@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from legrules import Engine
 from legrules.cli import cli
 
 LOGS = Path(__file__).parent / "data" / "logs"
@@ -171,3 +172,45 @@ def test_chart_without_matplotlib_names_the_extra(
     assert result.exit_code == 2
     assert "pip install 'legrules[plot]'" in result.stderr
     assert not (tmp_path / "c.png").exists()
+
+
+# ------------------------------------------------------------------ the README's example
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "logs" / "stalled-squat.csv"
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_the_worked_example_says_what_the_readme_shows() -> None:
+    command = "legrules log summary examples/logs/stalled-squat.csv --as-of 2024-03-20"
+    readme = README.read_text(encoding="utf-8")
+    assert f"$ {command}\n" in readme
+    result = run("summary", str(EXAMPLE), "--as-of", "2024-03-20")
+    assert result.exit_code == 0, result.stderr
+    shown = readme.split(f"$ {command}\n", 1)[1].split("```", 1)[0]
+    out = result.stdout.replace(str(EXAMPLE), "examples/logs/stalled-squat.csv")
+    for line in shown.splitlines():
+        if "..." not in line:
+            assert line in out, line
+
+
+def test_the_worked_example_fires_the_rules_the_readme_names(engine: Engine) -> None:
+    import datetime as dt
+
+    from legrules import read_log
+    from legrules.traininglog import derive_answers
+
+    when = dt.date(2024, 3, 20)
+    facts = derive_answers(read_log(EXAMPLE, today=when), today=when)
+    fired = {
+        reason.rule
+        for rec in engine.assess(facts.values()).recommendations
+        for reason in rec.because
+    }
+    readme = README.read_text(encoding="utf-8")
+    for rule in (
+        "heavy-every-session",
+        "plateau-structure-not-effort",
+        "compound-only-routine-add-isolation",
+    ):
+        assert rule in fired
+        assert f"`{rule}`" in readme
