@@ -214,3 +214,16 @@ def test_the_worked_example_fires_the_rules_the_readme_names(engine: Engine) -> 
     ):
         assert rule in fired
         assert f"`{rule}`" in readme
+
+
+def test_a_log_with_nothing_to_measure(tmp_path: Path) -> None:
+    path = tmp_path / "future.csv"
+    path.write_text("date,exercise,reps,weight,unit\n2030-01-15,Squat,5,100,kg\n", "utf-8")
+    summary = run("summary", str(path), "--as-of", "2024-03-20")
+    assert summary.exit_code == 0, summary.stderr
+    assert "  0 sets; 1 row skipped (listed below); as of 2024-03-20\n" in summary.stdout
+    assert "(they can stand in for these questions)\n  none\n" in summary.stdout
+    chart = run("chart", str(path), "--as-of", "2024-03-20", "-o", str(tmp_path / "c.png"))
+    assert chart.exit_code == 2
+    assert "nothing to draw" in chart.stderr
+    assert not (tmp_path / "c.png").exists()

@@ -454,3 +454,8 @@ def test_a_synth_helper_round_trip() -> None:
     sets = [Synth(dt.date(2024, 1, 15), "Squat (Barbell)", 100, 5)]
     log = parse_log(strong_csv(sets, "lb", "quoted"), "x", today=TODAY)
     assert log.sets[0].weight_kg == pytest.approx(100)
+
+
+def test_a_one_line_json_string_is_text_not_a_path() -> None:
+    text = '[{"date": "2024-01-15", "exercise": "Squat", "reps": 5, "weight": 100, "unit": "kg"}]'
+    assert read_log(text, today=TODAY).source == "<text>"

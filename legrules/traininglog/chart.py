@@ -33,6 +33,9 @@ class PlotExtraMissing(LegrulesError):
 
 
 class ChartFormatError(LegrulesError):
+    """A chart that cannot be drawn: a name that is not .png/.svg, nothing to draw, or a
+    file that cannot be written."""
+
     exit_code = EXIT_BAD_INPUT
 
 
@@ -60,6 +63,11 @@ def render_chart(analysis: LogAnalysis, path: str | Path) -> Path:
     """Draw the chart into ``path`` (.png or .svg); return the path."""
     target = Path(path)
     fmt = chart_format(target)
+    if not analysis.weekly_sets:
+        raise ChartFormatError(
+            f"{analysis.log.source}: nothing to draw: the log has no set of a leg lift "
+            "legrules knows (legrules log summary lists what it found)"
+        )
     matplotlib, figure_class = _matplotlib()
     unit = analysis.log.unit
     scale = 1 / LB_TO_KG if unit == "lb" else 1.0

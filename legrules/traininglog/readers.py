@@ -734,7 +734,9 @@ def _read_json(text: str, ctx: _Context) -> tuple[LogFormat, str]:
 
 def _load(path_or_text: str | os.PathLike[str]) -> tuple[str, str, bytes]:
     """The text, its name for messages, and its bytes (for the digest)."""
-    if isinstance(path_or_text, str) and "\n" in path_or_text:
+    if isinstance(path_or_text, str) and (
+        "\n" in path_or_text or path_or_text.lstrip().startswith(("{", "["))
+    ):
         raw = path_or_text.encode("utf-8")
         if len(raw) > MAX_LOG_BYTES:
             raise InputFileError("<text>", f"larger than {MAX_LOG_BYTES // 2**20} MiB")
@@ -786,7 +788,8 @@ def read_log(
     *,
     today: dt.date | None = None,
 ) -> TrainingLog:
-    """Read a training log from a file (a path) or from text (a ``str`` with a newline).
+    """Read a training log from a file (a path) or from text (a ``str`` with a newline,
+    or one that starts a JSON document; any other ``str`` is a path).
 
     ``format`` is ``auto`` (recognised from the header) or one of ``strong``, ``hevy``,
     ``fitnotes``, ``legrules``; ``units`` (``kg``/``lb``) is needed only for an export

@@ -36,11 +36,12 @@ def _wrap(text: str, indent: int, width: int) -> list[str]:
 def _head(analysis: LogAnalysis) -> list[str]:
     log = analysis.log
     skipped = len(log.skipped)
+    span = f" from {log.first_date} to {log.last_date}" if log.sets else ""
     lines = [
         f"Training log: {log.source}",
         f"  read as {log.variant}",
-        f"  {log.sets} sets from {log.first_date} to {log.last_date}"
-        + (f"; {skipped} rows skipped (listed below)" if skipped else "")
+        f"  {count(log.sets, 'set')}{span}"
+        + (f"; {count(skipped, 'row')} skipped (listed below)" if skipped else "")
         + f"; as of {analysis.as_of}",
         f"  e1RM: {analysis.formula}",
     ]
@@ -128,6 +129,8 @@ def _sides(analysis: LogAnalysis, width: int) -> list[str]:
 
 def _answers(derived: DerivedFacts, width: int) -> list[str]:
     lines = ["", "Answers measured from the log (they can stand in for these questions)"]
+    if not derived.answers:
+        lines.append("  none")
     for answer in derived.answers:
         value = ", ".join(answer.value) if isinstance(answer.value, list) else answer.value
         if isinstance(answer.value, bool):
@@ -151,7 +154,9 @@ def _exercises(analysis: LogAnalysis, width: int) -> list[str]:
         hint = f"; did you mean {use.suggestion!r}?" if use.suggestion else ""
         where = ", ".join(map(str, use.lines))
         lines += _wrap(
-            f"unknown, not analysed: {use.name!r}, {use.sets} sets (lines {where}){hint}",
+            f"unknown, not analysed: {use.name!r}, {count(use.sets, 'set')} (line {where}){hint}"
+            if use.sets == 1
+            else f"unknown, not analysed: {use.name!r}, {use.sets} sets (lines {where}){hint}",
             2,
             width,
         )
