@@ -1,20 +1,18 @@
 """What a training log is once read: sets in kilograms, with where each came from.
 
-Readers (``legrules.traininglog.readers``) check every field themselves, so they build
-these models with ``model_construct``: validating 50,000 sets a second time through
-pydantic would cost more than reading the file. The models are frozen so a log, once
+Every set is validated once, as it is built (with pydantic's validator directly: the
+readers build 50,000 of them for a five-year log). The models are frozen so a log, once
 read, can be shared and digested without anyone changing it under the analysis.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from legrules.errors import Problem, ProblemsError
+from legrules.errors import ProblemsError
 
 LB_TO_KG = 0.45359237
 """The international avoirdupois pound, exactly (1959 agreement)."""
@@ -86,7 +84,3 @@ class TrainingLog(_Frozen):
     @property
     def last_date(self) -> dt.date | None:
         return self.sets[-1].date if self.sets else None
-
-
-def log_error(problems: Sequence[Problem], source: str) -> TrainingLogError:
-    return TrainingLogError(problems, source)
