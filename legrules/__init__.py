@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     )
     from legrules.loader import load_pack
     from legrules.ruleschema import rule_file_json_schema
+    from legrules.traininglog import TrainingLog, read_log
 
 _LAZY = {
     "Answers": "legrules.answers",
@@ -47,6 +48,8 @@ _LAZY = {
     "RulePackError": "legrules.errors",
     "load_pack": "legrules.loader",
     "rule_file_json_schema": "legrules.ruleschema",
+    "TrainingLog": "legrules.traininglog",
+    "read_log": "legrules.traininglog",
 }
 
 
@@ -76,10 +79,12 @@ __all__ = [
     "Recommendation",
     "RuleLoopError",
     "RulePackError",
+    "TrainingLog",
     "__version__",
     "assess",
     "load_answers_file",
     "load_pack",
+    "read_log",
     "rule_file_json_schema",
     "validate_answers",
 ]

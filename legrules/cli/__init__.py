@@ -16,6 +16,7 @@ from legrules.cli._common import CONTEXT_SETTINGS, LegrulesGroup
 from legrules.cli.assess import assess
 from legrules.cli.audit import audit
 from legrules.cli.explain import explain
+from legrules.cli.log import log
 from legrules.cli.questions import questions
 from legrules.cli.rules import rules
 from legrules.cli.schema import schema
@@ -44,6 +45,7 @@ def cli() -> None:
 cli.add_command(assess)
 cli.add_command(audit)
 cli.add_command(explain)
+cli.add_command(log)
 cli.add_command(questions)
 cli.add_command(rules)
 cli.add_command(schema)
