@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 import io
 import os
-import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -37,7 +36,7 @@ from legrules.traininglog.model import (
     TrainingLogError,
     Unit,
 )
-from legrules.yamlio import LineMap, parse_json, parse_yaml
+from legrules.yamlio import LineMap, parse_json, parse_yaml, read_bytes
 
 MAX_LOG_BYTES = 32 * 1024 * 1024
 """Larger than any real export (five years of daily training is about 5 MB), small
@@ -739,27 +738,12 @@ def _load(path_or_text: str | os.PathLike[str]) -> tuple[str, str, bytes]:
     ):
         raw = path_or_text.encode("utf-8")
         if len(raw) > MAX_LOG_BYTES:
-            raise InputFileError("<text>", f"larger than {MAX_LOG_BYTES // 2**20} MiB")
+            raise InputFileError("<text>", f"too large: the limit is {MAX_LOG_BYTES // 2**20} MiB")
         return path_or_text, "<text>", raw
     path = Path(path_or_text)
     source = str(path)
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise InputFileError(source, "no such file") from None
-    except OSError as error:
-        raise InputFileError(source, f"cannot read ({error.strerror})") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise InputFileError(source, "not a regular file (a training log must be a file)")
-    if info.st_size > MAX_LOG_BYTES:
-        raise InputFileError(source, f"larger than {MAX_LOG_BYTES // 2**20} MiB")
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_LOG_BYTES + 1)
-    except OSError as error:
-        raise InputFileError(source, f"cannot read ({error.strerror})") from None
-    if len(raw) > MAX_LOG_BYTES:
-        raise InputFileError(source, f"larger than {MAX_LOG_BYTES // 2**20} MiB")
+    # the one bounded, regular-files-only reader every input goes through
+    raw = read_bytes(path, MAX_LOG_BYTES)
     return decode(raw, source), source, raw
 
 
