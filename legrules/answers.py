@@ -17,7 +17,6 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
@@ -27,6 +26,7 @@ from pydantic import (
 
 from legrules.errors import AnswersError, Problem, closest
 from legrules.questionnaire import AnswerValue, Question, Questionnaire
+from legrules.strict import StrictModel
 from legrules.yamlio import parse_document, read_text
 
 _MAX_SHOWN = 60
@@ -75,7 +75,7 @@ def answers_model(questionnaire: Questionnaire) -> type[BaseModel]:
     }
     model: type[BaseModel] = create_model(
         "AnswersDocument",
-        __config__=ConfigDict(extra="forbid", strict=True),
+        __base__=StrictModel,
         **fields,
     )
     questionnaire.cache_answers_model(model)

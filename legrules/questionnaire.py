@@ -11,13 +11,14 @@ from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     StrictBool,
     StrictInt,
     model_validator,
 )
+
+from legrules.strict import StrictModel
 
 QuestionType = Literal["bool", "int", "enum", "multi"]
 AnswerValue = bool | int | str | list[str] | None
@@ -35,28 +36,21 @@ GROUPS: tuple[str, ...] = (
 _ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
-class _Strict(BaseModel):
-    # defer_build: validators are built on first use, and a pack from the compiled-pack
-    # cache (legrules.packcache) is never validated again, so a one-shot command does
-    # not pay for building them
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
-
-
-class DefaultCase(_Strict):
+class DefaultCase(StrictModel):
     """A default that depends on another answer (equipment depends on where you train)."""
 
     question: str = Field(pattern=_ID_PATTERN)
     cases: dict[str, list[str] | str | StrictInt | StrictBool]
 
 
-class SkipIf(_Strict):
+class SkipIf(StrictModel):
     """Skip the question when another question has one of these values (interactive only)."""
 
     question: str = Field(pattern=_ID_PATTERN)
     any_of: list[str | StrictInt | StrictBool] = Field(min_length=1)
 
 
-class Question(_Strict):
+class Question(StrictModel):
     id: str = Field(pattern=_ID_PATTERN)
     code: str | None = None
     group: Literal["safety", "symptoms", "compensation", "habits", "goals", "equipment", "schedule"]
@@ -139,7 +133,7 @@ class Question(_Strict):
         return self.default is not None or self.default_from is not None
 
 
-class Questionnaire(_Strict):
+class Questionnaire(StrictModel):
     """All questions, in the order they are asked (safety first)."""
 
     questions: list[Question] = Field(min_length=1)
