@@ -18,26 +18,6 @@ from legrules.errors import AnswersError, Problem, closest
 from legrules.questionnaire import AnswerValue, Question, Questionnaire
 from legrules.ruleschema import FactLeaf
 
-GROUP_TITLES: dict[str, str] = {
-    "safety": "Safety screening",
-    "symptoms": "Symptoms",
-    "compensation": "How your lifts feel",
-    "habits": "Training habits",
-    "goals": "Goals",
-    "equipment": "Equipment",
-    "schedule": "Schedule",
-}
-
-GROUP_INTROS: dict[str, str] = {
-    "safety": "Health and pain first: some answers mean seeing a professional before any plan.",
-    "symptoms": "What you notice when you train legs.",
-    "compensation": "Where you feel the big lifts working.",
-    "habits": "How you train now.",
-    "goals": "What you want from leg training.",
-    "equipment": "Where you train and what you can use.",
-    "schedule": "How much time you have.",
-}
-
 _TRUE = {"y", "yes", "true"}
 _FALSE = {"n", "no", "false"}
 _NONE = {"none", "-", "nothing", "[]"}

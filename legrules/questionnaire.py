@@ -23,15 +23,30 @@ from legrules.strict import StrictModel
 QuestionType = Literal["bool", "int", "enum", "multi"]
 AnswerValue = bool | int | str | list[str] | None
 
-GROUPS: tuple[str, ...] = (
-    "safety",
-    "symptoms",
-    "compensation",
-    "habits",
-    "goals",
-    "equipment",
-    "schedule",
-)
+# The question groups, in the order the questionnaire asks them. Their ids are
+# CONTRACT vocabulary (``questions --format json``, the answers JSON Schema), their
+# titles and intros are what a person sees; all three are defined here and nowhere else.
+Group = Literal["safety", "symptoms", "compensation", "habits", "goals", "equipment", "schedule"]
+
+GROUP_TITLES: dict[Group, str] = {
+    "safety": "Safety screening",
+    "symptoms": "Symptoms",
+    "compensation": "How your lifts feel",
+    "habits": "Training habits",
+    "goals": "Goals",
+    "equipment": "Equipment",
+    "schedule": "Schedule",
+}
+
+GROUP_INTROS: dict[Group, str] = {
+    "safety": "Health and pain first: some answers mean seeing a professional before any plan.",
+    "symptoms": "What you notice when you train legs.",
+    "compensation": "Where you feel the big lifts working.",
+    "habits": "How you train now.",
+    "goals": "What you want from leg training.",
+    "equipment": "Where you train and what you can use.",
+    "schedule": "How much time you have.",
+}
 
 _ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -53,7 +68,7 @@ class SkipIf(StrictModel):
 class Question(StrictModel):
     id: str = Field(pattern=_ID_PATTERN)
     code: str | None = None
-    group: Literal["safety", "symptoms", "compensation", "habits", "goals", "equipment", "schedule"]
+    group: Group
     type: QuestionType
     prompt: str = Field(min_length=1)
     why: str = Field(min_length=1, description="Why we ask: which findings it can lead to.")

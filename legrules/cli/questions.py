@@ -40,9 +40,9 @@ def questions(question_id: str | None, fmt: str, rules_dir: Path | None) -> None
     """
     from legrules.answerschema import answers_json_schema, question_schema
     from legrules.explain import why_asked
-    from legrules.interview import GROUP_TITLES
     from legrules.loader import load_pack
     from legrules.paths import pack_dir
+    from legrules.questionnaire import GROUP_TITLES
     from legrules.ruledoc import find_question, question_text, questions_text
 
     pack = load_pack(pack_dir(rules_dir))
