@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import IO, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -246,11 +246,30 @@ def parse_answers_document(text: str, source: str) -> object:
     return raw
 
 
+STDIN = "-"
+
+
+def read_answers_document(
+    given: str | os.PathLike[str], *, stdin: IO[str] | None = None
+) -> tuple[object, str]:
+    """Read one answers document, not yet validated, and the name messages give it.
+
+    Every answers document legrules reads comes through here (``--answers FILE``,
+    ``--answers -``, ``--resume FILE``, :func:`load_answers_file`), so they are all read
+    and refused alike. ``-`` means ``stdin`` when a stream is passed (the command line
+    does); the library reads only files.
+    """
+    if stdin is not None and os.fspath(given) == STDIN:
+        source = "<stdin>"
+        return parse_answers_document(stdin.read(), source), source
+    source = os.fspath(given)  # as the user wrote it, in every message
+    return parse_answers_document(read_text(Path(source)), source), source
+
+
 def load_answers_file(path: str | os.PathLike[str], questionnaire: Questionnaire) -> Answers:
     """Read a JSON or YAML answers file and validate it; errors name the file."""
-    path = Path(path)
-    raw = parse_answers_document(read_text(path), str(path))
-    return validate_answers(raw, questionnaire, source=str(path))
+    raw, source = read_answers_document(path)
+    return validate_answers(raw, questionnaire, source=source)
 
 
 def load_answers_text(text: str, questionnaire: Questionnaire, source: str) -> Answers:

@@ -250,18 +250,13 @@ def gather_answers(
     engine: Engine, answers_path: str | None, answer_pairs: tuple[str, ...]
 ) -> Answers:
     """Answers from --answers (file or stdin) and --answer, validated (AnswersError if bad)."""
-    from legrules.answers import parse_answers_document, validate_answers
+    from legrules.answers import read_answers_document, validate_answers
     from legrules.interview import parse_answer_options
-    from legrules.yamlio import read_text
 
     document: object = {}
     source: str | None = None
-    if answers_path == "-":
-        source = "<stdin>"
-        document = parse_answers_document(sys.stdin.read(), source)
-    elif answers_path is not None:
-        source = answers_path
-        document = parse_answers_document(read_text(Path(answers_path)), source)
+    if answers_path is not None:
+        document, source = read_answers_document(answers_path, stdin=sys.stdin)
     if answer_pairs:
         overrides = parse_answer_options(engine.questionnaire, answer_pairs)
         if isinstance(document, dict):

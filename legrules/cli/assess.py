@@ -250,13 +250,12 @@ def _check_resume(*, given: bool, no_input: bool) -> None:
 def _earlier_answers(engine: Engine, path: Path) -> dict[str, AnswerValue]:
     """The answers saved in ``path`` (none if it does not exist yet), validated; a
     question left unanswered there stays unanswered (it was asked), not defaulted."""
-    from legrules.answers import parse_answers_document, validate_answers
-    from legrules.yamlio import read_text
+    from legrules.answers import read_answers_document, validate_answers
 
     if not path.exists():
         return {}
-    raw = parse_answers_document(read_text(path), str(path))
-    answers = validate_answers(raw, engine.questionnaire, str(path))
+    raw, source = read_answers_document(path)
+    answers = validate_answers(raw, engine.questionnaire, source)
     assert isinstance(raw, Mapping)  # validate_answers refuses anything else
     return {key: None if raw[key] is None else answers[key] for key in raw}
 
