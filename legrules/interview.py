@@ -230,12 +230,15 @@ def dump_answers(values: Mapping[str, object], *, json_format: bool, stamp: str)
 
 
 def parse_answer_options(
-    questionnaire: Questionnaire, pairs: Sequence[str]
+    questionnaire: Questionnaire, pairs: Sequence[str], option: str = "--answer"
 ) -> dict[str, AnswerValue]:
-    """``--answer ID=VALUE`` texts as answers, typed by their question (strict).
+    """``ID=VALUE`` texts (``--answer``, ``audit replay --value``) as answers, typed by
+    their question (strict). The one parser for answers given on the command line, so
+    ``age=34`` and ``pain_locations=knee,hip`` mean the same wherever they are typed.
 
     Raises AnswersError listing every problem at once (unknown ids with a did-you-mean,
-    values that do not fit, a question answered twice), like an answers file.
+    values that do not fit, a question answered twice), like an answers file; the
+    message names ``option``.
     """
     questions = questionnaire.by_id()
     values: dict[str, AnswerValue] = {}
@@ -255,7 +258,7 @@ def parse_answer_options(
                 Problem(
                     location=key,
                     message=f"answered twice ({seen[key]!r}, then {text!r})",
-                    allowed="one --answer per question",
+                    allowed=f"one {option} per question",
                 )
             )
             continue
@@ -284,5 +287,5 @@ def parse_answer_options(
                 )
             )
     if problems:
-        raise AnswersError(problems, "--answer")
+        raise AnswersError(problems, option)
     return values

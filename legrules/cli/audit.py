@@ -311,19 +311,6 @@ def _why_not_text(answer: RecordWhyNot, pack: RulePack) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def _parse_values(pairs: tuple[str, ...]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, text = pair.partition("=")
-        if not sep or not name:
-            fail(f"--value expects FIELD=VALUE, got {pair!r}", EXIT_BAD_INPUT)
-        try:
-            values[name] = json.loads(text)
-        except ValueError:
-            values[name] = text
-    return values
-
-
 @audit.command("replay")
 @click.argument("assessment_id", metavar="ID")
 @_read_log_option
@@ -332,8 +319,9 @@ def _parse_values(pairs: tuple[str, ...]) -> dict[str, Any]:
     "--value",
     "value_pairs",
     multiple=True,
-    metavar="FIELD=VALUE",
-    help="A redacted answer, checked against its stored hash before use (repeatable).",
+    metavar="ID=VALUE",
+    help="A redacted answer, checked against its stored hash before use (repeatable; "
+    "written as for assess --answer: lists as a,b).",
 )
 @format_options("text", "json", help="A report for a person, or JSON.")
 @handle_errors
@@ -358,9 +346,14 @@ def audit_replay(
       legrules audit replay 3f2a9c --rules new-rules/ --json
       legrules audit replay 3f2a9c --value pain_type=sharp --value age=41
     """
-    values = _parse_values(value_pairs)
+    from legrules.interview import parse_answer_options
+
     with _open(log_path) as log, engine_for(rules_dir) as engine:
-        replay = log.replay(assessment_id, engine, values)
+        record = log.get(assessment_id)
+        # typed by the questions the record was answered with, as the replay checks them
+        stored = log.pack(record.ruleset.fingerprint).questionnaire
+        values = parse_answer_options(stored, value_pairs, option="--value")
+        replay = log.replay(record.assessment_id, engine, values)
         if as_json or fmt == "json":
             click.echo(json.dumps(replay.to_dict(), indent=2, ensure_ascii=False))
         else:
