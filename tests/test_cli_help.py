@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 import legrules.cli
 from legrules.cli import cli
+from legrules.paths import ENV_AUDIT_LOG
 
 
 def command_paths(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -201,3 +202,39 @@ def test_start_up_loads_neither_the_engine_nor_pydantic() -> None:
     )
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() == "[]"
+
+
+def _command(path: tuple[str, ...]) -> click.Command:
+    command: click.Command = cli
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    return command
+
+
+def _options(path: tuple[str, ...]) -> dict[str, click.Option]:
+    return {
+        param.name: param
+        for param in _command(path).params
+        if isinstance(param, click.Option) and param.name is not None
+    }
+
+
+def test_one_audit_log_option() -> None:
+    """The command that writes the log and those that read it take it the same way."""
+    users = [path for path in ALL if "log_path" in _options(path)]
+    assert ("assess",) in users
+    assert {path for path in ALL if path[:1] == ("audit",) and len(path) == 2} <= set(users)
+    for path in users:
+        option = _options(path)["log_path"]
+        assert option.opts == ["--audit-log"], path
+        assert option.secondary_opts == []
+        assert option.envvar == ENV_AUDIT_LOG
+        assert option.metavar == "PATH"
+    spelled = [
+        (path, param.opts)
+        for path in ALL
+        for param in _command(path).params
+        if any("log" in opt and "audit" not in opt for opt in getattr(param, "opts", []))
+    ]
+    assert spelled == []

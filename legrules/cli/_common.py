@@ -19,7 +19,7 @@ from legrules.errors import (
     EXIT_INTERRUPTED,
     LegrulesError,
 )
-from legrules.paths import ENV_RULES
+from legrules.paths import ENV_AUDIT_LOG, ENV_RULES
 
 if TYPE_CHECKING:
     from legrules.answers import Answers
@@ -89,6 +89,21 @@ def format_options(*choices: str, help: str) -> Callable[[Callable[P, R]], Calla
         )(func)
 
     return decorate
+
+
+def audit_log_option(help: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """``--audit-log PATH`` (or $LEGRULES_AUDIT_LOG), alike for the command that writes
+    the log and those that read it; ``help`` says which it is."""
+    return click.option(
+        "--audit-log",
+        "log_path",
+        type=click.Path(path_type=Path),
+        envvar=ENV_AUDIT_LOG,
+        show_envvar=True,
+        default=None,
+        metavar="PATH",
+        help=help,
+    )
 
 
 rules_option = click.option(

@@ -16,12 +16,13 @@ from legrules.cli._common import (
     NO_ANSWERS_HELP,
     answers_given,
     answers_options,
+    audit_log_option,
     fail,
     format_options,
     handle_errors,
     rules_option,
 )
-from legrules.cli.audit import assess_audit_log, audit_log_option, note_recorded, redact_option
+from legrules.cli.audit import assess_audit_log, note_recorded, redact_option
 from legrules.cli.output import Output, output
 from legrules.errors import EXIT_BAD_INPUT
 
@@ -92,7 +93,9 @@ if TYPE_CHECKING:
     help="With --batch: worker processes (default: one per CPU).",
 )
 @rules_option
-@audit_log_option
+@audit_log_option(
+    "Also record this assessment in the audit log at PATH (SQLite, created if missing)."
+)
 @redact_option
 @handle_errors
 def assess(
@@ -111,7 +114,7 @@ def assess(
     out_path: Path | None,
     workers: int | None,
     rules_dir: Path | None,
-    audit_log: Path | None,
+    log_path: Path | None,
     redact: tuple[str, ...],
 ) -> None:
     """Answer the questionnaire; get explained recommendations.
@@ -151,7 +154,7 @@ def assess(
     # checked before any question is asked: a refused --save is better known first
     save_to = save_path if save_path is not None else resume_path
     save = (
-        output(save_to, "the answers", inputs=[answers_path], logs=[audit_log])
+        output(save_to, "the answers", inputs=[answers_path], logs=[log_path])
         if save_to is not None
         else None
     )
@@ -159,7 +162,7 @@ def assess(
     if not given and not interactive:
         why = "--no-input forbids asking" if no_input else "stdin is not a terminal to ask on"
         fail(f"no answers given, and {why}. {NO_ANSWERS_HELP}", EXIT_BAD_INPUT)
-    log = assess_audit_log(audit_log, redact)
+    log = assess_audit_log(log_path, redact)
     engine = _common.engine_for(rules_dir, audit_log=log)
     err_style = _common.styler(_common.color_allowed(err=True))
     if interactive:

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from legrules.cli._common import engine_for, fail, format_options, handle_errors, rules_option
+from legrules.cli._common import (
+    audit_log_option,
+    engine_for,
+    fail,
+    format_options,
+    handle_errors,
+    rules_option,
+)
 from legrules.cli.output import STDOUT
 from legrules.cli.output import output as checked_output
 from legrules.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED
@@ -27,17 +34,6 @@ if TYPE_CHECKING:
     from legrules.pack import RulePack
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-audit_log_option = click.option(
-    "--audit-log",
-    "audit_log",
-    type=click.Path(dir_okay=True, path_type=Path),
-    envvar=ENV_AUDIT_LOG,
-    show_envvar=True,
-    default=None,
-    metavar="PATH",
-    help="Also record this assessment in the audit log at PATH (SQLite, created if missing).",
-)
 
 redact_option = click.option(
     "--redact",
@@ -71,17 +67,7 @@ def note_recorded(log: AuditLog | None, assessment_id: str) -> None:
         click.echo(f"legrules: recorded assessment {assessment_id} in {log.path}", err=True)
 
 
-_read_log_option = click.option(
-    "--audit-log",
-    "--log",
-    "log_path",
-    type=click.Path(path_type=Path),
-    envvar=ENV_AUDIT_LOG,
-    show_envvar=True,
-    default=None,
-    metavar="PATH",
-    help="The audit log to read.",
-)
+_read_log_option = audit_log_option("The audit log to read (SQLite).")
 
 
 def _open(path: Path | None) -> AuditLog:
