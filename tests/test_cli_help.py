@@ -238,3 +238,34 @@ def test_one_audit_log_option() -> None:
         if any("log" in opt and "audit" not in opt for opt in getattr(param, "opts", []))
     ]
     assert spelled == []
+
+
+# commands whose output has one format only: there is nothing to choose
+ONE_FORMAT = {("schema", "rules"), ("schema", "answers")}
+LEAVES = [path for path in ALL if not isinstance(_command(path), click.Group)]
+
+
+@pytest.mark.parametrize("path", LEAVES, ids=" ".join)
+def test_every_command_that_prints_data_takes_format_and_json(path: tuple[str, ...]) -> None:
+    """One spelling everywhere: --format CHOICE (the first is the default) and --json."""
+    options = _options(path)
+    formats = [o for o in options.values() if any("format" in opt for opt in o.opts)]
+    if path in ONE_FORMAT:
+        assert formats == []
+        return
+    fmt = options["fmt"]
+    assert fmt.opts == ["--format"]
+    assert isinstance(fmt.type, click.Choice)
+    choices = list(fmt.type.choices)
+    assert fmt.default == choices[0]
+    assert fmt.show_default
+    # no second, visible way to choose a format (a deprecated one may stay, hidden)
+    assert [o.opts for o in formats if not o.hidden] == [["--format"]]
+    if path == ("audit", "export"):
+        assert choices == ["jsonl"]  # JSON lines only; --json would be a second name for it
+        return
+    assert "json" in choices
+    shortcut = options["format_shortcut_json"]
+    assert shortcut.opts == ["--json"]
+    assert shortcut.is_flag
+    assert shortcut.help == "Shortcut for --format json."

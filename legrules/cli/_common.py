@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from legrules.errors import (
     EXIT_CHECK_FAILED,
@@ -72,13 +73,40 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def format_options(*choices: str, help: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """``--format CHOICE`` and ``--json`` as its shortcut, alike on every command."""
+def format_options(
+    *choices: str, help: str, shortcuts: Mapping[str, tuple[str, str]] | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """``--format CHOICE`` (the first is the default), and ``--json`` as short for
+    ``--format json`` when JSON is one of the choices, alike on every command that
+    prints data. ``shortcuts`` adds other flags: ``{"--graph": ("mermaid", help)}``.
+
+    The command receives only ``fmt``, already resolved: a shortcut and a --format (or
+    two shortcuts) that ask for different formats are a usage error rather than one
+    silently winning.
+    """
+    flags = {"--json": ("json", "Shortcut for --format json.")} if "json" in choices else {}
+    flags.update(shortcuts or {})
 
     def decorate(func: Callable[P, R]) -> Callable[P, R]:
-        func = click.option("--json", "as_json", is_flag=True, help="Shortcut for --format json.")(
-            func
-        )
+        @wraps(func)
+        def resolved(*args: P.args, **kwargs: P.kwargs) -> R:
+            asked = [flag for flag in flags if kwargs.pop(_flag_dest(flag))]
+            fmt = kwargs["fmt"]
+            source = click.get_current_context().get_parameter_source("fmt")
+            if source is not ParameterSource.DEFAULT:
+                asked.append(f"--format {fmt}")
+            wanted = {flags[a][0] if a in flags else fmt for a in asked}
+            if len(wanted) > 1:
+                raise click.UsageError(
+                    f"{' and '.join(asked)} ask for different output formats: give one"
+                )
+            kwargs["fmt"] = wanted.pop() if wanted else fmt
+            return func(*args, **kwargs)
+
+        for flag, (name, flag_help) in reversed(flags.items()):
+            if name not in choices:
+                raise ValueError(f"{flag} is short for --format {name}, not one of {choices}")
+            resolved = click.option(flag, _flag_dest(flag), is_flag=True, help=flag_help)(resolved)
         return click.option(
             "--format",
             "fmt",
@@ -86,9 +114,13 @@ def format_options(*choices: str, help: str) -> Callable[[Callable[P, R]], Calla
             default=choices[0],
             show_default=True,
             help=help,
-        )(func)
+        )(resolved)
 
     return decorate
+
+
+def _flag_dest(flag: str) -> str:
+    return "format_shortcut_" + flag.lstrip("-").replace("-", "_")
 
 
 def audit_log_option(help: str) -> Callable[[Callable[P, R]], Callable[P, R]]:

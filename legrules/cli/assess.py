@@ -105,7 +105,6 @@ def assess(
     defaults: bool,
     no_input: bool,
     fmt: str,
-    as_json: bool,
     explain: bool,
     save_path: Path | None,
     resume_path: Path | None,
@@ -185,7 +184,7 @@ def assess(
         _save(save, {key: answers[key] for key in answers if key in answers.provided})
     result = engine.assess(answers)
     note_recorded(log, result.assessment_id)
-    if as_json or fmt == "json":
+    if fmt == "json":
         click.echo(result.to_json())
         return
     # the report renderers (and the explanation machinery behind them) are imported

@@ -144,7 +144,9 @@ def audit() -> None:
 @_read_log_option
 @_filter_options
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many records.")
-@click.option("--json", "as_json", is_flag=True, help="JSON lines of record summaries.")
+@format_options(
+    "text", "json", help="A table for a person, or one JSON summary per record per line."
+)
 @handle_errors
 def audit_list(
     *,
@@ -155,7 +157,7 @@ def audit_list(
     rule: str | None,
     status: str | None,
     limit: int | None,
-    as_json: bool,
+    fmt: str,
 ) -> None:
     """List records, oldest first, optionally filtered.
 
@@ -169,7 +171,7 @@ def audit_list(
 
     with _open(log_path) as log:
         records = log.records(**_filters(since, until, recommendation, rule, status), limit=limit)
-        if as_json:
+        if fmt == "json":
             for record in records:
                 summary = {
                     "seq": record.seq,
@@ -195,7 +197,7 @@ def audit_list(
 @_read_log_option
 @format_options("text", "json", help="A report for a person, or the stored record as JSON.")
 @handle_errors
-def audit_show(assessment_id: str, log_path: Path | None, fmt: str, as_json: bool) -> None:
+def audit_show(assessment_id: str, log_path: Path | None, fmt: str) -> None:
     """Show one record: answers, recommendations with rationale and sources, plan, trace.
 
     ID is an assessment id, or a unique prefix of one (6 characters or more).
@@ -209,7 +211,7 @@ def audit_show(assessment_id: str, log_path: Path | None, fmt: str, as_json: boo
 
     with _open(log_path) as log:
         record = log.get(assessment_id)
-        if as_json or fmt == "json":
+        if fmt == "json":
             click.echo(json.dumps(record.model_dump(mode="json"), indent=2, ensure_ascii=False))
         else:
             click.echo(record_text(record), nl=False)
@@ -234,7 +236,6 @@ def audit_explain(
     why_not_ids: tuple[str, ...],
     log_path: Path | None,
     fmt: str,
-    as_json: bool,
 ) -> None:
     """Why a recommendation was (or was not) made for a record, with the rules stored for it.
 
@@ -252,7 +253,7 @@ def audit_explain(
         record = log.get(assessment_id)
         pack = log.pack(record.ruleset.fingerprint)
         answers = [log.explain(record.assessment_id, text) for text in why_not_ids]
-    if as_json or fmt == "json":
+    if fmt == "json":
         data = {
             "assessment_id": record.assessment_id,
             "status": record.status,
@@ -318,7 +319,6 @@ def audit_replay(
     rules_dir: Path | None,
     value_pairs: tuple[str, ...],
     fmt: str,
-    as_json: bool,
 ) -> None:
     """Re-run a record's answers against today's rules: what changed, and which rule
     changes caused it.
@@ -340,7 +340,7 @@ def audit_replay(
         stored = log.pack(record.ruleset.fingerprint).questionnaire
         values = parse_answer_options(stored, value_pairs, option="--value")
         replay = log.replay(record.assessment_id, engine, values)
-        if as_json or fmt == "json":
+        if fmt == "json":
             click.echo(json.dumps(replay.to_dict(), indent=2, ensure_ascii=False))
         else:
             click.echo("\n".join(replay.lines()))
@@ -348,14 +348,7 @@ def audit_replay(
 
 @audit.command("export")
 @_read_log_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["jsonl"]),
-    default="jsonl",
-    show_default=True,
-    help="JSON lines: one record per line, with seq, prev_hash and hash.",
-)
+@format_options("jsonl", help="JSON lines: one record per line, with seq, prev_hash and hash.")
 @click.option(
     "--output",
     "-o",
@@ -402,9 +395,9 @@ def audit_export(
     metavar="HASH",
     help="A head hash printed by an earlier verify: the chain must still contain it.",
 )
-@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+@format_options("text", "json", help="The report for a person, or as JSON.")
 @handle_errors
-def audit_verify(log_path: Path | None, expect_head: str | None, as_json: bool) -> None:
+def audit_verify(log_path: Path | None, expect_head: str | None, fmt: str) -> None:
     """Check the hash chain: report the first edited, deleted or reordered record.
 
     Exit codes: 0 the chain is intact, 1 it is broken (the first break is named),
@@ -417,7 +410,7 @@ def audit_verify(log_path: Path | None, expect_head: str | None, as_json: bool) 
     """
     with _open(log_path) as log:
         report = log.verify(expect_head)
-    if as_json:
+    if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
         click.echo("\n".join(report.lines()))

@@ -8,17 +8,15 @@ from pathlib import Path
 
 import click
 
-from legrules.cli._common import handle_errors, rules_option
+from legrules.cli._common import format_options, handle_errors, rules_option
 
 
 @click.command()
 @click.argument("question_id", required=False, metavar="[ID]")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "schema"]),
-    default="text",
-    show_default=True,
+@format_options(
+    "text",
+    "json",
+    "schema",
     help="text for people; json (the question definitions) or schema (JSON Schema of an "
     "answers file) for apps that render their own form.",
 )
