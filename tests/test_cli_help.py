@@ -73,10 +73,7 @@ def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
     assert all("legrules " in line for line in lines), examples[0]
 
 
-OURS = [p for p in ALL if not p or p[0] != "audit"]  # audit belongs to the audit-log work
-
-
-@pytest.mark.parametrize("path", OURS, ids=lambda p: " ".join(p) or "legrules")
+@pytest.mark.parametrize("path", ALL, ids=lambda p: " ".join(p) or "legrules")
 def test_help_leads_with_an_example(path: tuple[str, ...]) -> None:
     """Usage, a one-line summary, then the example(s), before any other text."""
     paragraphs = _paragraphs(path)
@@ -86,10 +83,19 @@ def test_help_leads_with_an_example(path: tuple[str, ...]) -> None:
         assert any(f"legrules {' '.join(path)}" in line for line in lines), paragraphs[2]
 
 
-@pytest.mark.parametrize("path", [p for p in OURS if p], ids=" ".join)
+@pytest.mark.parametrize("path", [p for p in ALL if p], ids=" ".join)
 def test_help_documents_exit_codes(path: tuple[str, ...]) -> None:
     text = CliRunner().invoke(cli, [*path, "--help"]).stdout
     assert "Exit codes:" in text
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: " ".join(p) or "legrules")
+def test_every_option_is_documented(path: tuple[str, ...]) -> None:
+    """Every option a user can see says what it does, in a sentence."""
+    for param in _command(path).params:
+        if isinstance(param, click.Option) and not param.hidden:
+            assert param.help, f"{param.opts[0]} has no help"
+            assert param.help.rstrip(")").endswith("."), f"{param.opts[0]}: {param.help!r}"
 
 
 @pytest.mark.parametrize(

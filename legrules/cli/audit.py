@@ -166,6 +166,8 @@ def audit_list(
       legrules audit list --audit-log decisions.db
       legrules audit list --since 2026-01-01 --until 2026-03-31 --rule glute-dominance
       legrules audit list --recommendation leg_curl --status ok --json
+
+    Exit codes: 0 done (also when nothing matches), 2 no readable audit log.
     """
     from legrules.audit.report import LIST_HEADER, summary_row, table
 
@@ -200,12 +202,15 @@ def audit_list(
 def audit_show(assessment_id: str, log_path: Path | None, fmt: str) -> None:
     """Show one record: answers, recommendations with rationale and sources, plan, trace.
 
-    ID is an assessment id, or a unique prefix of one (6 characters or more).
-
     \b
     Examples:
       legrules audit show 3f2a9c1e-5b7d-4c11-9a0e-2f6b1c3d4e5f --audit-log decisions.db
       legrules audit show 3f2a9c --json
+
+    ID is an assessment id, or a unique prefix of one (6 characters or more).
+
+    Exit codes: 0 done, 2 no such record (or the prefix matches several), no readable
+    audit log.
     """
     from legrules.audit.report import record_text
 
@@ -239,13 +244,15 @@ def audit_explain(
 ) -> None:
     """Why a recommendation was (or was not) made for a record, with the rules stored for it.
 
+    \b
+    Example:
+      legrules audit explain 3f2a9c --why-not leg_curl --audit-log decisions.db
+
     The same WHY NOT as `legrules explain --why-not`, computed from the rule pack the log
     stored with the record, so it still holds after the rules have changed. Where a rule
     reads a redacted answer, it says so instead of guessing which condition failed.
 
-    \b
-    Example:
-      legrules audit explain 3f2a9c --why-not leg_curl --audit-log decisions.db
+    Exit codes: 0 done, 2 no such record or recommendation, no readable audit log.
     """
     from dataclasses import asdict
 
@@ -320,17 +327,20 @@ def audit_replay(
     value_pairs: tuple[str, ...],
     fmt: str,
 ) -> None:
-    """Re-run a record's answers against today's rules: what changed, and which rule
-    changes caused it.
-
-    Redacted answers are replayed as unanswered (the question's default) unless you
-    supply them with --value; the report then says the replay is not faithful.
+    """Re-run a record's answers against today's rules: what changed, and why.
 
     \b
     Examples:
       legrules audit replay 3f2a9c --audit-log decisions.db
       legrules audit replay 3f2a9c --rules new-rules/ --json
       legrules audit replay 3f2a9c --value pain_type=sharp --value age=41
+
+    The report names the rule changes that caused each difference. Redacted answers
+    are replayed as unanswered (the question's default) unless you supply them with
+    --value; the report then says the replay is not faithful.
+
+    Exit codes: 0 done (whether or not the result changed), 2 no such record, a --value
+    that is invalid or not the recorded one, invalid rules, no readable audit log.
     """
     from legrules.interview import parse_answer_options
 
@@ -371,14 +381,17 @@ def audit_export(
 ) -> None:
     """Export records as JSON lines (same filters as `audit list`).
 
-    Each line is a whole record. Without its prev_hash and hash, a line's canonical JSON
-    (sorted keys, no spaces) is exactly what was hashed, so the chain can be checked from
-    an export alone.
-
     \b
     Examples:
       legrules audit export --format jsonl --audit-log decisions.db > decisions.jsonl
       legrules audit export --since 2026-01-01 -o q1.jsonl
+
+    Each line is a whole record. Without its prev_hash and hash, a line's canonical JSON
+    (sorted keys, no spaces) is exactly what was hashed, so the chain can be checked from
+    an export alone.
+
+    Exit codes: 0 done, 2 no readable audit log, or -o names the log or cannot be
+    written.
     """
     # checked before the log is opened: the export must never be written over it
     target = checked_output(output or STDOUT, "the export", logs=[log_path])
@@ -400,13 +413,13 @@ def audit_export(
 def audit_verify(log_path: Path | None, expect_head: str | None, fmt: str) -> None:
     """Check the hash chain: report the first edited, deleted or reordered record.
 
-    Exit codes: 0 the chain is intact, 1 it is broken (the first break is named),
-    2 the file is not a readable audit log.
-
     \b
     Examples:
       legrules audit verify --audit-log decisions.db
       legrules audit verify --expect-head sha256:9f1c... --json
+
+    Exit codes: 0 the chain is intact, 1 it is broken (the first break is named),
+    2 the file is not a readable audit log.
     """
     with _open(log_path) as log:
         report = log.verify(expect_head)
