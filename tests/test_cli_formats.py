@@ -130,3 +130,25 @@ def test_rules_graph_as_json_has_the_nodes_and_edges_of_the_diagram(tmp_path: Pa
         assert f"{node['id']} [" in dot
     for edge in data["edges"]:
         assert f"{edge['source']} -> {edge['target']}" in dot
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["rules", "list", "--json"],
+        ["rules", "show", "glute-dominance", "--json"],
+        ["explain", "--answers", GLUTES, "--json"],
+    ],
+    ids=" ".join,
+)
+def test_json_output_is_utf8_on_every_command(args: list[str], pack_copy: Path) -> None:
+    """A title reads the same in the JSON as in the text: no \\u escapes on any command."""
+    rules = pack_copy / "rules" / "compensation.yaml"
+    before = "title: Glutes take over in squats - add direct quad work"
+    text = rules.read_text(encoding="utf-8")
+    assert before in text
+    rules.write_text(text.replace(before, "title: Glutes take over in squats - quads café"))
+    result = CliRunner().invoke(cli, [*args, "--rules", str(pack_copy)])
+    assert result.exit_code == 0, result.stderr
+    assert "quads café" in result.stdout
+    assert "\\u" not in result.stdout

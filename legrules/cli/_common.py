@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
@@ -117,6 +118,13 @@ def format_options(
         )(resolved)
 
     return decorate
+
+
+def echo_json(data: object, *, indent: int | None = 2, sort_keys: bool = False) -> None:
+    """Print what ``--format json`` asked for, alike on every command: indented (or one
+    line, ``indent=None``, for JSON Lines), and UTF-8 rather than ``\\u`` escapes, so a
+    title reads the same in the JSON as in the text report."""
+    click.echo(json.dumps(data, indent=indent, sort_keys=sort_keys, ensure_ascii=False))
 
 
 def _flag_dest(flag: str) -> str:

@@ -7,7 +7,6 @@ none of them can modify it, whatever goes wrong. Records are written by
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import textwrap
@@ -18,6 +17,7 @@ import click
 
 from legrules.cli._common import (
     audit_log_option,
+    echo_json,
     engine_for,
     fail,
     format_options,
@@ -185,7 +185,7 @@ def audit_list(
                     "rules_fired": record.fired_rules(),
                     "redacted": record.redacted,
                 }
-                click.echo(json.dumps(summary, ensure_ascii=False))
+                echo_json(summary, indent=None)
             return
         rows = [summary_row(record) for record in records]
         if not rows:
@@ -217,7 +217,7 @@ def audit_show(assessment_id: str, log_path: Path | None, fmt: str) -> None:
     with _open(log_path) as log:
         record = log.get(assessment_id)
         if fmt == "json":
-            click.echo(json.dumps(record.model_dump(mode="json"), indent=2, ensure_ascii=False))
+            echo_json(record.model_dump(mode="json"))
         else:
             click.echo(record_text(record), nl=False)
 
@@ -268,7 +268,7 @@ def audit_explain(
             "why_not": [asdict(answer.why_not) for answer in answers],
             "uncertain": [answer.uncertain for answer in answers],
         }
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo_json(data)
         return
     click.echo("\n".join(_why_not_text(answer, pack) for answer in answers), nl=False)
 
@@ -351,7 +351,7 @@ def audit_replay(
         values = parse_answer_options(stored, value_pairs, option="--value")
         replay = log.replay(record.assessment_id, engine, values)
         if fmt == "json":
-            click.echo(json.dumps(replay.to_dict(), indent=2, ensure_ascii=False))
+            echo_json(replay.to_dict())
         else:
             click.echo("\n".join(replay.lines()))
 
@@ -424,7 +424,7 @@ def audit_verify(log_path: Path | None, expect_head: str | None, fmt: str) -> No
     with _open(log_path) as log:
         report = log.verify(expect_head)
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        echo_json(report.to_dict())
     else:
         click.echo("\n".join(report.lines()))
     if not report.ok:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from legrules.cli._common import (
     NO_ANSWERS_HELP,
     answers_given,
     answers_options,
+    echo_json,
     engine_for,
     fail,
     format_options,
@@ -122,7 +122,7 @@ def explain(
             ]
             data["suppressed"] = [s.model_dump(mode="json") for s in result.suppressed]
             data["trace"] = [f.model_dump(mode="json") for f in result.trace]
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo_json(data)
         return
     if verdicts:
         click.echo("\n".join(render_why_not(v, engine.pack) for v in verdicts), nl=False)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from legrules.cli._common import format_options, handle_errors, rules_option
+from legrules.cli._common import echo_json, format_options, handle_errors, rules_option
 
 
 @click.command()
@@ -51,14 +50,14 @@ def questions(question_id: str | None, fmt: str, rules_dir: Path | None) -> None
             click.echo(question_text(pack, question, why.lines()), nl=False)
         elif fmt == "schema":
             order = pack.questionnaire.ids().index(question.id) + 1
-            click.echo(json.dumps(question_schema(question, order), indent=2))
+            echo_json(question_schema(question, order))
         else:
             data = question.model_dump(mode="json", exclude_none=True)
             data["why_asked"] = asdict(why)
-            click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+            echo_json(data)
         return
     if fmt == "schema":
-        click.echo(json.dumps(answers_json_schema(pack.questionnaire), indent=2))
+        echo_json(answers_json_schema(pack.questionnaire))
     elif fmt == "json":
         data = {
             "groups": GROUP_TITLES,
@@ -66,6 +65,6 @@ def questions(question_id: str | None, fmt: str, rules_dir: Path | None) -> None
                 q.model_dump(mode="json", exclude_none=True) for q in pack.questionnaire.questions
             ],
         }
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo_json(data)
     else:
         click.echo(questions_text(pack), nl=False)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from legrules.cli._common import engine_for, format_options, handle_errors, rules_option
+from legrules.cli._common import (
+    echo_json,
+    engine_for,
+    format_options,
+    handle_errors,
+    rules_option,
+)
 from legrules.errors import EXIT_CHECK_FAILED
 from legrules.paths import pack_dir
 
@@ -76,7 +81,7 @@ def rules_list(
             }
             for r in found
         ]
-        click.echo(json.dumps(data, indent=2))
+        echo_json(data)
         return
     if not found:
         click.echo("legrules: no rule matches these filters", err=True)
@@ -105,7 +110,7 @@ def rules_show(rule_id: str, fmt: str, rules_dir: Path | None) -> None:
     pack = load_pack(pack_dir(rules_dir))
     rule = find_rule(pack, rule_id)
     if fmt == "json":
-        click.echo(json.dumps(rule_to_dict(pack, rule), indent=2, ensure_ascii=False))
+        echo_json(rule_to_dict(pack, rule))
     else:
         click.echo(rule_text(pack, rule), nl=False)
 
@@ -145,7 +150,7 @@ def rules_lint(strict: bool, fmt: str, rules_dir: Path | None) -> None:
     errors = [i for i in issues if i.severity == "error"]
     warnings = [i for i in issues if i.severity == "warning"]
     if fmt == "json":
-        click.echo(json.dumps([i.to_dict() for i in issues], indent=2))
+        echo_json([i.to_dict() for i in issues])
     else:
         for issue in issues:
             click.echo(issue.render())
@@ -207,7 +212,7 @@ def rules_test(
             "cases": [asdict(r) | {"passed": r.passed} for r in results],
             "uncovered": gaps,
         }
-        click.echo(json.dumps(data, indent=2))
+        echo_json(data)
     else:
         for result in results:
             if result.passed and not verbose:
@@ -259,6 +264,6 @@ def rules_graph(fmt: str, rules_dir: Path | None) -> None:
             "nodes": [asdict(node) for node in graph.nodes.values()],
             "edges": [asdict(edge) for edge in graph.edges],
         }
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo_json(data)
         return
     click.echo(render_graph(graph, fmt), nl=False)
