@@ -7,6 +7,7 @@ without touching this file.
 from __future__ import annotations
 
 import ast
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -275,3 +276,42 @@ def test_every_command_that_prints_data_takes_format_and_json(path: tuple[str, .
     assert shortcut.opts == ["--json"]
     assert shortcut.is_flag
     assert shortcut.help == "Shortcut for --format json."
+
+
+def _readme_commands() -> list[str]:
+    """The `legrules ...` command lines in the README's code blocks, without comments,
+    pipes, redirections and optional-part brackets."""
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    found: list[str] = []
+    fenced = False
+    for raw in readme.read_text(encoding="utf-8").splitlines():
+        if raw.startswith("```"):
+            fenced = not fenced
+            continue
+        if not (fenced or raw.startswith("    ")):
+            continue
+        line = raw.split(" #")[0].strip()
+        if line.startswith("[") and found:  # a continuation of the command above
+            found[-1] += " " + line
+            continue
+        if "| legrules " in line:
+            line = line.split("| ", 1)[1]
+        if line.startswith("legrules "):
+            found.append(line.split(" |")[0].split(" >")[0])
+    return [line.replace("[", " ").replace("]", " ") for line in found]
+
+
+README_COMMANDS = _readme_commands()
+
+
+def test_the_readme_shows_the_commands() -> None:
+    assert len(README_COMMANDS) > 20
+    assert any(line.startswith("legrules audit verify") for line in README_COMMANDS)
+
+
+@pytest.mark.parametrize("line", README_COMMANDS)
+def test_every_command_in_the_readme_exists_with_its_options(line: str) -> None:
+    """Parsed up to --help: an option renamed or removed since is a usage error here."""
+    args = shlex.split(line)[1:]
+    result = CliRunner().invoke(cli, [*args, "--help"])
+    assert result.exit_code == 0, result.stderr
