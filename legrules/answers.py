@@ -11,12 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import IO, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
@@ -26,7 +25,8 @@ from pydantic import (
 
 from legrules.errors import MAX_LISTED, AnswersError, Problem, clip, closest, show
 from legrules.questionnaire import AnswerValue, Question, Questionnaire
-from legrules.yamlio import ANSWERS_LIMIT, parse_document, read_text
+from legrules.strict import StrictModel
+from legrules.yamlio import ANSWERS_LIMIT, parse_document, read_stream, read_text
 
 
 def _suggest(word: object, choices: Iterable[str], wanted: bool = True) -> str | None:
@@ -65,7 +65,7 @@ def answers_model(questionnaire: Questionnaire) -> type[BaseModel]:
     }
     model: type[BaseModel] = create_model(
         "AnswersDocument",
-        __config__=ConfigDict(extra="forbid", strict=True),
+        __base__=StrictModel,
         **fields,
     )
     questionnaire.cache_answers_model(model)
@@ -236,11 +236,30 @@ def parse_answers_document(text: str, source: str) -> object:
     return raw
 
 
+STDIN = "-"
+
+
+def read_answers_document(
+    given: str | os.PathLike[str], *, stdin: IO[bytes] | None = None
+) -> tuple[object, str]:
+    """Read one answers document, not yet validated, and the name messages give it.
+
+    Every answers document legrules reads comes through here (``--answers FILE``,
+    ``--answers -``, ``--resume FILE``, :func:`load_answers_file`), so they are all read
+    and refused alike. ``-`` means ``stdin`` when a stream is passed (the command line
+    does); the library reads only files.
+    """
+    if stdin is not None and os.fspath(given) == STDIN:
+        source = "<stdin>"
+        return parse_answers_document(read_stream(stdin, source, ANSWERS_LIMIT), source), source
+    source = os.fspath(given)  # as the user wrote it, in every message
+    return parse_answers_document(read_text(Path(source), ANSWERS_LIMIT), source), source
+
+
 def load_answers_file(path: str | os.PathLike[str], questionnaire: Questionnaire) -> Answers:
     """Read a JSON or YAML answers file and validate it; errors name the file."""
-    path = Path(path)
-    raw = parse_answers_document(read_text(path, ANSWERS_LIMIT), str(path))
-    return validate_answers(raw, questionnaire, source=str(path))
+    raw, source = read_answers_document(path)
+    return validate_answers(raw, questionnaire, source=source)
 
 
 def load_answers_text(text: str, questionnaire: Questionnaire, source: str) -> Answers:

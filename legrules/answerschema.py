@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from legrules.interview import GROUP_TITLES, label
-from legrules.questionnaire import Question, Questionnaire
+from legrules.interview import label
+from legrules.questionnaire import GROUP_TITLES, Question, Questionnaire
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

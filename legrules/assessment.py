@@ -9,31 +9,28 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from legrules.questionnaire import AnswerValue
 from legrules.ruleschema import Kind
+from legrules.strict import StrictModel
 
 SCHEMA_VERSION = 1
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class RulesetInfo(_Out):
+class RulesetInfo(StrictModel):
     name: str
     version: str
     fingerprint: str = Field(description="sha256 of the canonical compiled pack")
 
 
-class EngineInfo(_Out):
+class EngineInfo(StrictModel):
     name: str
     version: str
     legrules_version: str
 
 
-class Reason(_Out):
+class Reason(StrictModel):
     """One rule's part in a recommendation: the HOW of the explanation."""
 
     rule: str
@@ -49,7 +46,7 @@ class Reason(_Out):
     findings: list[str] = Field(default_factory=list)
 
 
-class Recommendation(_Out):
+class Recommendation(StrictModel):
     id: str
     kind: Kind
     title: str
@@ -58,12 +55,12 @@ class Recommendation(_Out):
     because: list[Reason] = Field(min_length=1)
 
 
-class PlanNote(_Out):
+class PlanNote(StrictModel):
     text: str
     because: list[str] = Field(description="Rule ids that asked for this note.")
 
 
-class PlanItem(_Out):
+class PlanItem(StrictModel):
     exercise: str
     title: str
     sets: str | None
@@ -83,7 +80,7 @@ class PlanItem(_Out):
     because: list[str] = Field(description="Rule ids that shaped this item.")
 
 
-class PlanDay(_Out):
+class PlanDay(StrictModel):
     id: str
     title: str
     focus: str
@@ -92,31 +89,31 @@ class PlanDay(_Out):
     items: list[PlanItem]
 
 
-class ScheduleChoice(_Out):
+class ScheduleChoice(StrictModel):
     id: str
     title: str
     detail: str
     because: list[str]
 
 
-class Plan(_Out):
+class Plan(StrictModel):
     days: list[PlanDay]
     schedule: ScheduleChoice | None = None
     notes: list[PlanNote] = Field(default_factory=list)
 
 
-class TraceMatch(_Out):
+class TraceMatch(StrictModel):
     answers: dict[str, AnswerValue]
     findings: list[str]
 
 
-class TraceAsserted(_Out):
+class TraceAsserted(StrictModel):
     recommend: list[str] = Field(default_factory=list)
     derive: list[str] = Field(default_factory=list)
     suppress: list[str] = Field(default_factory=list)
 
 
-class Firing(_Out):
+class Firing(StrictModel):
     seq: int
     rule: str
     version: int
@@ -125,13 +122,13 @@ class Firing(_Out):
     asserted: TraceAsserted
 
 
-class Suppression(_Out):
+class Suppression(StrictModel):
     recommendation: str
     by: str = Field(description="The rule that withheld it.")
     made_by: list[str] = Field(description="The rules that had recommended it.")
 
 
-class Assessment(_Out):
+class Assessment(StrictModel):
     schema_version: int = SCHEMA_VERSION
     assessment_id: str
     created_at: str

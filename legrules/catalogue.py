@@ -9,19 +9,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from legrules.ruleschema import NAME_PATTERN, Kind
+from legrules.strict import StrictModel
 
 
-class _Strict(BaseModel):
-    # defer_build: validators are built on first use, and a pack from the compiled-pack
-    # cache (legrules.packcache) is never validated again, so a one-shot command does
-    # not pay for building them
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
-
-
-class Prescription(_Strict):
+class Prescription(StrictModel):
     """Sets and reps as strings so ranges stay exact ("2-3", "10-14")."""
 
     sets: str | None = None
@@ -42,7 +36,7 @@ class Prescription(_Strict):
         return self
 
 
-class RecommendationDef(_Strict):
+class RecommendationDef(StrictModel):
     id: str = Field(pattern=NAME_PATTERN)
     kind: Kind
     title: str
@@ -70,14 +64,14 @@ class RecommendationDef(_Strict):
         return self
 
 
-class PlanDay(_Strict):
+class PlanDay(StrictModel):
     id: str = Field(pattern=NAME_PATTERN)
     title: str
     focus: str
     items: list[str] = Field(min_length=1)
 
 
-class Schedule(_Strict):
+class Schedule(StrictModel):
     """A way to fit the two goals into a different number of leg days a week."""
 
     id: str = Field(pattern=NAME_PATTERN)
@@ -85,7 +79,7 @@ class Schedule(_Strict):
     detail: str
 
 
-class Catalogue(_Strict):
+class Catalogue(StrictModel):
     recommendations: list[RecommendationDef] = Field(min_length=1)
     template: list[PlanDay] = Field(min_length=1)
     optional_days: list[PlanDay] = Field(

@@ -20,10 +20,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import itertools
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from legrules.canonical import canonical_json
 from legrules.facts import ANSWERS_KIND, FINDING_KIND, KIND_KEY, count_field, item_field
 from legrules.pack import RulePack
 from legrules.questionnaire import Question
@@ -192,7 +192,7 @@ SEQUENCE_BUDGET = 24
 
 
 def _key(expr: Expr | list[Expr]) -> str:
-    return json.dumps(expr, sort_keys=True)
+    return canonical_json(expr)
 
 
 def _normalize(expr: Expr) -> Expr:
@@ -341,10 +341,6 @@ def _shard(definition: dict[str, Any], budget: int) -> list[dict[str, Any]]:
     return shards
 
 
-def _canonical(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def compile_pack(pack: RulePack, shard_tests: int = SHARD_TESTS) -> CompiledPack:
     """Compile every rule of a (loaded, checked) pack."""
     questions = pack.questions()
@@ -381,7 +377,7 @@ def compile_pack(pack: RulePack, shard_tests: int = SHARD_TESTS) -> CompiledPack
         "catalogue": pack.catalogue.model_dump(mode="json"),
         "rules": [rule.model_dump(mode="json", by_alias=True) for rule in pack.rules],
     }
-    digest = hashlib.sha256(_canonical(fingerprint_source).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(canonical_json(fingerprint_source).encode("utf-8")).hexdigest()
     return CompiledPack(
         pack=pack,
         definition=definition,

@@ -18,26 +18,6 @@ from legrules.errors import AnswersError, Problem, closest
 from legrules.questionnaire import AnswerValue, Question, Questionnaire
 from legrules.ruleschema import FactLeaf
 
-GROUP_TITLES: dict[str, str] = {
-    "safety": "Safety screening",
-    "symptoms": "Symptoms",
-    "compensation": "How your lifts feel",
-    "habits": "Training habits",
-    "goals": "Goals",
-    "equipment": "Equipment",
-    "schedule": "Schedule",
-}
-
-GROUP_INTROS: dict[str, str] = {
-    "safety": "Health and pain first: some answers mean seeing a professional before any plan.",
-    "symptoms": "What you notice when you train legs.",
-    "compensation": "Where you feel the big lifts working.",
-    "habits": "How you train now.",
-    "goals": "What you want from leg training.",
-    "equipment": "Where you train and what you can use.",
-    "schedule": "How much time you have.",
-}
-
 _TRUE = {"y", "yes", "true"}
 _FALSE = {"n", "no", "false"}
 _NONE = {"none", "-", "nothing", "[]"}
@@ -259,12 +239,15 @@ def dump_answers(values: Mapping[str, object], *, json_format: bool, stamp: str)
 
 
 def parse_answer_options(
-    questionnaire: Questionnaire, pairs: Sequence[str]
+    questionnaire: Questionnaire, pairs: Sequence[str], option: str = "--answer"
 ) -> dict[str, AnswerValue]:
-    """``--answer ID=VALUE`` texts as answers, typed by their question (strict).
+    """``ID=VALUE`` texts (``--answer``, ``audit replay --value``) as answers, typed by
+    their question (strict). The one parser for answers given on the command line, so
+    ``age=34`` and ``pain_locations=knee,hip`` mean the same wherever they are typed.
 
     Raises AnswersError listing every problem at once (unknown ids with a did-you-mean,
-    values that do not fit, a question answered twice), like an answers file.
+    values that do not fit, a question answered twice), like an answers file; the
+    message names ``option``.
     """
     questions = questionnaire.by_id()
     values: dict[str, AnswerValue] = {}
@@ -284,7 +267,7 @@ def parse_answer_options(
                 Problem(
                     location=key,
                     message=f"answered twice ({seen[key]!r}, then {text!r})",
-                    allowed="one --answer per question",
+                    allowed=f"one {option} per question",
                 )
             )
             continue
@@ -313,5 +296,5 @@ def parse_answer_options(
                 )
             )
     if problems:
-        raise AnswersError(problems, "--answer")
+        raise AnswersError(problems, option)
     return values

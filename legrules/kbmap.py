@@ -11,20 +11,17 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 from legrules.loader import load_pack
 from legrules.pack import RulePack
 from legrules.paths import default_rules_dir
 from legrules.ruletests import load_cases
+from legrules.strict import StrictModel
 from legrules.yamlio import parse_yaml, read_text
 
 COVERAGE_FILE = "kb-coverage.yaml"
 
 
-class Coverage(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
+class Coverage(StrictModel):
     items: dict[str, str]
     structural: dict[str, str]
     not_encoded: dict[str, str]

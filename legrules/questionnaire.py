@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     StrictBool,
@@ -20,48 +19,57 @@ from pydantic import (
 )
 
 from legrules.errors import show
+from legrules.strict import StrictModel
 
 QuestionType = Literal["bool", "int", "enum", "multi"]
 AnswerValue = bool | int | str | list[str] | None
 
-GROUPS: tuple[str, ...] = (
-    "safety",
-    "symptoms",
-    "compensation",
-    "habits",
-    "goals",
-    "equipment",
-    "schedule",
-)
+# The question groups, in the order the questionnaire asks them. Their ids are
+# CONTRACT vocabulary (``questions --format json``, the answers JSON Schema), their
+# titles and intros are what a person sees; all three are defined here and nowhere else.
+Group = Literal["safety", "symptoms", "compensation", "habits", "goals", "equipment", "schedule"]
+
+GROUP_TITLES: dict[Group, str] = {
+    "safety": "Safety screening",
+    "symptoms": "Symptoms",
+    "compensation": "How your lifts feel",
+    "habits": "Training habits",
+    "goals": "Goals",
+    "equipment": "Equipment",
+    "schedule": "Schedule",
+}
+
+GROUP_INTROS: dict[Group, str] = {
+    "safety": "Health and pain first: some answers mean seeing a professional before any plan.",
+    "symptoms": "What you notice when you train legs.",
+    "compensation": "Where you feel the big lifts working.",
+    "habits": "How you train now.",
+    "goals": "What you want from leg training.",
+    "equipment": "Where you train and what you can use.",
+    "schedule": "How much time you have.",
+}
 
 _ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
-class _Strict(BaseModel):
-    # defer_build: validators are built on first use, and a pack from the compiled-pack
-    # cache (legrules.packcache) is never validated again, so a one-shot command does
-    # not pay for building them
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
-
-
-class DefaultCase(_Strict):
+class DefaultCase(StrictModel):
     """A default that depends on another answer (equipment depends on where you train)."""
 
     question: str = Field(pattern=_ID_PATTERN)
     cases: dict[str, list[str] | str | StrictInt | StrictBool]
 
 
-class SkipIf(_Strict):
+class SkipIf(StrictModel):
     """Skip the question when another question has one of these values (interactive only)."""
 
     question: str = Field(pattern=_ID_PATTERN)
     any_of: list[str | StrictInt | StrictBool] = Field(min_length=1)
 
 
-class Question(_Strict):
+class Question(StrictModel):
     id: str = Field(pattern=_ID_PATTERN)
     code: str | None = None
-    group: Literal["safety", "symptoms", "compensation", "habits", "goals", "equipment", "schedule"]
+    group: Group
     type: QuestionType
     prompt: str = Field(min_length=1)
     why: str = Field(min_length=1, description="Why we ask: which findings it can lead to.")
@@ -141,7 +149,7 @@ class Question(_Strict):
         return self.default is not None or self.default_from is not None
 
 
-class Questionnaire(_Strict):
+class Questionnaire(StrictModel):
     """All questions, in the order they are asked (safety first)."""
 
     questions: list[Question] = Field(min_length=1)

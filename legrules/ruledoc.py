@@ -12,10 +12,10 @@ from typing import Any
 
 from legrules.conditions import children, describe, facts_read, findings_read
 from legrules.explain import UnknownIdError
-from legrules.interview import GROUP_TITLES, label
+from legrules.interview import label
 from legrules.pack import RulePack
 from legrules.partial import derivers
-from legrules.questionnaire import Question
+from legrules.questionnaire import GROUP_TITLES, Question
 from legrules.ruleschema import AllOf, AnyOf, Condition, NotOf, Rule
 from legrules.wrap import wrap
 

@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from legrules.strict import StrictModel
+
 RULE_ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -44,14 +46,7 @@ OPERATORS: tuple[str, ...] = (
 )
 
 
-class _Strict(BaseModel):
-    # defer_build: validators are built on first use, and a pack from the compiled-pack
-    # cache (legrules.packcache) is never validated again, so a one-shot command does
-    # not pay for building them
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
-
-
-class FactLeaf(_Strict):
+class FactLeaf(StrictModel):
     """A test on one answer: ``{fact: pain_score, gte: 6}``.
 
     Exactly one operator per leaf. Every operator except ``missing`` (and ``not``
@@ -74,9 +69,7 @@ class FactLeaf(_Strict):
     exists: Literal[True] | None = Field(default=None, description="the question was answered")
     missing: Literal[True] | None = Field(default=None, description="the question was not answered")
 
-    model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, populate_by_name=True, defer_build=True
-    )
+    model_config = ConfigDict(populate_by_name=True)
 
     @model_validator(mode="after")
     def _one_operator(self) -> FactLeaf:
@@ -106,7 +99,7 @@ def _attr(op: str) -> str:
     return "in_" if op == "in" else op
 
 
-class FindingLeaf(_Strict):
+class FindingLeaf(StrictModel):
     """True when an earlier rule derived this finding: ``{finding: hamstrings_underused}``.
 
     Findings can only be matched positively. Derivation is monotonic (a finding, once
@@ -117,22 +110,20 @@ class FindingLeaf(_Strict):
     finding: str = Field(pattern=NAME_PATTERN)
 
 
-class AllOf(_Strict):
+class AllOf(StrictModel):
     all: list[Condition] = Field(
         description="True when every condition holds; an empty list is always true."
     )
 
 
-class AnyOf(_Strict):
+class AnyOf(StrictModel):
     any: list[Condition] = Field(min_length=1)
 
 
-class NotOf(_Strict):
+class NotOf(StrictModel):
     not_: Condition = Field(alias="not")
 
-    model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, populate_by_name=True, defer_build=True
-    )
+    model_config = ConfigDict(populate_by_name=True)
 
 
 def _condition_tag(value: Any) -> str | None:
@@ -162,7 +153,7 @@ Condition = Annotated[
 ]
 
 
-class Recommend(_Strict):
+class Recommend(StrictModel):
     """Make a recommendation (a CONTRACT section 2 id), with this rule's own detail."""
 
     id: str = Field(pattern=NAME_PATTERN)
@@ -173,7 +164,7 @@ class Recommend(_Strict):
     )
 
 
-class Suppress(_Strict):
+class Suppress(StrictModel):
     """Withhold recommendations that other rules made, recorded in the trace."""
 
     recommendations: list[str] = Field(default_factory=list)
@@ -186,12 +177,12 @@ class Suppress(_Strict):
         return self
 
 
-class DayNote(_Strict):
+class DayNote(StrictModel):
     day: str = Field(pattern=NAME_PATTERN, description="A template day id, e.g. day1.")
     text: str = Field(min_length=1)
 
 
-class PlanChange(_Strict):
+class PlanChange(StrictModel):
     """How a rule shapes the weekly plan, without adding sessions of its own.
 
     ``first`` moves exercises to the front of their day (e.g. hamstrings before quads
@@ -213,7 +204,7 @@ class PlanChange(_Strict):
         return self
 
 
-class Then(_Strict):
+class Then(StrictModel):
     recommend: list[Recommend] = Field(default_factory=list)
     derive: list[str] = Field(
         default_factory=list, description="Findings other rules can match with {finding: id}."
@@ -228,7 +219,7 @@ class Then(_Strict):
         return self
 
 
-class SourceRef(_Strict):
+class SourceRef(StrictModel):
     """Where a rule's guidance comes from: a reference code from ``pack.yaml``.
 
     ``quote`` is a brief excerpt (the article is quoted only briefly); ``note`` says
@@ -240,7 +231,7 @@ class SourceRef(_Strict):
     note: str | None = None
 
 
-class Rule(_Strict):
+class Rule(StrictModel):
     id: str = Field(pattern=RULE_ID_PATTERN, description="Stable id; never reused.")
     title: str = Field(min_length=1)
     version: StrictInt = Field(ge=1)
@@ -259,19 +250,19 @@ class Rule(_Strict):
     sources: list[SourceRef] = Field(min_length=1)
 
 
-class RuleFile(_Strict):
+class RuleFile(StrictModel):
     """One YAML file of rules (``rules/rules/*.yaml``)."""
 
     rules: list[Rule] = Field(min_length=1)
 
 
-class Reference(_Strict):
+class Reference(StrictModel):
     title: str
     kind: Literal["article", "screening", "evidence"]
     url: str | None = None
 
 
-class PackMeta(_Strict):
+class PackMeta(StrictModel):
     """``rules/pack.yaml``: the pack's identity and its table of source references."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")

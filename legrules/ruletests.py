@@ -13,19 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from legrules.api import Engine
 from legrules.errors import AnswersError, Problem, RulePackError
 from legrules.ruleschema import AllOf, Rule
+from legrules.strict import StrictModel
 from legrules.yamlio import parse_yaml, read_text
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class Expect(_Strict):
+class Expect(StrictModel):
     status: Literal["ok", "referral"] | None = None
     recommends: list[str] = Field(default_factory=list)
     not_recommends: list[str] = Field(default_factory=list)
@@ -35,7 +32,7 @@ class Expect(_Strict):
     schedule: str | None = None
 
 
-class Case(_Strict):
+class Case(StrictModel):
     name: str = Field(min_length=1)
     answers: dict[str, Any]
     fires: list[str] = Field(default_factory=list)
@@ -43,7 +40,7 @@ class Case(_Strict):
     expect: Expect | None = None
 
 
-class CaseFile(_Strict):
+class CaseFile(StrictModel):
     cases: list[Case] = Field(min_length=1)
 
 

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from legrules.canonical import canonical_json
 from legrules.errors import Problem, RulePackError
 from legrules.loader import load_pack
 from legrules.pack import RulePack
@@ -78,8 +79,9 @@ class PackSnapshot:
         return cls(files=dict(data))
 
     def to_json(self) -> str:
-        """Canonical JSON (sorted keys, compact): the stored form, and what is hashed."""
-        return json.dumps(dict(self.files), sort_keys=True, separators=(",", ":"))
+        """Canonical JSON, ASCII-escaped: the stored form, and what is hashed (logs
+        written so far hold hashes of this exact text; see :mod:`legrules.canonical`)."""
+        return canonical_json(dict(self.files), ascii_only=True)
 
     @property
     def content_hash(self) -> str:

@@ -294,7 +294,7 @@ def test_replay_of_a_redacted_record(runner: CliRunner, logged: Logged) -> None:
     assert "not the one that was recorded" in err
     code, _, err = audit(runner, logged.log, *args, "--value", "nonsense")
     assert code == 2
-    assert "FIELD=VALUE" in err
+    assert "expected ID=VALUE" in err
 
 
 def test_export(runner: CliRunner, logged: Logged, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ without touching this file.
 from __future__ import annotations
 
 import ast
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from click.testing import CliRunner
 
 import legrules.cli
 from legrules.cli import cli
+from legrules.paths import ENV_AUDIT_LOG
 
 
 def command_paths(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -72,10 +74,7 @@ def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
     assert all("legrules " in line for line in lines), examples[0]
 
 
-OURS = [p for p in ALL if not p or p[0] != "audit"]  # audit belongs to the audit-log work
-
-
-@pytest.mark.parametrize("path", OURS, ids=lambda p: " ".join(p) or "legrules")
+@pytest.mark.parametrize("path", ALL, ids=lambda p: " ".join(p) or "legrules")
 def test_help_leads_with_an_example(path: tuple[str, ...]) -> None:
     """Usage, a one-line summary, then the example(s), before any other text."""
     paragraphs = _paragraphs(path)
@@ -85,10 +84,19 @@ def test_help_leads_with_an_example(path: tuple[str, ...]) -> None:
         assert any(f"legrules {' '.join(path)}" in line for line in lines), paragraphs[2]
 
 
-@pytest.mark.parametrize("path", [p for p in OURS if p], ids=" ".join)
+@pytest.mark.parametrize("path", [p for p in ALL if p], ids=" ".join)
 def test_help_documents_exit_codes(path: tuple[str, ...]) -> None:
     text = CliRunner().invoke(cli, [*path, "--help"]).stdout
     assert "Exit codes:" in text
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: " ".join(p) or "legrules")
+def test_every_option_is_documented(path: tuple[str, ...]) -> None:
+    """Every option a user can see says what it does, in a sentence."""
+    for param in _command(path).params:
+        if isinstance(param, click.Option) and not param.hidden:
+            assert param.help, f"{param.opts[0]} has no help"
+            assert param.help.rstrip(")").endswith("."), f"{param.opts[0]}: {param.help!r}"
 
 
 @pytest.mark.parametrize(
@@ -154,13 +162,14 @@ def _top_level_imports(path: Path) -> set[str]:
 
 
 def test_the_cli_imports_the_engine_lazily() -> None:
-    """Loading the command tree pulls in no legrules module beyond errors and paths.
+    """Loading the command tree pulls in no legrules module beyond errors, paths and output.
 
     Commands import the engine, pydantic models and renderers inside their functions, so
     `legrules --help` and `legrules rules --help` pay only for click.
     """
     cli_dir = Path(legrules.cli.__file__).parent
-    allowed = {"legrules", "legrules.errors", "legrules.paths"}
+    # legrules.output needs only the standard library and legrules.errors
+    allowed = {"legrules", "legrules.errors", "legrules.paths", "legrules.output"}
     seen: set[str] = set()
     pending = ["legrules.cli"]
     while pending:
@@ -201,3 +210,109 @@ def test_start_up_loads_neither_the_engine_nor_pydantic() -> None:
     )
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() == "[]"
+
+
+def _command(path: tuple[str, ...]) -> click.Command:
+    command: click.Command = cli
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    return command
+
+
+def _options(path: tuple[str, ...]) -> dict[str, click.Option]:
+    return {
+        param.name: param
+        for param in _command(path).params
+        if isinstance(param, click.Option) and param.name is not None
+    }
+
+
+def test_one_audit_log_option() -> None:
+    """The command that writes the log and those that read it take it the same way."""
+    users = [path for path in ALL if "log_path" in _options(path)]
+    assert ("assess",) in users
+    assert {path for path in ALL if path[:1] == ("audit",) and len(path) == 2} <= set(users)
+    for path in users:
+        option = _options(path)["log_path"]
+        assert option.opts == ["--audit-log"], path
+        assert option.secondary_opts == []
+        assert option.envvar == ENV_AUDIT_LOG
+        assert option.metavar == "PATH"
+    spelled = [
+        (path, param.opts)
+        for path in ALL
+        for param in _command(path).params
+        if any("log" in opt and "audit" not in opt for opt in getattr(param, "opts", []))
+    ]
+    assert spelled == []
+
+
+# commands whose output has one format only: there is nothing to choose
+ONE_FORMAT = {("schema", "rules"), ("schema", "answers")}
+LEAVES = [path for path in ALL if not isinstance(_command(path), click.Group)]
+
+
+@pytest.mark.parametrize("path", LEAVES, ids=" ".join)
+def test_every_command_that_prints_data_takes_format_and_json(path: tuple[str, ...]) -> None:
+    """One spelling everywhere: --format CHOICE (the first is the default) and --json."""
+    options = _options(path)
+    formats = [o for o in options.values() if any("format" in opt for opt in o.opts)]
+    if path in ONE_FORMAT:
+        assert formats == []
+        return
+    fmt = options["fmt"]
+    assert fmt.opts == ["--format"]
+    assert isinstance(fmt.type, click.Choice)
+    choices = list(fmt.type.choices)
+    assert fmt.default == choices[0]
+    assert fmt.show_default
+    # no second, visible way to choose a format (a deprecated one may stay, hidden)
+    assert [o.opts for o in formats if not o.hidden] == [["--format"]]
+    if path == ("audit", "export"):
+        assert choices == ["jsonl"]  # JSON lines only; --json would be a second name for it
+        return
+    assert "json" in choices
+    shortcut = options["format_shortcut_json"]
+    assert shortcut.opts == ["--json"]
+    assert shortcut.is_flag
+    assert shortcut.help == "Shortcut for --format json."
+
+
+def _readme_commands() -> list[str]:
+    """The `legrules ...` command lines in the README's code blocks, without comments,
+    pipes, redirections and optional-part brackets."""
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    found: list[str] = []
+    fenced = False
+    for raw in readme.read_text(encoding="utf-8").splitlines():
+        if raw.startswith("```"):
+            fenced = not fenced
+            continue
+        if not (fenced or raw.startswith("    ")):
+            continue
+        line = raw.split(" #")[0].strip()
+        if line.startswith("[") and found:  # a continuation of the command above
+            found[-1] += " " + line
+            continue
+        if "| legrules " in line:
+            line = line.split("| ", 1)[1]
+        if line.startswith("legrules "):
+            found.append(line.split(" |")[0].split(" >")[0])
+    return [line.replace("[", " ").replace("]", " ") for line in found]
+
+
+README_COMMANDS = _readme_commands()
+
+
+def test_the_readme_shows_the_commands() -> None:
+    assert len(README_COMMANDS) > 20
+    assert any(line.startswith("legrules audit verify") for line in README_COMMANDS)
+
+
+@pytest.mark.parametrize("line", README_COMMANDS)
+def test_every_command_in_the_readme_exists_with_its_options(line: str) -> None:
+    """Parsed up to --help: an option renamed or removed since is a usage error here."""
+    args = shlex.split(line)[1:]
+    result = CliRunner().invoke(cli, [*args, "--help"])
+    assert result.exit_code == 0, result.stderr

@@ -54,7 +54,6 @@ from legrules.audit.model import (
     EngineRef,
     RecordNotFoundError,
     RuleRef,
-    canonical,
     chain_hash,
     genesis_hash,
     index_columns,
@@ -64,6 +63,7 @@ from legrules.audit.model import (
     redaction_hash,
 )
 from legrules.audit.verify import Row, VerifyReport, verify_rows
+from legrules.canonical import canonical_json
 from legrules.compiler import CompiledPack, compile_pack
 from legrules.conditions import facts_read
 from legrules.errors import Problem, RulePackError, closest
@@ -764,7 +764,7 @@ class AuditLog:
         """
         count = 0
         for record in self.records(**filters):
-            out.write(canonical(record.model_dump(mode="json")) + "\n")
+            out.write(canonical_json(record.model_dump(mode="json")) + "\n")
             count += 1
         return count
 

@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from legrules.assessment import Assessment, RulesetInfo
+from legrules.canonical import canonical_json
 from legrules.conditions import facts_read, findings_read
 from legrules.errors import EXIT_CHECK_FAILED, LegrulesError, Problem
 from legrules.pack import RulePack
@@ -65,13 +66,6 @@ class AuditWriteError(AuditError):
     exit_code = EXIT_CHECK_FAILED
 
 
-def canonical(data: Any) -> str:
-    """The one JSON text a value hashes as: sorted keys, no spaces, UTF-8, no NaN."""
-    return json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-
-
 def chain_hash(prev_hash: str, content: str) -> str:
     """A record's hash from the previous record's hash and its own canonical content."""
     digest = hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
@@ -85,7 +79,7 @@ def genesis_hash(meta: Mapping[str, str], schema_version: int) -> str:
     left out, every other entry (the salt above all) is committed to, whatever it is.
     """
     fixed = {k: v for k, v in meta.items() if k not in HEAD_KEYS}
-    return chain_hash(GENESIS, canonical({**fixed, "schema_version": schema_version}))
+    return chain_hash(GENESIS, canonical_json({**fixed, "schema_version": schema_version}))
 
 
 def index_columns(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -110,7 +104,7 @@ def redaction_hash(salt: bytes, field: str, value: AnswerValue) -> str:
     The question id is part of the message, so equal values of different questions do
     not share a hash.
     """
-    mac = hmac.new(salt, f"{field}\n{canonical(value)}".encode(), hashlib.sha256)
+    mac = hmac.new(salt, f"{field}\n{canonical_json(value)}".encode(), hashlib.sha256)
     return REDACTED_PREFIX + mac.hexdigest()
 
 
@@ -150,7 +144,7 @@ def redact_assessment(
     every answer and (derived) finding the rule reads, and its branch is the rule id.
     """
     names = set(fields)
-    data: dict[str, Any] = json.loads(canonical(assessment))  # a deep copy
+    data: dict[str, Any] = json.loads(canonical_json(assessment))  # a deep copy
     coarse = _coarse_matches(data, names, pack)
 
     def scrub(values: dict[str, Any]) -> None:
@@ -237,7 +231,7 @@ class AuditRecord(_Frozen):
 
     def content(self) -> str:
         """The canonical JSON that is hashed: everything but ``prev_hash`` and ``hash``."""
-        return canonical(self.model_dump(mode="json", exclude={"prev_hash", "hash"}))
+        return canonical_json(self.model_dump(mode="json", exclude={"prev_hash", "hash"}))
 
     @property
     def status(self) -> str:

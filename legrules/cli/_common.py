@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from legrules.errors import (
     EXIT_CHECK_FAILED,
@@ -19,7 +21,7 @@ from legrules.errors import (
     EXIT_INTERRUPTED,
     LegrulesError,
 )
-from legrules.paths import ENV_RULES
+from legrules.paths import ENV_AUDIT_LOG, ENV_RULES
 
 if TYPE_CHECKING:
     from legrules.answers import Answers
@@ -72,13 +74,40 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def format_options(*choices: str, help: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """``--format CHOICE`` and ``--json`` as its shortcut, alike on every command."""
+def format_options(
+    *choices: str, help: str, shortcuts: Mapping[str, tuple[str, str]] | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """``--format CHOICE`` (the first is the default), and ``--json`` as short for
+    ``--format json`` when JSON is one of the choices, alike on every command that
+    prints data. ``shortcuts`` adds other flags: ``{"--graph": ("mermaid", help)}``.
+
+    The command receives only ``fmt``, already resolved: a shortcut and a --format (or
+    two shortcuts) that ask for different formats are a usage error rather than one
+    silently winning.
+    """
+    flags = {"--json": ("json", "Shortcut for --format json.")} if "json" in choices else {}
+    flags.update(shortcuts or {})
 
     def decorate(func: Callable[P, R]) -> Callable[P, R]:
-        func = click.option("--json", "as_json", is_flag=True, help="Shortcut for --format json.")(
-            func
-        )
+        @wraps(func)
+        def resolved(*args: P.args, **kwargs: P.kwargs) -> R:
+            asked = [flag for flag in flags if kwargs.pop(_flag_dest(flag))]
+            fmt = kwargs["fmt"]
+            source = click.get_current_context().get_parameter_source("fmt")
+            if source is not ParameterSource.DEFAULT:
+                asked.append(f"--format {fmt}")
+            wanted = {flags[a][0] if a in flags else fmt for a in asked}
+            if len(wanted) > 1:
+                raise click.UsageError(
+                    f"{' and '.join(asked)} ask for different output formats: give one"
+                )
+            kwargs["fmt"] = wanted.pop() if wanted else fmt
+            return func(*args, **kwargs)
+
+        for flag, (name, flag_help) in reversed(flags.items()):
+            if name not in choices:
+                raise ValueError(f"{flag} is short for --format {name}, not one of {choices}")
+            resolved = click.option(flag, _flag_dest(flag), is_flag=True, help=flag_help)(resolved)
         return click.option(
             "--format",
             "fmt",
@@ -86,9 +115,35 @@ def format_options(*choices: str, help: str) -> Callable[[Callable[P, R]], Calla
             default=choices[0],
             show_default=True,
             help=help,
-        )(func)
+        )(resolved)
 
     return decorate
+
+
+def echo_json(data: object, *, indent: int | None = 2, sort_keys: bool = False) -> None:
+    """Print what ``--format json`` asked for, alike on every command: indented (or one
+    line, ``indent=None``, for JSON Lines), and UTF-8 rather than ``\\u`` escapes, so a
+    title reads the same in the JSON as in the text report."""
+    click.echo(json.dumps(data, indent=indent, sort_keys=sort_keys, ensure_ascii=False))
+
+
+def _flag_dest(flag: str) -> str:
+    return "format_shortcut_" + flag.lstrip("-").replace("-", "_")
+
+
+def audit_log_option(help: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """``--audit-log PATH`` (or $LEGRULES_AUDIT_LOG), alike for the command that writes
+    the log and those that read it; ``help`` says which it is."""
+    return click.option(
+        "--audit-log",
+        "log_path",
+        type=click.Path(path_type=Path),
+        envvar=ENV_AUDIT_LOG,
+        show_envvar=True,
+        default=None,
+        metavar="PATH",
+        help=help,
+    )
 
 
 rules_option = click.option(
@@ -250,20 +305,13 @@ def gather_answers(
     engine: Engine, answers_path: str | None, answer_pairs: tuple[str, ...]
 ) -> Answers:
     """Answers from --answers (file or stdin) and --answer, validated (AnswersError if bad)."""
-    from legrules.answers import parse_answers_document, validate_answers
+    from legrules.answers import read_answers_document, validate_answers
     from legrules.interview import parse_answer_options
-    from legrules.yamlio import ANSWERS_LIMIT, read_stream, read_text
 
     document: object = {}
     source: str | None = None
-    if answers_path == "-":
-        source = "<stdin>"
-        document = parse_answers_document(
-            read_stream(sys.stdin.buffer, source, ANSWERS_LIMIT), source
-        )
-    elif answers_path is not None:
-        source = answers_path
-        document = parse_answers_document(read_text(Path(answers_path), ANSWERS_LIMIT), source)
+    if answers_path is not None:
+        document, source = read_answers_document(answers_path, stdin=sys.stdin.buffer)
     if answer_pairs:
         overrides = parse_answer_options(engine.questionnaire, answer_pairs)
         if isinstance(document, dict):

@@ -21,8 +21,6 @@ import click
 
 from legrules.explain import why_asked
 from legrules.interview import (
-    GROUP_INTROS,
-    GROUP_TITLES,
     AnswerParseError,
     choices_hint,
     format_value,
@@ -31,7 +29,7 @@ from legrules.interview import (
     short_prompt,
 )
 from legrules.pack import RulePack
-from legrules.questionnaire import AnswerValue, Question
+from legrules.questionnaire import GROUP_INTROS, GROUP_TITLES, AnswerValue, Question
 from legrules.skips import Step, answered, default_for, next_pending, walk
 
 Style = Callable[[str, str], str]

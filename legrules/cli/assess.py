@@ -16,12 +16,13 @@ from legrules.cli._common import (
     NO_ANSWERS_HELP,
     answers_given,
     answers_options,
+    audit_log_option,
     fail,
     format_options,
     handle_errors,
     rules_option,
 )
-from legrules.cli.audit import assess_audit_log, audit_log_option, note_recorded, redact_option
+from legrules.cli.audit import assess_audit_log, note_recorded, redact_option
 from legrules.errors import EXIT_BAD_INPUT
 from legrules.output import Output, output
 
@@ -92,7 +93,9 @@ if TYPE_CHECKING:
     help="With --batch: worker processes (default: one per CPU).",
 )
 @rules_option
-@audit_log_option
+@audit_log_option(
+    "Also record this assessment in the audit log at PATH (SQLite, created if missing)."
+)
 @redact_option
 @handle_errors
 def assess(
@@ -102,7 +105,6 @@ def assess(
     defaults: bool,
     no_input: bool,
     fmt: str,
-    as_json: bool,
     explain: bool,
     save_path: Path | None,
     resume_path: Path | None,
@@ -111,7 +113,7 @@ def assess(
     out_path: Path | None,
     workers: int | None,
     rules_dir: Path | None,
-    audit_log: Path | None,
+    log_path: Path | None,
     redact: tuple[str, ...],
 ) -> None:
     """Answer the questionnaire; get explained recommendations.
@@ -153,7 +155,7 @@ def assess(
     # checked before any question is asked: a refused --save is better known first
     save_to = save_path if save_path is not None else resume_path
     save = (
-        output(save_to, "the answers", inputs=[answers_path], logs=[audit_log])
+        output(save_to, "the answers", inputs=[answers_path], logs=[log_path])
         if save_to is not None
         else None
     )
@@ -161,7 +163,7 @@ def assess(
     if not given and not interactive:
         why = "--no-input forbids asking" if no_input else "stdin is not a terminal to ask on"
         fail(f"no answers given, and {why}. {NO_ANSWERS_HELP}", EXIT_BAD_INPUT)
-    log = assess_audit_log(audit_log, redact)
+    log = assess_audit_log(log_path, redact)
     engine = _common.engine_for(rules_dir, audit_log=log)
     err_style = _common.styler(_common.color_allowed(err=True))
     if interactive:
@@ -184,7 +186,7 @@ def assess(
         _save(save, {key: answers[key] for key in answers if key in answers.provided})
     result = engine.assess(answers)
     note_recorded(log, result.assessment_id)
-    if as_json or fmt == "json":
+    if fmt == "json":
         click.echo(result.to_json())
         return
     # the report renderers (and the explanation machinery behind them) are imported
@@ -252,13 +254,12 @@ def _check_resume(*, given: bool, no_input: bool) -> None:
 def _earlier_answers(engine: Engine, path: Path) -> dict[str, AnswerValue]:
     """The answers saved in ``path`` (none if it does not exist yet), validated; a
     question left unanswered there stays unanswered (it was asked), not defaulted."""
-    from legrules.answers import parse_answers_document, validate_answers
-    from legrules.yamlio import read_text
+    from legrules.answers import read_answers_document, validate_answers
 
     if not path.exists():
         return {}
-    raw = parse_answers_document(read_text(path), str(path))
-    answers = validate_answers(raw, engine.questionnaire, str(path))
+    raw, source = read_answers_document(path)
+    answers = validate_answers(raw, engine.questionnaire, source)
     assert isinstance(raw, Mapping)  # validate_answers refuses anything else
     return {key: None if raw[key] is None else answers[key] for key in raw}
 

@@ -7,7 +7,6 @@ none of them can modify it, whatever goes wrong. Records are written by
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import textwrap
@@ -16,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from legrules.cli._common import engine_for, fail, format_options, handle_errors, rules_option
+from legrules.cli._common import (
+    audit_log_option,
+    echo_json,
+    engine_for,
+    fail,
+    format_options,
+    handle_errors,
+    rules_option,
+)
 from legrules.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED
 from legrules.output import STDOUT
 from legrules.output import output as checked_output
@@ -27,17 +34,6 @@ if TYPE_CHECKING:
     from legrules.pack import RulePack
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-audit_log_option = click.option(
-    "--audit-log",
-    "audit_log",
-    type=click.Path(dir_okay=True, path_type=Path),
-    envvar=ENV_AUDIT_LOG,
-    show_envvar=True,
-    default=None,
-    metavar="PATH",
-    help="Also record this assessment in the audit log at PATH (SQLite, created if missing).",
-)
 
 redact_option = click.option(
     "--redact",
@@ -71,17 +67,7 @@ def note_recorded(log: AuditLog | None, assessment_id: str) -> None:
         click.echo(f"legrules: recorded assessment {assessment_id} in {log.path}", err=True)
 
 
-_read_log_option = click.option(
-    "--audit-log",
-    "--log",
-    "log_path",
-    type=click.Path(path_type=Path),
-    envvar=ENV_AUDIT_LOG,
-    show_envvar=True,
-    default=None,
-    metavar="PATH",
-    help="The audit log to read.",
-)
+_read_log_option = audit_log_option("The audit log to read (SQLite).")
 
 
 def _open(path: Path | None) -> AuditLog:
@@ -158,7 +144,9 @@ def audit() -> None:
 @_read_log_option
 @_filter_options
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many records.")
-@click.option("--json", "as_json", is_flag=True, help="JSON lines of record summaries.")
+@format_options(
+    "text", "json", help="A table for a person, or one JSON summary per record per line."
+)
 @handle_errors
 def audit_list(
     *,
@@ -169,7 +157,7 @@ def audit_list(
     rule: str | None,
     status: str | None,
     limit: int | None,
-    as_json: bool,
+    fmt: str,
 ) -> None:
     """List records, oldest first, optionally filtered.
 
@@ -178,12 +166,14 @@ def audit_list(
       legrules audit list --audit-log decisions.db
       legrules audit list --since 2026-01-01 --until 2026-03-31 --rule glute-dominance
       legrules audit list --recommendation leg_curl --status ok --json
+
+    Exit codes: 0 done (also when nothing matches), 2 no readable audit log.
     """
     from legrules.audit.report import LIST_HEADER, summary_row, table
 
     with _open(log_path) as log:
         records = log.records(**_filters(since, until, recommendation, rule, status), limit=limit)
-        if as_json:
+        if fmt == "json":
             for record in records:
                 summary = {
                     "seq": record.seq,
@@ -195,7 +185,7 @@ def audit_list(
                     "rules_fired": record.fired_rules(),
                     "redacted": record.redacted,
                 }
-                click.echo(json.dumps(summary, ensure_ascii=False))
+                echo_json(summary, indent=None)
             return
         rows = [summary_row(record) for record in records]
         if not rows:
@@ -209,22 +199,25 @@ def audit_list(
 @_read_log_option
 @format_options("text", "json", help="A report for a person, or the stored record as JSON.")
 @handle_errors
-def audit_show(assessment_id: str, log_path: Path | None, fmt: str, as_json: bool) -> None:
+def audit_show(assessment_id: str, log_path: Path | None, fmt: str) -> None:
     """Show one record: answers, recommendations with rationale and sources, plan, trace.
-
-    ID is an assessment id, or a unique prefix of one (6 characters or more).
 
     \b
     Examples:
       legrules audit show 3f2a9c1e-5b7d-4c11-9a0e-2f6b1c3d4e5f --audit-log decisions.db
       legrules audit show 3f2a9c --json
+
+    ID is an assessment id, or a unique prefix of one (6 characters or more).
+
+    Exit codes: 0 done, 2 no such record (or the prefix matches several), no readable
+    audit log.
     """
     from legrules.audit.report import record_text
 
     with _open(log_path) as log:
         record = log.get(assessment_id)
-        if as_json or fmt == "json":
-            click.echo(json.dumps(record.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        if fmt == "json":
+            echo_json(record.model_dump(mode="json"))
         else:
             click.echo(record_text(record), nl=False)
 
@@ -248,17 +241,18 @@ def audit_explain(
     why_not_ids: tuple[str, ...],
     log_path: Path | None,
     fmt: str,
-    as_json: bool,
 ) -> None:
     """Why a recommendation was (or was not) made for a record, with the rules stored for it.
+
+    \b
+    Example:
+      legrules audit explain 3f2a9c --why-not leg_curl --audit-log decisions.db
 
     The same WHY NOT as `legrules explain --why-not`, computed from the rule pack the log
     stored with the record, so it still holds after the rules have changed. Where a rule
     reads a redacted answer, it says so instead of guessing which condition failed.
 
-    \b
-    Example:
-      legrules audit explain 3f2a9c --why-not leg_curl --audit-log decisions.db
+    Exit codes: 0 done, 2 no such record or recommendation, no readable audit log.
     """
     from dataclasses import asdict
 
@@ -266,7 +260,7 @@ def audit_explain(
         record = log.get(assessment_id)
         pack = log.pack(record.ruleset.fingerprint)
         answers = [log.explain(record.assessment_id, text) for text in why_not_ids]
-    if as_json or fmt == "json":
+    if fmt == "json":
         data = {
             "assessment_id": record.assessment_id,
             "status": record.status,
@@ -274,7 +268,7 @@ def audit_explain(
             "why_not": [asdict(answer.why_not) for answer in answers],
             "uncertain": [answer.uncertain for answer in answers],
         }
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo_json(data)
         return
     click.echo("\n".join(_why_not_text(answer, pack) for answer in answers), nl=False)
 
@@ -311,19 +305,6 @@ def _why_not_text(answer: RecordWhyNot, pack: RulePack) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def _parse_values(pairs: tuple[str, ...]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, text = pair.partition("=")
-        if not sep or not name:
-            fail(f"--value expects FIELD=VALUE, got {pair!r}", EXIT_BAD_INPUT)
-        try:
-            values[name] = json.loads(text)
-        except ValueError:
-            values[name] = text
-    return values
-
-
 @audit.command("replay")
 @click.argument("assessment_id", metavar="ID")
 @_read_log_option
@@ -332,8 +313,9 @@ def _parse_values(pairs: tuple[str, ...]) -> dict[str, Any]:
     "--value",
     "value_pairs",
     multiple=True,
-    metavar="FIELD=VALUE",
-    help="A redacted answer, checked against its stored hash before use (repeatable).",
+    metavar="ID=VALUE",
+    help="A redacted answer, checked against its stored hash before use (repeatable; "
+    "written as for assess --answer: lists as a,b).",
 )
 @format_options("text", "json", help="A report for a person, or JSON.")
 @handle_errors
@@ -344,39 +326,39 @@ def audit_replay(
     rules_dir: Path | None,
     value_pairs: tuple[str, ...],
     fmt: str,
-    as_json: bool,
 ) -> None:
-    """Re-run a record's answers against today's rules: what changed, and which rule
-    changes caused it.
-
-    Redacted answers are replayed as unanswered (the question's default) unless you
-    supply them with --value; the report then says the replay is not faithful.
+    """Re-run a record's answers against today's rules: what changed, and why.
 
     \b
     Examples:
       legrules audit replay 3f2a9c --audit-log decisions.db
       legrules audit replay 3f2a9c --rules new-rules/ --json
       legrules audit replay 3f2a9c --value pain_type=sharp --value age=41
+
+    The report names the rule changes that caused each difference. Redacted answers
+    are replayed as unanswered (the question's default) unless you supply them with
+    --value; the report then says the replay is not faithful.
+
+    Exit codes: 0 done (whether or not the result changed), 2 no such record, a --value
+    that is invalid or not the recorded one, invalid rules, no readable audit log.
     """
-    values = _parse_values(value_pairs)
+    from legrules.interview import parse_answer_options
+
     with _open(log_path) as log, engine_for(rules_dir) as engine:
-        replay = log.replay(assessment_id, engine, values)
-        if as_json or fmt == "json":
-            click.echo(json.dumps(replay.to_dict(), indent=2, ensure_ascii=False))
+        record = log.get(assessment_id)
+        # typed by the questions the record was answered with, as the replay checks them
+        stored = log.pack(record.ruleset.fingerprint).questionnaire
+        values = parse_answer_options(stored, value_pairs, option="--value")
+        replay = log.replay(record.assessment_id, engine, values)
+        if fmt == "json":
+            echo_json(replay.to_dict())
         else:
             click.echo("\n".join(replay.lines()))
 
 
 @audit.command("export")
 @_read_log_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["jsonl"]),
-    default="jsonl",
-    show_default=True,
-    help="JSON lines: one record per line, with seq, prev_hash and hash.",
-)
+@format_options("jsonl", help="JSON lines: one record per line, with seq, prev_hash and hash.")
 @click.option(
     "--output",
     "-o",
@@ -399,14 +381,17 @@ def audit_export(
 ) -> None:
     """Export records as JSON lines (same filters as `audit list`).
 
-    Each line is a whole record. Without its prev_hash and hash, a line's canonical JSON
-    (sorted keys, no spaces) is exactly what was hashed, so the chain can be checked from
-    an export alone.
-
     \b
     Examples:
       legrules audit export --format jsonl --audit-log decisions.db > decisions.jsonl
       legrules audit export --since 2026-01-01 -o q1.jsonl
+
+    Each line is a whole record. Without its prev_hash and hash, a line's canonical JSON
+    (sorted keys, no spaces) is exactly what was hashed, so the chain can be checked from
+    an export alone.
+
+    Exit codes: 0 done, 2 no readable audit log, or -o names the log or cannot be
+    written.
     """
     # checked before the log is opened: the export must never be written over it
     target = checked_output(output or STDOUT, "the export", logs=[log_path])
@@ -423,23 +408,23 @@ def audit_export(
     metavar="HASH",
     help="A head hash printed by an earlier verify: the chain must still contain it.",
 )
-@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+@format_options("text", "json", help="The report for a person, or as JSON.")
 @handle_errors
-def audit_verify(log_path: Path | None, expect_head: str | None, as_json: bool) -> None:
+def audit_verify(log_path: Path | None, expect_head: str | None, fmt: str) -> None:
     """Check the hash chain: report the first edited, deleted or reordered record.
-
-    Exit codes: 0 the chain is intact, 1 it is broken (the first break is named),
-    2 the file is not a readable audit log.
 
     \b
     Examples:
       legrules audit verify --audit-log decisions.db
       legrules audit verify --expect-head sha256:9f1c... --json
+
+    Exit codes: 0 the chain is intact, 1 it is broken (the first break is named),
+    2 the file is not a readable audit log.
     """
     with _open(log_path) as log:
         report = log.verify(expect_head)
-    if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2))
+    if fmt == "json":
+        echo_json(report.to_dict())
     else:
         click.echo("\n".join(report.lines()))
     if not report.ok:

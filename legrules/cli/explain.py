@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 
@@ -12,13 +11,17 @@ from legrules.cli._common import (
     NO_ANSWERS_HELP,
     answers_given,
     answers_options,
+    echo_json,
     engine_for,
     fail,
+    format_options,
     gather_answers,
     handle_errors,
     rules_option,
 )
 from legrules.errors import EXIT_BAD_INPUT
+
+GRAPH_FORMATS = ("mermaid", "dot")
 
 
 @click.command()
@@ -31,25 +34,21 @@ from legrules.errors import EXIT_BAD_INPUT
     help="Why a recommendation was not made (repeatable): each rule that could have made "
     "it and the first condition that failed. Ids or titles: leg_curl, 'leg curls'.",
 )
-@click.option(
-    "--graph",
-    is_flag=True,
-    help="Print the reasoning chain as a graph (answers -> rules -> findings -> advice).",
+@format_options(
+    "text",
+    "json",
+    *GRAPH_FORMATS,
+    help="The explanation as text or JSON for tools; or the reasoning chain as a graph "
+    "(answers -> rules -> findings -> advice) in Mermaid (renders in Markdown) or "
+    "Graphviz DOT.",
+    shortcuts={"--graph": ("mermaid", "Shortcut for --format mermaid.")},
 )
 @click.option(
     "--graph-format",
-    type=click.Choice(["mermaid", "dot"]),
-    default="mermaid",
-    show_default=True,
-    help="Graph syntax: Mermaid (renders in Markdown) or Graphviz DOT.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Explanation as text, or JSON for tools.",
+    type=click.Choice(GRAPH_FORMATS),
+    default=None,
+    hidden=True,
+    help="Deprecated: with --graph, the graph's syntax; use --format mermaid|dot.",
 )
 @rules_option
 @handle_errors
@@ -59,8 +58,7 @@ def explain(
     answer_pairs: tuple[str, ...],
     defaults: bool,
     why_not_ids: tuple[str, ...],
-    graph: bool,
-    graph_format: str,
+    graph_format: str | None,
     fmt: str,
     rules_dir: Path | None,
 ) -> None:
@@ -71,7 +69,8 @@ def explain(
       legrules explain --answers client.yaml
       legrules explain --answers client.yaml --why-not leg_curl
       legrules explain --answers client.yaml --graph > chain.mmd
-      legrules explain --answers client.yaml --graph --graph-format dot | dot -Tsvg > chain.svg
+      legrules explain --answers client.yaml --format dot | dot -Tsvg > chain.svg
+      legrules explain --answers client.yaml --json
 
     HOW (the default): for each recommendation, every rule that made it, the answers
     that matched, findings and the rules that derived them, the rationale and the
@@ -102,8 +101,10 @@ def explain(
         recommendation_ids.append(rec_id)
     answers = gather_answers(engine, answers_path, answer_pairs)
     result = engine.assess(answers)
-    if graph:
-        click.echo(render_graph(assessment_graph(result, engine.pack), graph_format), nl=False)
+    if fmt in GRAPH_FORMATS:
+        # the deprecated spelling, --graph --graph-format dot, still means --format dot
+        syntax = graph_format if graph_format is not None else fmt
+        click.echo(render_graph(assessment_graph(result, engine.pack), syntax), nl=False)
         return
     verdicts = [why_not(engine.pack, answers, rec_id, result) for rec_id in recommendation_ids]
     if fmt == "json":
@@ -121,7 +122,7 @@ def explain(
             ]
             data["suppressed"] = [s.model_dump(mode="json") for s in result.suppressed]
             data["trace"] = [f.model_dump(mode="json") for f in result.trace]
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo_json(data)
         return
     if verdicts:
         click.echo("\n".join(render_why_not(v, engine.pack) for v in verdicts), nl=False)

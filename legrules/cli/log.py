@@ -5,14 +5,19 @@ and the questionnaire answers it supports, each with its evidence."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from legrules.cli._common import format_options, handle_errors, report_width, rules_option
+from legrules.cli._common import (
+    echo_json,
+    format_options,
+    handle_errors,
+    report_width,
+    rules_option,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -116,7 +121,6 @@ def summary(
     as_of: dt.date | None,
     rules_dir: Path | None,
     fmt: str,
-    as_json: bool,
 ) -> None:
     """Per-lift e1RM trends and stalls, weekly sets per muscle, heavy sessions, and the
     answers the log supports, each with its evidence.
@@ -134,8 +138,8 @@ def summary(
     from legrules.traininglog.report import summary_json, summary_text
 
     analysis, derived = _measure(file, units, log_format, as_of, rules_dir)
-    if as_json or fmt == "json":
-        click.echo(json.dumps(summary_json(analysis, derived), indent=2))
+    if fmt == "json":
+        echo_json(summary_json(analysis, derived))
     else:
         click.echo(summary_text(analysis, derived, width=report_width()), nl=False)
 

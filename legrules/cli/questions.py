@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from legrules.cli._common import handle_errors, rules_option
+from legrules.cli._common import echo_json, format_options, handle_errors, rules_option
 
 
 @click.command()
 @click.argument("question_id", required=False, metavar="[ID]")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "schema"]),
-    default="text",
-    show_default=True,
+@format_options(
+    "text",
+    "json",
+    "schema",
     help="text for people; json (the question definitions) or schema (JSON Schema of an "
     "answers file) for apps that render their own form.",
 )
@@ -40,9 +37,9 @@ def questions(question_id: str | None, fmt: str, rules_dir: Path | None) -> None
     """
     from legrules.answerschema import answers_json_schema, question_schema
     from legrules.explain import why_asked
-    from legrules.interview import GROUP_TITLES
     from legrules.loader import load_pack
     from legrules.paths import pack_dir
+    from legrules.questionnaire import GROUP_TITLES
     from legrules.ruledoc import find_question, question_text, questions_text
 
     pack = load_pack(pack_dir(rules_dir))
@@ -53,14 +50,14 @@ def questions(question_id: str | None, fmt: str, rules_dir: Path | None) -> None
             click.echo(question_text(pack, question, why.lines()), nl=False)
         elif fmt == "schema":
             order = pack.questionnaire.ids().index(question.id) + 1
-            click.echo(json.dumps(question_schema(question, order), indent=2))
+            echo_json(question_schema(question, order))
         else:
             data = question.model_dump(mode="json", exclude_none=True)
             data["why_asked"] = asdict(why)
-            click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+            echo_json(data)
         return
     if fmt == "schema":
-        click.echo(json.dumps(answers_json_schema(pack.questionnaire), indent=2))
+        echo_json(answers_json_schema(pack.questionnaire))
     elif fmt == "json":
         data = {
             "groups": GROUP_TITLES,
@@ -68,6 +65,6 @@ def questions(question_id: str | None, fmt: str, rules_dir: Path | None) -> None
                 q.model_dump(mode="json", exclude_none=True) for q in pack.questionnaire.questions
             ],
         }
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo_json(data)
     else:
         click.echo(questions_text(pack), nl=False)

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from legrules.cli._common import engine_for, handle_errors, rules_option
+from legrules.cli._common import (
+    echo_json,
+    engine_for,
+    format_options,
+    handle_errors,
+    rules_option,
+)
 from legrules.errors import EXIT_CHECK_FAILED
 from legrules.paths import pack_dir
-
-# the output choice every rules subcommand except graph offers
-_text_or_json = click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
 
 
 @click.group()
@@ -43,7 +43,7 @@ def rules() -> None:
     type=click.Choice(["stable", "experimental", "deprecated"]),
     help="Only this status.",
 )
-@_text_or_json
+@format_options("text", "json", help="A table for a person, or JSON for tools.")
 @rules_option
 @handle_errors
 def rules_list(
@@ -81,7 +81,7 @@ def rules_list(
             }
             for r in found
         ]
-        click.echo(json.dumps(data, indent=2))
+        echo_json(data)
         return
     if not found:
         click.echo("legrules: no rule matches these filters", err=True)
@@ -92,7 +92,7 @@ def rules_list(
 
 @rules.command("show")
 @click.argument("rule_id", metavar="ID")
-@_text_or_json
+@format_options("text", "json", help="The rule explained for a person, or JSON for tools.")
 @rules_option
 @handle_errors
 def rules_show(rule_id: str, fmt: str, rules_dir: Path | None) -> None:
@@ -110,14 +110,14 @@ def rules_show(rule_id: str, fmt: str, rules_dir: Path | None) -> None:
     pack = load_pack(pack_dir(rules_dir))
     rule = find_rule(pack, rule_id)
     if fmt == "json":
-        click.echo(json.dumps(rule_to_dict(pack, rule), indent=2, ensure_ascii=False))
+        echo_json(rule_to_dict(pack, rule))
     else:
         click.echo(rule_text(pack, rule), nl=False)
 
 
 @rules.command("lint")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, not only errors.")
-@_text_or_json
+@format_options("text", "json", help="One line per finding, or a JSON list of them.")
 @rules_option
 @handle_errors
 def rules_lint(strict: bool, fmt: str, rules_dir: Path | None) -> None:
@@ -150,7 +150,7 @@ def rules_lint(strict: bool, fmt: str, rules_dir: Path | None) -> None:
     errors = [i for i in issues if i.severity == "error"]
     warnings = [i for i in issues if i.severity == "warning"]
     if fmt == "json":
-        click.echo(json.dumps([i.to_dict() for i in issues], indent=2))
+        echo_json([i.to_dict() for i in issues])
     else:
         for issue in issues:
             click.echo(issue.render())
@@ -175,7 +175,7 @@ def rules_lint(strict: bool, fmt: str, rules_dir: Path | None) -> None:
     is_flag=True,
     help="Fail unless every rule has a case where it fires and one where it does not.",
 )
-@_text_or_json
+@format_options("text", "json", help="A report for a person, or JSON for tools.")
 @rules_option
 @handle_errors
 def rules_test(
@@ -212,7 +212,7 @@ def rules_test(
             "cases": [asdict(r) | {"passed": r.passed} for r in results],
             "uncovered": gaps,
         }
-        click.echo(json.dumps(data, indent=2))
+        echo_json(data)
     else:
         for result in results:
             if result.passed and not verbose:
@@ -233,13 +233,12 @@ def rules_test(
 
 
 @rules.command("graph")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["mermaid", "dot"]),
-    default="mermaid",
-    show_default=True,
-    help="Mermaid (renders in GitHub/GitLab Markdown) or Graphviz DOT.",
+@format_options(
+    "mermaid",
+    "dot",
+    "json",
+    help="Mermaid (renders in GitHub/GitLab Markdown), Graphviz DOT, or JSON (nodes and "
+    "edges) for tools.",
 )
 @rules_option
 @handle_errors
@@ -250,6 +249,7 @@ def rules_graph(fmt: str, rules_dir: Path | None) -> None:
     Examples:
       legrules rules graph > rules.mmd
       legrules rules graph --format dot | dot -Tsvg > rules.svg
+      legrules rules graph --json
 
     Edges from a question carry the rule's test on it; dashed edges withhold.
 
@@ -258,4 +258,12 @@ def rules_graph(fmt: str, rules_dir: Path | None) -> None:
     from legrules.graph import pack_graph, render_graph
     from legrules.loader import load_pack
 
-    click.echo(render_graph(pack_graph(load_pack(pack_dir(rules_dir))), fmt), nl=False)
+    graph = pack_graph(load_pack(pack_dir(rules_dir)))
+    if fmt == "json":
+        data = {
+            "nodes": [asdict(node) for node in graph.nodes.values()],
+            "edges": [asdict(edge) for edge in graph.edges],
+        }
+        echo_json(data)
+        return
+    click.echo(render_graph(graph, fmt), nl=False)

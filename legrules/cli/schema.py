@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from legrules.cli._common import handle_errors, rules_option
+from legrules.cli._common import echo_json, handle_errors, rules_option
 
 
 @click.group()
@@ -35,7 +34,7 @@ def schema_rules() -> None:
     """
     from legrules.ruleschema import rule_file_json_schema
 
-    click.echo(json.dumps(rule_file_json_schema(), indent=2, sort_keys=True))
+    echo_json(rule_file_json_schema(), sort_keys=True)
 
 
 @schema.command("answers")
@@ -55,4 +54,4 @@ def schema_answers(rules_dir: Path | None) -> None:
     from legrules.paths import pack_dir
 
     pack = load_pack(pack_dir(rules_dir))
-    click.echo(json.dumps(answers_json_schema(pack.questionnaire), indent=2))
+    echo_json(answers_json_schema(pack.questionnaire))

@@ -1,0 +1,28 @@
+"""The one base class of legrules' pydantic models.
+
+Every document legrules reads (rule files, the questionnaire, the catalogue, answers,
+rule test cases, the knowledge-base coverage file) and the Assessment it writes share
+these settings, so a model cannot quietly be more lenient than its neighbours:
+
+* ``extra="forbid"``: a misspelt key is an error, not a rule that silently never fires;
+* ``strict=True``: ``"3"`` is not 3 and ``"yes"`` is not ``True``; a value is what the
+  file says it is;
+* ``frozen=True``: a loaded pack or a result is shared (between threads, in the
+  compiled-pack cache), so nobody may change it in place;
+* ``defer_build=True``: validators are built on first use, and a pack from the
+  compiled-pack cache is never validated again, so a one-shot command does not pay for
+  building them.
+
+A model that needs more (``populate_by_name`` for ``in``/``not`` aliases) sets only
+that in its own ``model_config``; pydantic merges it with these.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class StrictModel(BaseModel):
+    """Closed, strict, immutable; see the module docstring for why each."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
