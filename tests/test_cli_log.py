@@ -104,7 +104,7 @@ def test_missing_file_and_bad_options_exit_2(tmp_path: Path) -> None:
     bad_date = run("summary", str(LOGS / "legrules.csv"), "--as-of", "31/01/2024")
     assert bad_date.exit_code == 2
     assert "is not a date like 2024-03-31" in bad_date.stderr
-    bad_format = run("summary", str(LOGS / "legrules.csv"), "--log-format", "excel")
+    bad_format = run("summary", str(LOGS / "legrules.csv"), "--app", "excel")
     assert bad_format.exit_code == 2
 
 

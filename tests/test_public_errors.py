@@ -27,6 +27,7 @@ PATH_PARAMETERS: dict[str, Call] = {
     "Engine.audit_log": lambda path, engine: Engine(engine.compiled, audit_log=path),
     "assess.rules": lambda path, engine: legrules.assess({}, rules=path),
     "AuditLog.path": lambda path, engine: AuditLog(path, readonly=True),
+    "read_log.path_or_text": lambda path, engine: legrules.read_log(path),
 }
 
 

@@ -38,7 +38,7 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
 
 
 def _log_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """FILE, --units, --log-format, --as-of and --rules, alike on every log command."""
+    """FILE, --units, --app, --as-of and --rules, alike on every log command."""
     func = rules_option(func)
     func = click.option(
         "--as-of",
@@ -49,7 +49,7 @@ def _log_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "skipped as future, and habits need a leg session in the weeks before it.",
     )(func)
     func = click.option(
-        "--log-format",
+        "--app",
         "log_format",
         type=click.Choice(_FORMATS),
         default="auto",
