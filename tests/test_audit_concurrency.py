@@ -194,6 +194,20 @@ def _read_lines(writer: subprocess.Popen[str], count: int) -> Iterator[str]:
         yield line.strip()
 
 
+def _rest_after_kill(writer: subprocess.Popen[str]) -> list[str]:
+    """Everything the killed writer printed that was not read yet.
+
+    Read through the same file object as :func:`_read_lines`: ``readline`` reads the
+    pipe in blocks, so lines already printed can sit in that object's buffer, where
+    ``communicate()`` (which reads the raw descriptor) would never see them. The writer
+    is dead, so the read ends at EOF.
+    """
+    assert writer.stdout is not None
+    rest = writer.stdout.read().split()
+    writer.communicate(timeout=60)  # stdout is drained now: only stderr and the status
+    return rest
+
+
 def test_sigkill_at_random_moments_loses_nothing_committed(pack_dir: Path, tmp_path: Path) -> None:
     """Two writers at full speed; one is killed at a random moment, three times."""
     log_path = tmp_path / "random.db"
@@ -205,9 +219,8 @@ def test_sigkill_at_random_moments_loses_nothing_committed(pack_dir: Path, tmp_p
         committed.update(_read_lines(victim, rng.randint(5, 25)))
         time.sleep(rng.uniform(0, 0.02))
         os.kill(victim.pid, signal.SIGKILL)
-        rest, _ = victim.communicate(timeout=60)
+        committed.update(_rest_after_kill(victim))  # printed before the kill: committed
         assert victim.returncode == -signal.SIGKILL
-        committed.update(rest.split())  # printed before the kill: committed
         out, err = survivor.communicate(timeout=120)
         assert survivor.returncode == 0, err
         committed.update(out.split())
