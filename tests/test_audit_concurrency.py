@@ -143,9 +143,10 @@ def test_threads_sharing_a_log_and_with_their_own(pack: RulePack, tmp_path: Path
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=120)
+            thread.join(timeout=120)  # a hang bound, not a schedule
         for engine in own:
             engine.close()
+    assert not any(thread.is_alive() for thread in threads), "a writer thread hung"
     assert not errors, errors
     assert len(ids) == 7 * per_thread
     assert sorted(_check_log(log_path, set(ids))) == sorted(ids)
@@ -278,7 +279,8 @@ def test_many_connections_creating_a_new_log_at_the_same_moment(tmp_path: Path) 
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=60)
+            thread.join(timeout=60)  # a hang bound, not a schedule
+        assert not any(thread.is_alive() for thread in threads), "an opener hung"
         with AuditLog(log_path, readonly=True) as log:
             assert log.verify().ok
     assert errors == []
