@@ -10,11 +10,12 @@ It drives durable's C extension (``durable_rules_engine``) directly rather than 
   agenda loop is ours, so an exception propagates to the caller unchanged.
 * The Python layer around the C calls costs most of an assessment's time.
 
-Each assessment is one session (a fresh sid), asserted, run to quiescence and deleted in
-``finally``, also when something fails, so no state is left behind (durable keeps a
-fixed index of 1,024 live sessions per ruleset and ~125 KiB each). The C code holds the
-GIL, so one lock around a whole session costs no parallelism and keeps sessions from
-interleaving on the shared ruleset handle.
+Each assessment is one session (a fresh sid), asserted, run to quiescence and deleted
+from every shard however the assessment ends, so no state is left behind (durable keeps
+a fixed index of 1,024 live sessions per ruleset and ~125 KiB each). The C code holds
+the GIL, so one lock around a whole session costs no parallelism and keeps sessions from
+interleaving on the shared ruleset handle; :class:`_Gate` explains how that lock is kept
+from ever waiting for itself.
 """
 
 from __future__ import annotations
@@ -65,13 +66,19 @@ class _Gate:
     """The one lock around durable's C engine, and the clean-up owed by whoever holds it.
 
     durable is not re-entrant and its handles are shared, so every call into it happens
-    under this lock. Three things must never wait for the lock, or a thread waits for
-    itself: a finalizer (the cyclic GC can free an engine inside an assessment, in the
-    thread holding the lock), an exception a signal handler raises in the middle of
-    clean-up, and fork (the child has only the forking thread, so a lock another thread
-    held would stay held forever). So clean-up is data, not control flow: rulesets to
-    free and sessions to delete are queued here, and the holder works through the queues
-    before it lets go; an interrupted clean-up is finished by the next holder.
+    under this lock, and the lock must never be waited for where it cannot be released:
+
+    * by a finalizer: the cyclic GC can free an engine inside an assessment, in the
+      thread holding the lock, which would then wait for itself;
+    * by a clean-up cut short: a signal handler's exception (Ctrl-C) in the middle of
+      deleting a session's shards left the rest behind;
+    * in a child process: fork copies a lock another thread holds, and that thread does
+      not exist in the child to release it.
+
+    So clean-up is data, not control flow: sessions to delete and rulesets to free are
+    queued here, by anyone, at any moment, and whoever holds the lock works through the
+    queues before letting go (an interrupted clean-up is finished by the next holder);
+    and fork is coordinated through ``os.register_at_fork``.
     """
 
     def __init__(self) -> None:
