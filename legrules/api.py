@@ -26,8 +26,8 @@ from legrules.assessment import (
 )
 from legrules.compiler import CompiledPack, compile_pack
 from legrules.conditions import copy_value, static_witness, witness
-from legrules.engine import ENGINE_NAME, ENGINE_VERSION, DurableRuleset
-from legrules.errors import RuleLoopError
+from legrules.engine import ENGINE_NAME, ENGINE_VERSION, RULESETS, DurableRuleset, free_unused
+from legrules.errors import EngineError, RuleLoopError
 from legrules.facts import FactBuilder, finding_fact
 from legrules.loader import load_pack
 from legrules.pack import RulePack
@@ -53,6 +53,14 @@ class Engine:
     :class:`~legrules.errors.RuleLoopError` naming the rules involved.
     ``audit_log`` (a path or an :class:`~legrules.audit.AuditLog`) records every
     assessment in that decision log.
+
+    Engines of one pack in one process share one native ruleset
+    (:data:`legrules.engine.RULESETS`). An Engine pickles as its compiled pack (and its
+    options): unpickled, in this process or another, it uses that process's ruleset for
+    the pack, so it gives exactly the original's results (Spark, Dask, Ray and
+    multiprocessing pickle what their workers use). An audit log goes as its absolute
+    path, redacted fields and timeout, and is reopened where the engine is unpickled: the
+    log file must be reachable there, and any number of processes may write to one log.
     """
 
     def __init__(
@@ -82,10 +90,11 @@ class Engine:
             from legrules.audit import AuditLog as _AuditLog  # noqa: PLC0415
 
             self._audit = _AuditLog.attach(audit_log, self._compiled)
-        self._ruleset = DurableRuleset(
+        self._ruleset: DurableRuleset | None = RULESETS.get(
+            self._compiled.fingerprint,
             self._compiled.shards,
-            name_hint=self._pack.meta.name,
             routes=self._compiled.shard_findings,
+            name_hint=self._pack.meta.name,
         )
         self._ruleset_info = RulesetInfo(
             name=self._pack.meta.name,
@@ -170,14 +179,32 @@ class Engine:
         return [f.rule.id for f in self._fire(validated)[0]]
 
     def live_sessions(self) -> int:
-        """Sessions left in the engine; 0 unless an assessment is running right now."""
-        return self._ruleset.live_sessions()
+        """Sessions left in the engine's ruleset (shared by the engines of this pack in
+        this process); 0 unless an assessment is running right now."""
+        return self._open_ruleset().live_sessions()
 
     def close(self) -> None:
-        """Release the native ruleset. The engine cannot assess afterwards."""
-        self._ruleset.close()
+        """The engine cannot assess afterwards. Its native ruleset is freed when no other
+        engine of the same pack in this process uses it."""
+        self._ruleset = None
+        free_unused()
         if self._audit is not None:
             self._audit.close()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the compiled pack and options, never as native handles (see the
+        class docstring)."""
+        self._open_ruleset()  # a closed engine stays closed: refuse rather than revive
+        audit = None
+        if self._audit is not None:
+            audit = (str(self._audit.path.absolute()), self._audit.redact, self._audit.timeout)
+        return (_unpickle_engine, (self._compiled, self._max_firings, audit))
+
+    def _open_ruleset(self) -> DurableRuleset:
+        ruleset = self._ruleset
+        if ruleset is None:
+            raise EngineError("this engine was closed")
+        return ruleset
 
     def __enter__(self) -> Engine:
         return self
@@ -212,7 +239,7 @@ class Engine:
             findings.extend(new)
             return [finding_fact(f) for f in new]
 
-        self._ruleset.run(self._facts.build(answers), on_fire)
+        self._open_ruleset().run(self._facts.build(answers), on_fire)
         return fired, findings
 
     def _reason(self, fired: _Fired, answers: Answers) -> dict[str, Any]:
@@ -235,6 +262,20 @@ class Engine:
             "answers": matched,
             "findings": self._compiled.branch_findings[fired.branch],
         }
+
+
+def _unpickle_engine(
+    compiled: CompiledPack, max_firings: int, audit: tuple[str, tuple[str, ...], float] | None
+) -> Engine:
+    """Rebuild a pickled :class:`Engine` around this process's ruleset for its pack."""
+    if audit is None:
+        return Engine(compiled, max_firings=max_firings)
+    from legrules.audit import AuditLog  # noqa: PLC0415  (see Engine.__init__)
+
+    path, redact, timeout = audit
+    return Engine(
+        compiled, max_firings=max_firings, audit_log=AuditLog(path, redact=redact, timeout=timeout)
+    )
 
 
 @dataclass(frozen=True)

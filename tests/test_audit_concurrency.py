@@ -143,9 +143,10 @@ def test_threads_sharing_a_log_and_with_their_own(pack: RulePack, tmp_path: Path
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=120)
+            thread.join(timeout=120)  # a hang bound, not a schedule
         for engine in own:
             engine.close()
+    assert not any(thread.is_alive() for thread in threads), "a writer thread hung"
     assert not errors, errors
     assert len(ids) == 7 * per_thread
     assert sorted(_check_log(log_path, set(ids))) == sorted(ids)
@@ -194,6 +195,20 @@ def _read_lines(writer: subprocess.Popen[str], count: int) -> Iterator[str]:
         yield line.strip()
 
 
+def _rest_after_kill(writer: subprocess.Popen[str]) -> list[str]:
+    """Everything the killed writer printed that was not read yet.
+
+    Read through the same file object as :func:`_read_lines`: ``readline`` reads the
+    pipe in blocks, so lines already printed can sit in that object's buffer, where
+    ``communicate()`` (which reads the raw descriptor) would never see them. The writer
+    is dead, so the read ends at EOF.
+    """
+    assert writer.stdout is not None
+    rest = writer.stdout.read().split()
+    writer.communicate(timeout=60)  # stdout is drained now: only stderr and the status
+    return rest
+
+
 def test_sigkill_at_random_moments_loses_nothing_committed(pack_dir: Path, tmp_path: Path) -> None:
     """Two writers at full speed; one is killed at a random moment, three times."""
     log_path = tmp_path / "random.db"
@@ -205,9 +220,8 @@ def test_sigkill_at_random_moments_loses_nothing_committed(pack_dir: Path, tmp_p
         committed.update(_read_lines(victim, rng.randint(5, 25)))
         time.sleep(rng.uniform(0, 0.02))
         os.kill(victim.pid, signal.SIGKILL)
-        rest, _ = victim.communicate(timeout=60)
+        committed.update(_rest_after_kill(victim))  # printed before the kill: committed
         assert victim.returncode == -signal.SIGKILL
-        committed.update(rest.split())  # printed before the kill: committed
         out, err = survivor.communicate(timeout=120)
         assert survivor.returncode == 0, err
         committed.update(out.split())
@@ -265,7 +279,8 @@ def test_many_connections_creating_a_new_log_at_the_same_moment(tmp_path: Path) 
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=60)
+            thread.join(timeout=60)  # a hang bound, not a schedule
+        assert not any(thread.is_alive() for thread in threads), "an opener hung"
         with AuditLog(log_path, readonly=True) as log:
             assert log.verify().ok
     assert errors == []

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pexpect
@@ -21,6 +23,16 @@ pytestmark = pytest.mark.slow
 
 PROMPT = r"> \[[^\]\r\n]*\] "
 REVIEW = "Press Enter to see your result"
+
+
+def _default_sigint() -> None:
+    """Give the child the default Ctrl-C, whatever this process inherited.
+
+    A process started with SIGINT ignored (a background job of a non-interactive shell,
+    ``nohup``, some CI runners) passes that on through fork and exec, and Python then
+    installs no KeyboardInterrupt handler: the Ctrl-C tests would wait for their timeout.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def spawn(
@@ -37,7 +49,13 @@ def spawn(
     transcript = io.StringIO()
     if shell is not None:
         child = pexpect.spawn(
-            "/bin/sh", ["-c", shell], env=env, cwd=str(tmp_path), encoding="utf-8", timeout=60
+            "/bin/sh",
+            ["-c", shell],
+            env=env,
+            cwd=str(tmp_path),
+            encoding="utf-8",
+            timeout=60,
+            preexec_fn=_default_sigint,
         )
     else:
         child = pexpect.spawn(
@@ -48,6 +66,7 @@ def spawn(
             encoding="utf-8",
             timeout=60,
             dimensions=(50, 120),
+            preexec_fn=_default_sigint,
         )
     child.logfile_read = transcript
     return child, transcript
@@ -98,6 +117,19 @@ def test_questionnaire_end_to_end(tmp_path: Path) -> None:
     assert False in first_question.values()
 
 
+@pytest.fixture(params=["inherited-default", "inherited-ignored"])
+def sigint(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run the test as it is run from a terminal and as a background job (``pytest &``
+    in a script), where SIGINT arrives ignored."""
+    handler = signal.SIG_IGN if request.param == "inherited-ignored" else signal.SIG_DFL
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("sigint")
 def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
     child, transcript = spawn(["assess"], tmp_path)
     child.expect(PROMPT)
@@ -112,6 +144,7 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in transcript.getvalue()
 
 
+@pytest.mark.usefixtures("sigint")
 def test_colour_on_a_terminal_unless_no_color(tmp_path: Path) -> None:
     child, transcript = spawn(["assess"], tmp_path, color=True)
     child.expect(PROMPT)

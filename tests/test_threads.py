@@ -80,7 +80,8 @@ def test_eight_threads_match_sequential_results(engine: Engine) -> None:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=600)  # a hang bound: a deadlock fails the test, not the suite
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
     assert not failures, failures
     assert sum(len(r) for r in results) == THREADS * PER_THREAD
     for per_thread in results:

@@ -258,6 +258,12 @@ class AuditLog:
         mode = "readonly" if self.readonly else "read-write"
         return f"AuditLog({str(self.path)!r}, {mode})"
 
+    @property
+    def timeout(self) -> float:
+        """Seconds a writer waits for another writer (an unpickled Engine reopens its log
+        with the same)."""
+        return self._timeout
+
     # -- connection ---------------------------------------------------------------------
 
     def close(self) -> None:
