@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from legrules.assessment import Assessment, PlanDay, PlanItem, Reason, Recommendation
 from legrules.conditions import walk
 from legrules.explain import WhyAsked, WhyNot, finding_sources
-from legrules.interview import format_value, label
+from legrules.interview import label
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue, Question
 from legrules.ruleschema import FactLeaf, Rule
+from legrules.values import Form, show_value
 from legrules.wrap import WIDTH, wrap
 
 #: ``style(text, role)``; roles: title, heading, safety, warn, dim, strong.
@@ -105,11 +106,8 @@ class _Labels:
         kept = [q for q in answers if q in positive]
         return kept or list(answers)
 
-    def answer(self, question_id: str, value: AnswerValue) -> str:
-        question = self.questions.get(question_id)
-        if question is None:
-            return _raw(value)
-        return format_value(question, value)
+    def answer(self, question_id: str, value: AnswerValue, form: Form = "words") -> str:
+        return show_value(value, self.questions.get(question_id), form)
 
     def said(self, question_id: str, value: AnswerValue) -> str:
         question = self.questions.get(question_id)
@@ -127,14 +125,6 @@ def _ask(prompt: str) -> str:
     sentences = re.split(r"(?<=[.?!])\s+", " ".join(prompt.split()))
     kept = [x for x in sentences if not x.startswith(("Pick ", "Answer "))]
     return " ".join(kept or sentences)
-
-
-def _raw(value: AnswerValue) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(value) + "]" if value else "none"
-    return "unanswered" if value is None else str(value)
 
 
 def why_line(rec: Recommendation) -> str:
@@ -454,21 +444,20 @@ def _reason_lines(
     lines = [f"rule {reason.rule} (v{reason.rule_version}, {reason.provenance}): {reason.title}"]
     if reason.answers:
         for question_id, value in reason.answers.items():
-            raw, said = _raw(value), labels.answer(question_id, value)
-            shown = f"{raw} ({said})" if said.casefold() != raw.casefold() else raw
-            lines.append(f"  matched {question_id} = {shown}")
+            lines.append(f"  matched {question_id} = {labels.answer(question_id, value, 'both')}")
     elif not reason.findings:
         lines.append("  matched: no answers needed (it applies to everyone not referred)")
     for name in reason.findings:
         by = sources.get(name, [])
-        chain = ", ".join(
-            f"{rule} ({', '.join(f'{q} = {_raw(v)}' for q, v in firings.get(rule, {}).items())})"
-            for rule in by
-        )
+        chain = ", ".join(f"{rule} ({_matched(firings.get(rule, {}))})" for rule in by)
         lines.append(f"  matched finding {name}, derived by {chain or 'an earlier rule'}")
     lines.append(f"  rationale: {' '.join(reason.rationale.split())}")
     lines.append(f"  source: {reason.source}")
     return lines
+
+
+def _matched(answers: Mapping[str, AnswerValue]) -> str:
+    return ", ".join(f"{question} = {show_value(value)}" for question, value in answers.items())
 
 
 def explanation_lines(
@@ -646,7 +635,7 @@ def render_why_not(result: WhyNot, pack: RulePack | None = None, *, width: int =
             )
         else:
             answers = "; ".join(
-                f"{fact} = {_raw(value)} ({labels.answer(fact, value)})"
+                f"{fact} = {labels.answer(fact, value, 'both')}"
                 for fact, value in verdict.answers.items()
             )
             text = (

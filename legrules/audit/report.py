@@ -7,6 +7,7 @@ import textwrap
 from legrules.assessment import Assessment
 from legrules.audit.model import AuditRecord, is_redacted
 from legrules.questionnaire import AnswerValue
+from legrules.values import show_value
 
 _WIDTH = 88
 
@@ -20,20 +21,12 @@ def _wrap(text: str, indent: str) -> list[str]:
     ) or [indent.rstrip()]
 
 
-def show_value(value: AnswerValue) -> str:
-    if is_redacted(value):
-        return "[redacted]"
-    if value is None:
-        return "unanswered"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(value) + "]" if value else "[] (none)"
-    return str(value)
+def _shown(value: AnswerValue) -> str:
+    return show_value(value, form="ids", redacted=is_redacted(value))
 
 
 def _answers(values: dict[str, AnswerValue]) -> str:
-    return ", ".join(f"{k} = {show_value(v)}" for k, v in values.items()) or "(none)"
+    return ", ".join(f"{k} = {_shown(v)}" for k, v in values.items()) or "(none)"
 
 
 def record_lines(record: AuditRecord, assessment: Assessment) -> list[str]:
@@ -62,7 +55,7 @@ def record_lines(record: AuditRecord, assessment: Assessment) -> list[str]:
         mark = ""
         if provided is not None and key not in provided and value is not None:
             mark = "  (default)"
-        lines.append(f"  {key}: {show_value(value)}{mark}")
+        lines.append(f"  {key}: {_shown(value)}{mark}")
     lines += ["", "Recommendations"]
     if not assessment.recommendations:
         lines.append("  (none)")

@@ -25,7 +25,6 @@ from legrules.interview import (
     GROUP_TITLES,
     AnswerParseError,
     choices_hint,
-    format_value,
     label,
     parse_typed,
     short_prompt,
@@ -33,6 +32,7 @@ from legrules.interview import (
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue, Question
 from legrules.skips import Step, answered, default_for, next_pending, walk
+from legrules.values import show_value
 
 Style = Callable[[str, str], str]
 
@@ -85,9 +85,9 @@ def _default_words(question: Question, default: AnswerValue) -> str:
     if question.type == "multi" and isinstance(default, list) and not default:
         return "none"
     return (
-        format_value(question, default).lower()
+        show_value(default, question).lower()
         if question.type == "bool"
-        else (format_value(question, default))
+        else (show_value(default, question))
     )
 
 
@@ -147,7 +147,7 @@ def review(pack: RulePack, steps: list[Step], style: Style) -> Question | None:
     _say("Review your answers", "heading", style)
     _say("-------------------", "heading", style)
     for number, step in enumerate(shown, 1):
-        answer = format_value(step.question, step.value)
+        answer = show_value(step.value, step.question)
         _say(f"  {number:>2}. {short_prompt(step.question, 58):<58}  {answer}")
     if skipped:
         _say(
