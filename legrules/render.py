@@ -15,7 +15,6 @@ the library itself never emits escape codes.
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -27,7 +26,7 @@ from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue, Question
 from legrules.ruleschema import FactLeaf, Rule
 from legrules.values import Form, show_value
-from legrules.wrap import WIDTH, wrap
+from legrules.wrap import WIDTH, table, wrap
 
 #: ``style(text, role)``; roles: title, heading, safety, warn, dim, strong.
 Style = Callable[[str, str], str]
@@ -199,32 +198,6 @@ def _found(assessment: Assessment, labels: _Labels) -> list[tuple[str, list[str]
     return out
 
 
-def _table(rows: Sequence[Sequence[str]], widths: Sequence[int], indent: str = "  ") -> list[str]:
-    """A plain-text table whose cells wrap within their column."""
-    lines: list[str] = []
-    wrapped = [
-        [
-            textwrap.wrap(cell, width=width, break_on_hyphens=False) or [""]
-            for cell, width in zip(row, widths, strict=True)
-        ]
-        for row in rows
-    ]
-    spaced = any(len(cell) > 1 for row in wrapped[1:] for cell in row)
-    for index, cells in enumerate(wrapped):
-        if spaced and index > 1:
-            lines.append("")
-        height = max(len(cell) for cell in cells)
-        for line_no in range(height):
-            parts = [
-                (cell[line_no] if line_no < len(cell) else "").ljust(width)
-                for cell, width in zip(cells, widths, strict=True)
-            ]
-            lines.append((indent + "  ".join(parts)).rstrip())
-        if index == 0:
-            lines.append((indent + "  ".join("-" * width for width in widths)).rstrip())
-    return lines
-
-
 def _plan_rows(day: PlanDay, titles: Mapping[str, str], *, short: bool = False) -> list[list[str]]:
     rows = [["Exercise", "Sets x reps", "Cue", "Why"]]
     for item in day.items:
@@ -333,7 +306,9 @@ class _Text:
             self.out.append(self.style(f"{day.title}{optional}", "strong"))
             self.wrap(day.focus, "  ")
             self.out.append("")
-            self.out.extend(_table(_plan_rows(day, titles, short=True), widths))
+            self.out.extend(
+                table(_plan_rows(day, titles, short=True), widths, indent="  ", underline=True)
+            )
             notes = _item_notes(day, self.labels, short=True)
             notes += [f"Note: {day_note.text}" for day_note in day.notes]
             if notes:

@@ -211,17 +211,6 @@ def filter_rules(
     ]
 
 
-def table(rows: list[list[str]], headers: list[str]) -> str:
-    """A plain table; the last column is not padded (titles can be long)."""
-    all_rows = [headers, *rows]
-    widths = [max(len(row[i]) for row in all_rows) for i in range(len(headers) - 1)]
-    lines = []
-    for row in all_rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
-    return "\n".join(lines) + "\n"
-
-
 def allowed_words(question: Question) -> str:
     if question.type == "bool":
         return "yes/no (true or false)"

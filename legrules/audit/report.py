@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import textwrap
-
 from legrules.assessment import Assessment
 from legrules.audit.model import AuditRecord, is_redacted
 from legrules.questionnaire import AnswerValue
 from legrules.values import show_value
-
-_WIDTH = 88
-
-
-def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(
-        " ".join(text.split()),
-        width=_WIDTH,
-        initial_indent=indent,
-        subsequent_indent=indent + "  ",
-    ) or [indent.rstrip()]
+from legrules.wrap import wrap
 
 
 def _shown(value: AnswerValue) -> str:
@@ -45,7 +33,14 @@ def record_lines(record: AuditRecord, assessment: Assessment) -> list[str]:
         f"  record:     {record.seq}, hash {record.hash}",
     ]
     rules = ", ".join(f"{r.id} v{r.version}" for r in record.rules)
-    lines.extend(_wrap(f"rules:      {len(record.rules)} in the pack: {rules}", "  "))
+    lines.extend(
+        wrap(
+            f"rules:      {len(record.rules)} in the pack: {rules}",
+            "    ",
+            first="  ",
+            collapse=False,
+        )
+    )
     if record.redacted:
         lines.append(
             f"  redacted:   {', '.join(record.redacted)} (stored as salted hashes, not values)"
@@ -62,15 +57,19 @@ def record_lines(record: AuditRecord, assessment: Assessment) -> list[str]:
     for rec in assessment.recommendations:
         urgency = f" [{rec.urgency.replace('_', ' ')}]" if rec.urgency else ""
         lines.append(f"* {rec.id} ({rec.kind}): {rec.title}{urgency}")
-        lines.extend(_wrap(rec.detail, "    "))
+        lines.extend(wrap(rec.detail, "      ", first="    "))
         for reason in rec.because:
             lines.append(
                 f"    because: rule {reason.rule} v{reason.rule_version} ({reason.provenance}): "
                 f"{reason.title}"
             )
-            lines.extend(_wrap(f"rationale: {reason.rationale}", "      "))
-            lines.extend(_wrap(f"source: {reason.source}", "      "))
-            lines.extend(_wrap(f"answers that mattered: {_answers(reason.answers)}", "      "))
+            lines.extend(wrap(f"rationale: {reason.rationale}", "        ", first="      "))
+            lines.extend(wrap(f"source: {reason.source}", "        ", first="      "))
+            lines.extend(
+                wrap(
+                    f"answers that mattered: {_answers(reason.answers)}", "        ", first="      "
+                )
+            )
             if reason.findings:
                 lines.append(f"      findings: {', '.join(reason.findings)}")
     if assessment.suppressed:
@@ -94,12 +93,14 @@ def record_lines(record: AuditRecord, assessment: Assessment) -> list[str]:
                 )
                 lines.append(f"    - {item.exercise}: {dose} (because: {', '.join(item.because)})")
             for note in day.notes:
-                lines.extend(_wrap(f"note: {note.text} ({', '.join(note.because)})", "    "))
+                lines.extend(
+                    wrap(f"note: {note.text} ({', '.join(note.because)})", "      ", first="    ")
+                )
         if assessment.plan.schedule is not None:
             schedule = assessment.plan.schedule
             lines.append(f"  schedule: {schedule.title} ({', '.join(schedule.because)})")
         for note in assessment.plan.notes:
-            lines.extend(_wrap(f"note: {note.text} ({', '.join(note.because)})", "  "))
+            lines.extend(wrap(f"note: {note.text} ({', '.join(note.because)})", "    ", first="  "))
     lines += ["", "Trace (every rule that fired, in order)"]
     for firing in assessment.trace:
         asserted = [
@@ -115,10 +116,11 @@ def record_lines(record: AuditRecord, assessment: Assessment) -> list[str]:
         if firing.matched.findings:
             matched += f"; findings {', '.join(firing.matched.findings)}"
         lines.extend(
-            _wrap(
+            wrap(
                 f"{firing.seq}. {firing.rule} v{firing.version} matched {matched} -> "
                 + ("; ".join(asserted) or "nothing asserted"),
-                "  ",
+                "    ",
+                first="  ",
             )
         )
     return lines
@@ -141,15 +143,3 @@ def summary_row(record: AuditRecord) -> list[str]:
 
 
 LIST_HEADER = ["SEQ", "ASSESSED (UTC)", "ASSESSMENT ID", "STATUS", "RULESET", "RECOMMENDATIONS"]
-
-
-def table(rows: list[list[str]]) -> str:
-    """Left-aligned columns; the last column is not padded."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    return (
-        "\n".join(
-            "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[-1]]).rstrip()
-            for row in rows
-        )
-        + "\n"
-    )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-import textwrap
 from collections.abc import Callable
 
 import click
@@ -33,6 +32,7 @@ from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue, Question
 from legrules.skips import Step, answered, default_for, next_pending, walk
 from legrules.values import show_value
+from legrules.wrap import wrap
 
 Style = Callable[[str, str], str]
 
@@ -50,14 +50,8 @@ def _plain(text: str, role: str) -> str:
 def _say(text: str = "", role: str = "", style: Style = _plain) -> None:
     """One message on stderr, wrapped to the terminal with its indent kept, then styled."""
     indent = text[: len(text) - len(text.lstrip())]
-    lines = textwrap.wrap(
-        text.strip(),
-        width=_width(),
-        initial_indent=indent,
-        subsequent_indent=indent + "  ",
-        break_on_hyphens=False,
-    )
-    click.echo("\n".join(style(line, role) for line in lines) if lines else "", err=True)
+    lines = wrap(text.strip(), indent + "  ", _width(), first=indent, collapse=False)
+    click.echo("\n".join(style(line, role) for line in lines), err=True)
 
 
 def _read_line() -> str:

@@ -179,7 +179,8 @@ def audit_list(
       legrules audit list --since 2026-01-01 --until 2026-03-31 --rule glute-dominance
       legrules audit list --recommendation leg_curl --status ok --json
     """
-    from legrules.audit.report import LIST_HEADER, summary_row, table
+    from legrules.audit.report import LIST_HEADER, summary_row
+    from legrules.wrap import table
 
     with _open(log_path) as log:
         records = log.records(**_filters(since, until, recommendation, rule, status), limit=limit)
@@ -201,7 +202,7 @@ def audit_list(
         if not rows:
             click.echo("no records match", err=True)
             return
-        click.echo(table([LIST_HEADER, *rows]), nl=False)
+        click.echo("\n".join(table([LIST_HEADER, *rows])))
 
 
 @audit.command("show")
