@@ -9,7 +9,7 @@ import pytest
 
 from legrules import Engine
 from legrules.audit import AuditLog, AuditRecord
-from legrules.audit.report import record_text
+from legrules.audit.report import record_lines, record_text
 
 
 @pytest.fixture(scope="module")
@@ -31,3 +31,24 @@ def test_rule_ids_are_never_split_at_their_hyphens(record: AuditRecord) -> None:
     for rule in record.rules:
         assert f"{rule.id} v{rule.version}" in text.replace("\n    ", " ")
     assert "  rules:      " in text  # lined up with the other header fields
+
+
+def test_sets_and_reps_are_never_attributed_to_the_article(record: AuditRecord) -> None:
+    result = record.result()
+    assert result.plan is not None
+    day = result.plan.days[0]
+    borrowed = day.items[0].model_copy(
+        update={
+            "sets": "3",
+            "reps": "8-12",
+            "per_leg": True,
+            "prescription_source": "not_specified",
+        }
+    )
+    missing = day.items[1].model_copy(update={"sets": None, "reps": None})
+    plan = result.plan.model_copy(
+        update={"days": [day.model_copy(update={"items": [borrowed, missing]})]}
+    )
+    text = "\n".join(record_lines(record, result.model_copy(update={"plan": plan})))
+    assert f"- {borrowed.exercise}: 3 x 8-12 per leg (not from the article) (because:" in text
+    assert f"- {missing.exercise}: sets x reps not given by the article (because:" in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from legrules import Assessment, Engine
 from legrules.assessment import PlanItem
 from legrules.explain import why_not
@@ -160,18 +162,33 @@ def test_short_titles() -> None:
     assert short_title("no dash here") == "No dash here"
 
 
-def test_plan_item_dose_per_leg() -> None:
-    item = PlanItem(
-        exercise="walking_lunge",
-        title="Walking lunges",
-        sets="2-3",
-        reps="10-14",
-        per_leg=True,
-        cue=None,
-        prescription_source="article",
-        because=[],
+@pytest.mark.parametrize(
+    ("sets", "reps", "source", "long", "short"),
+    [
+        ("2-3", "10-14", "article", "2-3 x 10-14 per leg", "2-3 x 10-14 per leg"),
+        ("3", "8", "not_specified", "3 x 8 per leg (not from the article)", None),
+        (None, None, "not_specified", NOT_GIVEN, "not given"),
+    ],
+)
+def test_plan_item_dose(
+    sets: str | None, reps: str | None, source: str, long: str, short: str | None
+) -> None:
+    """The one dose text (reports and the audit log): the article's numbers as given,
+    other numbers marked as not the article's, and none where there are none."""
+    item = PlanItem.model_validate(
+        {
+            "exercise": "walking_lunge",
+            "title": "Walking lunges",
+            "sets": sets,
+            "reps": reps,
+            "per_leg": True,
+            "cue": None,
+            "prescription_source": source,
+            "because": [],
+        }
     )
-    assert dose(item) == "2-3 x 10-14 per leg"
+    assert dose(item) == long
+    assert dose(item, short=True) == (short or long)
 
 
 def test_a_chained_finding_says_where_it_follows_from(engine: Engine) -> None:

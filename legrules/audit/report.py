@@ -5,6 +5,7 @@ from __future__ import annotations
 from legrules.assessment import Assessment
 from legrules.audit.model import AuditRecord, is_redacted
 from legrules.questionnaire import AnswerValue
+from legrules.render import dose
 from legrules.values import show_value
 from legrules.wrap import wrap
 
@@ -86,12 +87,8 @@ def record_lines(record: AuditRecord, assessment: Assessment) -> list[str]:
         for day in assessment.plan.days:
             lines.append(f"  {day.title} - {day.focus}")
             for item in day.items:
-                dose = (
-                    f"{item.sets} x {item.reps}" + (" per leg" if item.per_leg else "")
-                    if item.sets and item.reps
-                    else "sets x reps not given by the article"
-                )
-                lines.append(f"    - {item.exercise}: {dose} (because: {', '.join(item.because)})")
+                because = ", ".join(item.because)
+                lines.append(f"    - {item.exercise}: {dose(item)} (because: {because})")
             for note in day.notes:
                 lines.extend(
                     wrap(f"note: {note.text} ({', '.join(note.because)})", "      ", first="    ")
