@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from legrules.assessment import Assessment, PlanDay, PlanItem, Reason, Recommendation
 from legrules.conditions import walk
-from legrules.explain import WhyAsked, WhyNot, finding_sources
+from legrules.explain import WhyAsked, finding_sources
 from legrules.interview import label
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue, Question
@@ -567,58 +567,6 @@ def render_markdown(
         f"Rules: `{ruleset.name}` {ruleset.version} (`{ruleset.fingerprint}`)",
     ]
     return "\n".join(out).rstrip() + "\n"
-
-
-def render_why_not(result: WhyNot, pack: RulePack | None = None, *, width: int = WIDTH) -> str:
-    """WHY NOT as text: each rule that could have made it, and what stopped it."""
-    labels = _Labels.of(pack)
-    catalogue = pack.recommendations() if pack is not None else {}
-    name = catalogue[result.recommendation].title if result.recommendation in catalogue else ""
-    shown = f"{name} ({result.recommendation})" if name else result.recommendation
-    fired = [v.rule for v in result.verdicts if v.outcome == "fired"]
-    withheld_by = list(dict.fromkeys(v.suppressed_by for v in result.verdicts if v.suppressed_by))
-    if result.made:
-        summary = f"{shown} was recommended, by {', '.join(fired)}."
-    elif not result.verdicts:
-        summary = f"{shown} was not recommended: no rule in this pack can recommend it."
-    elif withheld_by:
-        summary = (
-            f"{shown} was not recommended: {', '.join(fired)} made it, but it was withheld "
-            f"by {', '.join(withheld_by)}."
-        )
-    else:
-        count = len(result.verdicts)
-        summary = (
-            f"{shown} was not recommended: none of the {count} rule"
-            f"{'s' if count != 1 else ''} that can make it fired for these answers."
-        )
-    out = wrap(summary, "  ", width, first="")
-    ordered = sorted(result.verdicts, key=lambda v: v.outcome != "fired")
-    for verdict in ordered:
-        out.append("")
-        out.append(f"- {verdict.rule}: {verdict.title}")
-        if verdict.outcome == "fired":
-            if verdict.suppressed_by:
-                text = f"fired, but its recommendation was withheld by {verdict.suppressed_by}."
-            else:
-                text = "fired."
-        elif verdict.missing_finding is not None:
-            sources = ", ".join(verdict.derived_by) or "no rule"
-            text = (
-                f"did not fire: it needs the finding {verdict.missing_finding}, which none "
-                f"of the rules that can derive it ({sources}) derived for these answers."
-            )
-        else:
-            answers = "; ".join(
-                f"{fact} = {labels.answer(fact, value, 'both')}"
-                for fact, value in verdict.answers.items()
-            )
-            text = (
-                f"did not fire: the condition '{verdict.failed_condition}' failed "
-                f"({answers or 'no answers'})."
-            )
-        out.extend(wrap(text, "    ", width, first="    "))
-    return "\n".join(out) + "\n"
 
 
 def render_why_asked(result: WhyAsked, *, width: int = WIDTH) -> str:

@@ -13,7 +13,6 @@ from legrules.render import (
     explanation_lines,
     render_markdown,
     render_text,
-    render_why_not,
     short_title,
 )
 
@@ -141,13 +140,11 @@ def test_markdown_is_markdown(engine: Engine) -> None:
 def test_why_not_text(engine: Engine) -> None:
     answers = engine.validate({"pain_type": "sharp"})
     result = engine.assess(answers)
-    text = render_why_not(why_not(engine.pack, answers, "leg_curl", result), engine.pack)
+    text = why_not(engine.pack, answers, "leg_curl", result).text()
     assert text.startswith("Leg curls (leg_curl) was not recommended:")
     assert "withheld by sharp-or-escalating-pain" in flat(text.splitlines()[0] + text)
     answers = engine.validate({"squat_felt_most": "quads"})
-    text = render_why_not(
-        why_not(engine.pack, answers, "heel_elevated_squat", engine.assess(answers)), engine.pack
-    )
+    text = why_not(engine.pack, answers, "heel_elevated_squat", engine.assess(answers)).text()
     assert "none of the" in text.splitlines()[0]
     assert "squat_felt_most = quads (Front of the thighs)" in flat(text)
 
