@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from legrules.assessment import Assessment, PlanDay, PlanItem, Reason, Recommendation
 from legrules.conditions import walk
-from legrules.explain import WhyAsked, finding_sources
+from legrules.explain import finding_sources
 from legrules.interview import label
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue, Question
@@ -567,11 +567,3 @@ def render_markdown(
         f"Rules: `{ruleset.name}` {ruleset.version} (`{ruleset.fingerprint}`)",
     ]
     return "\n".join(out).rstrip() + "\n"
-
-
-def render_why_asked(result: WhyAsked, *, width: int = WIDTH) -> str:
-    out: list[str] = []
-    for line in result.lines():
-        indent = line[: len(line) - len(line.lstrip())]
-        out.extend(wrap(line, indent + "  ", width, first=indent))
-    return "\n".join(out) + "\n"
