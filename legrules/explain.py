@@ -24,6 +24,8 @@ from legrules.partial import evaluate3, leaves_by_fact, value_domain
 from legrules.questionnaire import AnswerValue, Question
 from legrules.ruleschema import AnyOf, FactLeaf, FindingLeaf, Rule
 from legrules.skips import PLAN_FACTS
+from legrules.values import show_value
+from legrules.wrap import WIDTH, wrap
 
 
 class UnknownIdError(LegrulesError):
@@ -49,7 +51,15 @@ class UnknownIdError(LegrulesError):
 
 @dataclass(frozen=True)
 class RuleVerdict:
-    """One candidate rule's part in a recommendation that was (or was not) made."""
+    """One candidate rule's part in a recommendation that was (or was not) made.
+
+    A rule that did not fire says why in one of three ways: the condition that failed
+    (``failed_condition``, with the ``answers`` it read, ``shown`` as a coach reads
+    them), the finding it needed (``missing_finding``, and the rules that could have
+    derived it), or, for an audit record whose answers are redacted, that the log
+    cannot tell (``redacted``: the redacted answers its condition reads; empty when it
+    reads them only through findings derived from them).
+    """
 
     rule: str
     title: str
@@ -59,43 +69,81 @@ class RuleVerdict:
     missing_finding: str | None = None
     derived_by: list[str] = field(default_factory=list)
     suppressed_by: str | None = None
+    shown: dict[str, str] = field(default_factory=dict)
+    redacted: list[str] | None = None
 
-    def sentence(self) -> str:
+    def because(self) -> str:
+        """What happened to this rule, as one sentence (after its id and title)."""
         if self.outcome == "fired":
             if self.suppressed_by:
-                return (
-                    f"{self.rule} fired, but its recommendation was withheld by "
-                    f"{self.suppressed_by}"
-                )
-            return f"{self.rule} fired"
+                return f"fired, but its recommendation was withheld by {self.suppressed_by}."
+            return "fired."
+        if self.redacted is not None:
+            reads = (
+                f"its condition reads the redacted answer(s) {', '.join(self.redacted)}"
+                if self.redacted
+                else "it depends on findings derived from redacted answers"
+            )
+            return (
+                f"did not fire (the recorded trace says so); {reads}, so the log cannot say "
+                "which part of its condition failed."
+            )
         if self.missing_finding is not None:
             sources = ", ".join(self.derived_by) or "no rule"
             return (
-                f"{self.rule} did not fire: it needs the finding {self.missing_finding}, "
-                f"which none of its sources ({sources}) derived for these answers"
+                f"did not fire: it needs the finding {self.missing_finding}, which none of "
+                f"the rules that can derive it ({sources}) derived for these answers."
             )
-        shown = ", ".join(
-            f"{fact} = {'unanswered' if value is None else repr(value)}"
+        answers = "; ".join(
+            f"{fact} = {self.shown.get(fact, show_value(value))}"
             for fact, value in self.answers.items()
         )
-        return f"{self.rule} did not fire: the condition '{self.failed_condition}' failed ({shown})"
+        return (
+            f"did not fire: the condition '{self.failed_condition}' failed "
+            f"({answers or 'no answers'})."
+        )
 
 
 @dataclass(frozen=True)
 class WhyNot:
+    """WHY NOT for one recommendation: made or not, and every rule that could make it.
+
+    :meth:`lines` is the one way it is written: ``legrules explain --why-not``,
+    ``legrules audit explain`` and the library all print it.
+    """
+
     recommendation: str
     made: bool
     verdicts: list[RuleVerdict]
+    title: str = ""
 
-    def lines(self) -> list[str]:
-        head = (
-            f"{self.recommendation} was recommended"
-            if self.made
-            else f"{self.recommendation} was not recommended"
-        )
-        if not self.verdicts:
-            return [head, "no rule in this pack can recommend it"]
-        return [head, *(v.sentence() for v in self.verdicts)]
+    def lines(self, width: int = WIDTH) -> list[str]:
+        shown = f"{self.title} ({self.recommendation})" if self.title else self.recommendation
+        fired = [v.rule for v in self.verdicts if v.outcome == "fired"]
+        withheld_by = list(dict.fromkeys(v.suppressed_by for v in self.verdicts if v.suppressed_by))
+        if self.made:
+            summary = f"{shown} was recommended, by {', '.join(fired)}."
+        elif not self.verdicts:
+            summary = f"{shown} was not recommended: no rule in this pack can recommend it."
+        elif withheld_by:
+            summary = (
+                f"{shown} was not recommended: {', '.join(fired)} made it, but it was withheld "
+                f"by {', '.join(withheld_by)}."
+            )
+        else:
+            count = len(self.verdicts)
+            summary = (
+                f"{shown} was not recommended: none of the {count} rule"
+                f"{'s' if count != 1 else ''} that can make it fired for these answers."
+            )
+        out = wrap(summary, "  ", width, first="")
+        for verdict in sorted(self.verdicts, key=lambda v: v.outcome != "fired"):
+            out += ["", f"- {verdict.rule}: {verdict.title}"]
+            out += wrap(verdict.because(), "    ", width, first="    ")
+        return out
+
+    def text(self, width: int = WIDTH) -> str:
+        return "\n".join(self.lines(width)) + "\n"
 
 
 def candidate_rules(pack: RulePack, recommendation: str) -> list[str]:
@@ -131,6 +179,7 @@ def why_not(
         )
     fired, findings = run_pack(pack, answers)
     found = frozenset(findings)
+    questions = pack.questions()
     rules = pack.rules_by_id()
     derivers: dict[str, list[str]] = {}
     for rule in pack.rules:
@@ -170,18 +219,23 @@ def why_not(
             )
             continue
         failed = group if group is not None else leaf
+        read = {fact: answers.get(fact) for fact in facts_read(failed)}
         verdicts.append(
             RuleVerdict(
                 rule=rule_id,
                 title=rule.title,
                 outcome="not_fired",
                 failed_condition=describe(failed),
-                answers={fact: answers.get(fact) for fact in facts_read(failed)},
+                answers=read,
+                shown={
+                    fact: show_value(value, questions.get(fact), "both")
+                    for fact, value in read.items()
+                },
             )
         )
     if assessment is None:
         made = any(v.outcome == "fired" and v.suppressed_by is None for v in verdicts)
-    return WhyNot(recommendation=recommendation, made=made, verdicts=verdicts)
+    return WhyNot(recommendation, made, verdicts, title=known[recommendation].title)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from legrules.assessment import Assessment
 from legrules.conditions import describe, walk
 from legrules.pack import RulePack
 from legrules.ruleschema import FactLeaf, FindingLeaf
+from legrules.values import show_value
 
 NodeKind = Literal["question", "rule", "finding", "recommendation", "safety", "withheld"]
 
@@ -122,14 +123,6 @@ def _plan_node(graph: Graph, *, withheld: bool) -> str:
     return graph.node("recommendation", "training_plan", "weekly plan")
 
 
-def _value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return "unanswered" if value is None else str(value)
-
-
 def assessment_graph(assessment: Assessment, pack: RulePack) -> Graph:
     """The chain behind one assessment, from its trace (``pack`` says what withholds)."""
     catalogue = pack.recommendations()
@@ -138,7 +131,7 @@ def assessment_graph(assessment: Assessment, pack: RulePack) -> Graph:
     for firing in assessment.trace:
         rule_node = graph.node("rule", firing.rule)
         for question, value in firing.matched.answers.items():
-            label = f"{question} = {_value(value)}"
+            label = f"{question} = {show_value(value)}"
             graph.edge(graph.node("question", question, label), rule_node)
         for name in firing.matched.findings:
             graph.edge(graph.node("finding", name), rule_node)

@@ -33,21 +33,6 @@ def label(question: Question, value: str) -> str:
     return labels.get(value, value.replace("_", " "))
 
 
-def format_value(question: Question, value: AnswerValue) -> str:
-    """An answer in plain words: ``Yes``, ``34``, ``Knee, Hip``, ``None of these``."""
-    if value is None:
-        return "not answered"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, list):
-        if not value:
-            return "None of these"
-        return ", ".join(label(question, item) for item in value)
-    return label(question, value)
-
-
 def choices_hint(question: Question) -> str:
     """How to answer, in one line (shown under the choices and after a bad answer)."""
     if question.type == "bool":

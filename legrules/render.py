@@ -6,6 +6,9 @@ recommendation with a one-line why, the two-day plan as a table, and the habits 
 Rule ids, versions and sources appear only in the explanation (``explain=True``), which
 is for a coach or an auditor.
 
+The report is built once as sections of blocks (:func:`report`); the text and the
+Markdown are that one model written by :mod:`legrules.document`, so they cannot drift.
+
 ``pack`` is optional everywhere: with it, answers are shown with the questionnaire's
 labels ("Glutes" rather than ``glutes``); without it, the raw values are shown.
 ``style`` lets the CLI add colour (it passes ``click.style`` only when colour is allowed);
@@ -15,21 +18,33 @@ the library itself never emits escape codes.
 from __future__ import annotations
 
 import re
-import textwrap
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from legrules.assessment import Assessment, PlanDay, PlanItem, Reason, Recommendation
 from legrules.conditions import walk
-from legrules.explain import WhyAsked, WhyNot, finding_sources
-from legrules.interview import format_value, label
+from legrules.document import (
+    Block,
+    Document,
+    Footer,
+    Item,
+    Items,
+    Paragraph,
+    Part,
+    Section,
+    Style,
+    Table,
+    Verbatim,
+    to_markdown,
+    to_text,
+)
+from legrules.explain import finding_sources
+from legrules.interview import label
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue, Question
 from legrules.ruleschema import FactLeaf, Rule
+from legrules.values import Form, show_value
 from legrules.wrap import WIDTH, wrap
-
-#: ``style(text, role)``; roles: title, heading, safety, warn, dim, strong.
-Style = Callable[[str, str], str]
 
 _URGENCY_WORDS = {
     "emergency": "now",
@@ -37,10 +52,6 @@ _URGENCY_WORDS = {
     "soon": "soon",
     "routine": "when you can",
 }
-
-
-def _plain(text: str, role: str) -> str:
-    return text
 
 
 _PARENTHESES = re.compile(r"\s*\(.*?\)")
@@ -105,11 +116,8 @@ class _Labels:
         kept = [q for q in answers if q in positive]
         return kept or list(answers)
 
-    def answer(self, question_id: str, value: AnswerValue) -> str:
-        question = self.questions.get(question_id)
-        if question is None:
-            return _raw(value)
-        return format_value(question, value)
+    def answer(self, question_id: str, value: AnswerValue, form: Form = "words") -> str:
+        return show_value(value, self.questions.get(question_id), form)
 
     def said(self, question_id: str, value: AnswerValue) -> str:
         question = self.questions.get(question_id)
@@ -127,14 +135,6 @@ def _ask(prompt: str) -> str:
     sentences = re.split(r"(?<=[.?!])\s+", " ".join(prompt.split()))
     kept = [x for x in sentences if not x.startswith(("Pick ", "Answer "))]
     return " ".join(kept or sentences)
-
-
-def _raw(value: AnswerValue) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(value) + "]" if value else "none"
-    return "unanswered" if value is None else str(value)
 
 
 def why_line(rec: Recommendation) -> str:
@@ -209,183 +209,32 @@ def _found(assessment: Assessment, labels: _Labels) -> list[tuple[str, list[str]
     return out
 
 
-def _table(rows: Sequence[Sequence[str]], widths: Sequence[int], indent: str = "  ") -> list[str]:
-    """A plain-text table whose cells wrap within their column."""
-    lines: list[str] = []
-    wrapped = [
-        [
-            textwrap.wrap(cell, width=width, break_on_hyphens=False) or [""]
-            for cell, width in zip(row, widths, strict=True)
-        ]
-        for row in rows
-    ]
-    spaced = any(len(cell) > 1 for row in wrapped[1:] for cell in row)
-    for index, cells in enumerate(wrapped):
-        if spaced and index > 1:
-            lines.append("")
-        height = max(len(cell) for cell in cells)
-        for line_no in range(height):
-            parts = [
-                (cell[line_no] if line_no < len(cell) else "").ljust(width)
-                for cell, width in zip(cells, widths, strict=True)
-            ]
-            lines.append((indent + "  ".join(parts)).rstrip())
-        if index == 0:
-            lines.append((indent + "  ".join("-" * width for width in widths)).rstrip())
-    return lines
-
-
-def _plan_rows(day: PlanDay, titles: Mapping[str, str], *, short: bool = False) -> list[list[str]]:
-    rows = [["Exercise", "Sets x reps", "Cue", "Why"]]
+def _plan_rows(day: PlanDay, titles: Mapping[str, str]) -> tuple[tuple[str, ...], ...]:
+    """A day's table; a cell without numbers says only "not given", a note says more."""
+    rows = [("Exercise", "Sets x reps", "Cue", "Why")]
     for item in day.items:
         name = item.title + (" *" if item.equipment_ok is False else "")
-        rows.append([name, dose(item, short=short), item.cue or "-", _item_why(item, titles)])
-    return rows
+        rows.append((name, dose(item, short=True), item.cue or "-", _item_why(item, titles)))
+    return tuple(rows)
 
 
-def _item_notes(day: PlanDay, labels: _Labels, *, short: bool) -> list[str]:
-    """Notes under a day's table: numbers the article does not give, missing equipment."""
+def _day_notes(day: PlanDay, labels: _Labels) -> list[Item]:
+    """Notes under a day's table: numbers the article does not give, missing equipment,
+    then the day's own notes."""
     notes = []
     for item in day.items:
         if item.prescription_source == "not_specified":
-            text = f"{item.title}: {NOT_GIVEN}" if short or item.note else ""
+            text = f"{item.title}: {NOT_GIVEN}"
             if item.note:
                 text += f" ({' '.join(item.note.split())})"
-            if text:
-                notes.append(text)
+            notes.append(Item(text, marker=""))
     for item in day.items:
         if item.equipment_ok is False and item.requires_equipment:
             options = " or ".join(labels.gear(option) for option in item.requires_equipment)
-            notes.append(f"* {item.title}: your equipment cannot do this yet; it needs {options}.")
+            text = f"{item.title}: your equipment cannot do this yet; it needs {options}."
+            notes.append(Item(text, marker="*"))
+    notes += [Item(f"Note: {note.text}", marker="") for note in day.notes]
     return notes
-
-
-@dataclass
-class _Text:
-    """Builds the text report section by section."""
-
-    style: Style
-    labels: _Labels
-    width: int
-    out: list[str] = field(default_factory=list)
-
-    def heading(self, text: str) -> None:
-        if self.out:
-            self.out.append("")
-        self.out.append(self.style(text, "heading"))
-        self.out.append(self.style("-" * len(text), "heading"))
-
-    def wrap(self, text: str, indent: str = "", first: str | None = None) -> None:
-        self.out.extend(wrap(text, indent, self.width, first=first))
-
-    def recommendation(self, rec: Recommendation, head: str, role: str) -> None:
-        self.out.append(self.style(head, role))
-        self.out.extend(_details(rec, "    ", self.width))
-        self.wrap(f"Why: {why_line(rec)}", "    ")
-
-    def safety(self, assessment: Assessment) -> None:
-        self.heading("Safety first")
-        if assessment.status == "referral":
-            self.out.extend(
-                self.style(line, "safety") for line in wrap(_REFERRAL_TEXT, width=self.width)
-            )
-            self.out.append("")
-        safety = [r for r in assessment.recommendations if r.kind == "safety"]
-        if not safety:
-            self.out.append(_NO_SAFETY_TEXT)
-        role = "safety" if assessment.status == "referral" else "warn"
-        for rec in safety:
-            when = _URGENCY_WORDS.get(rec.urgency or "", "")
-            self.recommendation(rec, f"! {rec.title}" + (f" ({when})" if when else ""), role)
-
-    def found(self, assessment: Assessment) -> None:
-        self.heading("What we found")
-        found = _found(assessment, self.labels)
-        if not found:
-            self.out.append(_NOTHING_FOUND_TEXT)
-        for title, said in found:
-            self.out.append(f"* {title}")
-            for line in said:
-                self.wrap(line, "      ", first="    - ")
-
-    def exercises(self, assessment: Assessment) -> None:
-        exercises = [r for r in assessment.recommendations if r.kind == "exercise"]
-        if not exercises:
-            return
-        self.heading("Recommended exercises")
-        targeted = [rec for rec in exercises if not _is_standard(rec)]
-        standard = [rec for rec in exercises if _is_standard(rec)]
-        for rec in targeted:
-            self.recommendation(rec, f"* {rec.title}", "strong")
-        if standard:
-            names = ", ".join(rec.title for rec in standard)
-            reasons = "; ".join(dict.fromkeys(why_line(rec) for rec in standard))
-            if targeted:
-                self.out.append("")
-            self.wrap(f"Also in your plan: {names}.", "    ", first="* ")
-            self.wrap(f"Why: {reasons}", "    ")
-
-    def plan(self, assessment: Assessment) -> None:
-        plan = assessment.plan
-        if plan is None:
-            return
-        self.heading("Weekly plan")
-        titles = _rule_titles(assessment)
-        if plan.schedule is not None:
-            self.wrap(f"{plan.schedule.title}: {plan.schedule.detail}")
-            self.out.append("")
-        free = max(36, self.width - 2 - 20 - 19 - 3 * 2)
-        widths = [20, 19, free * 9 // 20, free - free * 9 // 20]
-        for number, day in enumerate(plan.days):
-            if number:
-                self.out.append("")
-            optional = " (optional)" if day.optional else ""
-            self.out.append(self.style(f"{day.title}{optional}", "strong"))
-            self.wrap(day.focus, "  ")
-            self.out.append("")
-            self.out.extend(_table(_plan_rows(day, titles, short=True), widths))
-            notes = _item_notes(day, self.labels, short=True)
-            notes += [f"Note: {day_note.text}" for day_note in day.notes]
-            if notes:
-                self.out.append("")
-                for text in notes:
-                    self.wrap(text, "    ", first="  ")
-        if plan.notes:
-            self.out.append("")
-            for plan_note in plan.notes:
-                self.wrap(plan_note.text, "    ", first="  - ")
-
-    def habits(self, assessment: Assessment) -> None:
-        habits = [r for r in assessment.recommendations if r.kind == "guidance"]
-        if not habits:
-            return
-        self.heading("Habits to fix")
-        for rec in habits:
-            self.recommendation(rec, f"* {rec.title}", "strong")
-
-    def held_back(self, assessment: Assessment) -> None:
-        if not assessment.suppressed or assessment.status != "referral":
-            return
-        self.heading("Held back")
-        count = len(assessment.suppressed)
-        self.wrap(
-            f"{count} other recommendation{'s' if count != 1 else ''} and the training "
-            "plan are held back until you have followed the safety advice."
-        )
-
-    def footer(self, assessment: Assessment, explain: bool) -> None:
-        self.out.append("")
-        self.out.extend(self.style(line, "dim") for line in wrap(_DISCLAIMER, width=self.width))
-        if not explain:
-            self.out.append(
-                self.style("Add --explain to see the reasoning behind each recommendation.", "dim")
-            )
-        ruleset = assessment.ruleset
-        self.out.append(
-            self.style(
-                f"Rules: {ruleset.name} {ruleset.version} ({ruleset.fingerprint[:19]}...)", "dim"
-            )
-        )
 
 
 _REFERRAL_TEXT = (
@@ -398,6 +247,39 @@ _DISCLAIMER = (
     "This is training guidance from one article plus a safety screen, not medical advice. "
     "If anything hurts or worries you, see a qualified professional."
 )
+_EXPLAIN_HINT = "Add --explain to see the reasoning behind each recommendation."
+
+
+def report(
+    assessment: Assessment, pack: RulePack | None = None, *, explain: bool = False
+) -> Document:
+    """The report as sections of blocks, built once for the text and the Markdown.
+
+    Sections: safety first; what the answers showed, in plain words; the exercises
+    recommended, each with a one-line why; the weekly plan as a table (exercise, sets x
+    reps, cue, why); the habits to fix. ``explain`` adds each recommendation's full
+    reasoning chain (rule, matched answers, rationale, source).
+    """
+    labels = _Labels.of(pack)
+    sections = [
+        _safety(assessment),
+        _findings(assessment, labels),
+        _exercises(assessment),
+        _plan(assessment, labels),
+        _habits(assessment),
+        _held_back(assessment),
+    ]
+    if explain:
+        how = Verbatim(lambda width: explanation_lines(assessment, pack, width=width))
+        sections.append(Section("How each recommendation was reached", (how,)))
+    ruleset = assessment.ruleset
+    footer = Footer(
+        _DISCLAIMER,
+        "" if explain else _EXPLAIN_HINT,
+        (ruleset.name, ruleset.version, ruleset.fingerprint),
+    )
+    chosen = tuple(section for section in sections if section is not None)
+    return Document("Your leg-training assessment", chosen, footer)
 
 
 def render_text(
@@ -408,36 +290,113 @@ def render_text(
     style: Style | None = None,
     width: int = WIDTH,
 ) -> str:
-    """The report for a person (plain text; colour only through ``style``).
-
-    Sections: safety first; what the answers showed, in plain words; the exercises
-    recommended, each with a one-line why; the weekly plan as a table (exercise, sets x
-    reps, cue, why); the habits to fix. ``explain`` adds each recommendation's full
-    reasoning chain (rule, matched answers, rationale, source).
-    """
-    text = _Text(style or _plain, _Labels.of(pack), width)
-    text.out.append(text.style("Your leg-training assessment", "title"))
-    text.out.append(text.style("=" * 28, "title"))
-    text.safety(assessment)
-    text.found(assessment)
-    text.exercises(assessment)
-    text.plan(assessment)
-    text.habits(assessment)
-    text.held_back(assessment)
-    if explain:
-        text.heading("How each recommendation was reached")
-        text.out.extend(explanation_lines(assessment, pack, width=width))
-    text.footer(assessment, explain)
-    return "\n".join(text.out).rstrip() + "\n"
+    """The report for a person (plain text; colour only through ``style``); see
+    :func:`report`."""
+    return to_text(report(assessment, pack, explain=explain), style, width)
 
 
-def _details(rec: Recommendation, indent: str, width: int) -> list[str]:
-    """The catalogue text, then the most specific rule's own words for this person."""
-    lines = wrap(rec.detail, indent, width)
+def render_markdown(
+    assessment: Assessment, pack: RulePack | None = None, *, explain: bool = False
+) -> str:
+    """The same report as :func:`render_text`, as Markdown (headings, lists, tables)."""
+    return to_markdown(report(assessment, pack, explain=explain))
+
+
+def _entry(rec: Recommendation, marker: str = "*", role: str = "strong") -> Item:
+    """A recommendation: the catalogue text, then the most specific rule's own words for
+    this person, and a one-line why."""
+    when = _URGENCY_WORDS.get(rec.urgency or "", "")
     specific = next((r.detail for r in rec.because if r.detail), None)
-    if specific:
-        lines.extend(wrap(specific, indent, width))
-    return lines
+    return Item(
+        rec.title,
+        marker,
+        role,
+        bold=True,
+        suffix=f" ({when})" if when else "",
+        body=(rec.detail, specific) if specific else (rec.detail,),
+        why=why_line(rec),
+    )
+
+
+def _of_kind(assessment: Assessment, kind: str) -> list[Recommendation]:
+    return [rec for rec in assessment.recommendations if rec.kind == kind]
+
+
+def _safety(assessment: Assessment) -> Section:
+    referral = assessment.status == "referral"
+    blocks: list[Block] = [Paragraph(_REFERRAL_TEXT, kind="alert")] if referral else []
+    safety = _of_kind(assessment, "safety")
+    role = "safety" if referral else "warn"
+    if safety:
+        blocks.append(Items(tuple(_entry(rec, "!", role) for rec in safety)))
+    else:
+        blocks.append(Paragraph(_NO_SAFETY_TEXT))
+    return Section("Safety first", tuple(blocks))
+
+
+def _findings(assessment: Assessment, labels: _Labels) -> Section:
+    found = _found(assessment, labels)
+    block: Block = (
+        Items(tuple(Item(title, bold=True, points=tuple(said)) for title, said in found))
+        if found
+        else Paragraph(_NOTHING_FOUND_TEXT)
+    )
+    return Section("What we found", (block,))
+
+
+def _exercises(assessment: Assessment) -> Section | None:
+    exercises = _of_kind(assessment, "exercise")
+    if not exercises:
+        return None
+    targeted = [rec for rec in exercises if not _is_standard(rec)]
+    standard = [rec for rec in exercises if _is_standard(rec)]
+    blocks: list[Block] = [Items(tuple(_entry(rec) for rec in targeted))] if targeted else []
+    if standard:
+        names = ", ".join(rec.title for rec in standard)
+        reasons = "; ".join(dict.fromkeys(why_line(rec) for rec in standard))
+        blocks.append(Items((Item(f"Also in your plan: {names}.", why=reasons),)))
+    return Section("Recommended exercises", tuple(blocks))
+
+
+def _plan(assessment: Assessment, labels: _Labels) -> Section | None:
+    plan = assessment.plan
+    if plan is None:
+        return None
+    titles = _rule_titles(assessment)
+    blocks: list[Block] = []
+    if plan.schedule is not None:
+        blocks.append(Paragraph(plan.schedule.detail, lead=plan.schedule.title))
+    for day in plan.days:
+        parts: list[Block] = [
+            Paragraph(day.focus, kind="aside"),
+            Table(_plan_rows(day, titles), fixed=(20, 19), shares=(9, 11)),
+        ]
+        notes = _day_notes(day, labels)
+        if notes:
+            parts.append(Items(tuple(notes), indent="  "))
+        optional = " (optional)" if day.optional else ""
+        blocks.append(Part(f"{day.title}{optional}", tuple(parts)))
+    if plan.notes:
+        blocks.append(Items(tuple(Item(n.text, marker="-") for n in plan.notes), indent="  "))
+    return Section("Weekly plan", tuple(blocks))
+
+
+def _habits(assessment: Assessment) -> Section | None:
+    habits = _of_kind(assessment, "guidance")
+    if not habits:
+        return None
+    return Section("Habits to fix", (Items(tuple(_entry(rec) for rec in habits)),))
+
+
+def _held_back(assessment: Assessment) -> Section | None:
+    if not assessment.suppressed or assessment.status != "referral":
+        return None
+    count = len(assessment.suppressed)
+    text = (
+        f"{count} other recommendation{'s' if count != 1 else ''} and the training "
+        "plan are held back until you have followed the safety advice."
+    )
+    return Section("Held back", (Paragraph(text),))
 
 
 def _is_standard(rec: Recommendation) -> bool:
@@ -454,21 +413,20 @@ def _reason_lines(
     lines = [f"rule {reason.rule} (v{reason.rule_version}, {reason.provenance}): {reason.title}"]
     if reason.answers:
         for question_id, value in reason.answers.items():
-            raw, said = _raw(value), labels.answer(question_id, value)
-            shown = f"{raw} ({said})" if said.casefold() != raw.casefold() else raw
-            lines.append(f"  matched {question_id} = {shown}")
+            lines.append(f"  matched {question_id} = {labels.answer(question_id, value, 'both')}")
     elif not reason.findings:
         lines.append("  matched: no answers needed (it applies to everyone not referred)")
     for name in reason.findings:
         by = sources.get(name, [])
-        chain = ", ".join(
-            f"{rule} ({', '.join(f'{q} = {_raw(v)}' for q, v in firings.get(rule, {}).items())})"
-            for rule in by
-        )
+        chain = ", ".join(f"{rule} ({_matched(firings.get(rule, {}))})" for rule in by)
         lines.append(f"  matched finding {name}, derived by {chain or 'an earlier rule'}")
     lines.append(f"  rationale: {' '.join(reason.rationale.split())}")
     lines.append(f"  source: {reason.source}")
     return lines
+
+
+def _matched(answers: Mapping[str, AnswerValue]) -> str:
+    return ", ".join(f"{question} = {show_value(value)}" for question, value in answers.items())
 
 
 def explanation_lines(
@@ -509,157 +467,3 @@ def explanation_lines(
     fired = ", ".join(f.rule for f in assessment.trace) or "none"
     out.extend(wrap(f"Rules fired, in order: {fired}", "    ", width))
     return out
-
-
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _md_recommendations(items: list[Recommendation]) -> list[str]:
-    out = []
-    for rec in items:
-        when = _URGENCY_WORDS.get(rec.urgency or "", "")
-        suffix = f" ({when})" if when else ""
-        out.append(f"- **{rec.title}**{suffix}: {' '.join(rec.detail.split())}")
-        specific = next((r.detail for r in rec.because if r.detail), None)
-        if specific:
-            out.append(f"  {' '.join(specific.split())}")
-        out.append(f"  *Why:* {why_line(rec)}")
-    return [*out, ""]
-
-
-def _md_plan(assessment: Assessment, labels: _Labels) -> list[str]:
-    plan = assessment.plan
-    if plan is None:
-        return []
-    out = ["## Weekly plan", ""]
-    titles = _rule_titles(assessment)
-    if plan.schedule is not None:
-        out += [f"**{plan.schedule.title}**: {' '.join(plan.schedule.detail.split())}", ""]
-    for day in plan.days:
-        optional = " (optional)" if day.optional else ""
-        out += [f"### {day.title}{optional}", "", f"*{day.focus}*", ""]
-        rows = _plan_rows(day, titles)
-        out.append("| " + " | ".join(rows[0]) + " |")
-        out.append("|" + "|".join("---" for _ in rows[0]) + "|")
-        out.extend("| " + " | ".join(_md_escape(c) for c in row) + " |" for row in rows[1:])
-        out.append("")
-        notes = [n.removeprefix("* ") for n in _item_notes(day, labels, short=False)]
-        notes += [f"Note: {' '.join(day_note.text.split())}" for day_note in day.notes]
-        if notes:
-            out += [*(f"- {text}" for text in notes), ""]
-    if plan.notes:
-        out += [*(f"- {' '.join(n.text.split())}" for n in plan.notes), ""]
-    return out
-
-
-def render_markdown(
-    assessment: Assessment, pack: RulePack | None = None, *, explain: bool = False
-) -> str:
-    """The same report as :func:`render_text`, as Markdown (headings, lists, tables)."""
-    labels = _Labels.of(pack)
-    out: list[str] = ["# Your leg-training assessment", "", "## Safety first", ""]
-    safety = [r for r in assessment.recommendations if r.kind == "safety"]
-    exercises = [r for r in assessment.recommendations if r.kind == "exercise"]
-    habits = [r for r in assessment.recommendations if r.kind == "guidance"]
-    if assessment.status == "referral":
-        out += [f"> **{_REFERRAL_TEXT}**", ""]
-    out += _md_recommendations(safety) if safety else [_NO_SAFETY_TEXT, ""]
-    out += ["## What we found", ""]
-    found = _found(assessment, labels)
-    for title, said in found:
-        out.append(f"- **{title}**")
-        out.extend(f"  - {line}" for line in said)
-    out += [] if found else [_NOTHING_FOUND_TEXT]
-    out.append("")
-    if exercises:
-        out += ["## Recommended exercises", ""]
-        targeted = [rec for rec in exercises if not _is_standard(rec)]
-        out += _md_recommendations(targeted) if targeted else []
-        standard = [rec for rec in exercises if _is_standard(rec)]
-        if standard:
-            names = ", ".join(rec.title for rec in standard)
-            reasons = "; ".join(dict.fromkeys(why_line(rec) for rec in standard))
-            out += [f"- Also in your plan: {names}.", f"  *Why:* {reasons}", ""]
-    out += _md_plan(assessment, labels)
-    if habits:
-        out += ["## Habits to fix", "", *_md_recommendations(habits)]
-    if assessment.suppressed and assessment.status == "referral":
-        count = len(assessment.suppressed)
-        out += [
-            "## Held back",
-            "",
-            f"{count} other recommendation{'s' if count != 1 else ''} and the training plan "
-            "are held back until you have followed the safety advice.",
-            "",
-        ]
-    if explain:
-        out += ["## How each recommendation was reached", "", "```text"]
-        out += [*explanation_lines(assessment, pack, width=100), "```", ""]
-    ruleset = assessment.ruleset
-    out += [
-        f"*{_DISCLAIMER}*",
-        "",
-        f"Rules: `{ruleset.name}` {ruleset.version} (`{ruleset.fingerprint}`)",
-    ]
-    return "\n".join(out).rstrip() + "\n"
-
-
-def render_why_not(result: WhyNot, pack: RulePack | None = None, *, width: int = WIDTH) -> str:
-    """WHY NOT as text: each rule that could have made it, and what stopped it."""
-    labels = _Labels.of(pack)
-    catalogue = pack.recommendations() if pack is not None else {}
-    name = catalogue[result.recommendation].title if result.recommendation in catalogue else ""
-    shown = f"{name} ({result.recommendation})" if name else result.recommendation
-    fired = [v.rule for v in result.verdicts if v.outcome == "fired"]
-    withheld_by = list(dict.fromkeys(v.suppressed_by for v in result.verdicts if v.suppressed_by))
-    if result.made:
-        summary = f"{shown} was recommended, by {', '.join(fired)}."
-    elif not result.verdicts:
-        summary = f"{shown} was not recommended: no rule in this pack can recommend it."
-    elif withheld_by:
-        summary = (
-            f"{shown} was not recommended: {', '.join(fired)} made it, but it was withheld "
-            f"by {', '.join(withheld_by)}."
-        )
-    else:
-        count = len(result.verdicts)
-        summary = (
-            f"{shown} was not recommended: none of the {count} rule"
-            f"{'s' if count != 1 else ''} that can make it fired for these answers."
-        )
-    out = wrap(summary, "  ", width, first="")
-    ordered = sorted(result.verdicts, key=lambda v: v.outcome != "fired")
-    for verdict in ordered:
-        out.append("")
-        out.append(f"- {verdict.rule}: {verdict.title}")
-        if verdict.outcome == "fired":
-            if verdict.suppressed_by:
-                text = f"fired, but its recommendation was withheld by {verdict.suppressed_by}."
-            else:
-                text = "fired."
-        elif verdict.missing_finding is not None:
-            sources = ", ".join(verdict.derived_by) or "no rule"
-            text = (
-                f"did not fire: it needs the finding {verdict.missing_finding}, which none "
-                f"of the rules that can derive it ({sources}) derived for these answers."
-            )
-        else:
-            answers = "; ".join(
-                f"{fact} = {_raw(value)} ({labels.answer(fact, value)})"
-                for fact, value in verdict.answers.items()
-            )
-            text = (
-                f"did not fire: the condition '{verdict.failed_condition}' failed "
-                f"({answers or 'no answers'})."
-            )
-        out.extend(wrap(text, "    ", width, first="    "))
-    return "\n".join(out) + "\n"
-
-
-def render_why_asked(result: WhyAsked, *, width: int = WIDTH) -> str:
-    out: list[str] = []
-    for line in result.lines():
-        indent = line[: len(line) - len(line.lstrip())]
-        out.extend(wrap(line, indent + "  ", width, first=indent))
-    return "\n".join(out) + "\n"

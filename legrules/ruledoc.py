@@ -17,6 +17,7 @@ from legrules.pack import RulePack
 from legrules.partial import derivers
 from legrules.questionnaire import GROUP_TITLES, Question
 from legrules.ruleschema import AllOf, AnyOf, Condition, NotOf, Rule
+from legrules.values import show_value
 from legrules.wrap import wrap
 
 
@@ -210,17 +211,6 @@ def filter_rules(
     ]
 
 
-def table(rows: list[list[str]], headers: list[str]) -> str:
-    """A plain table; the last column is not padded (titles can be long)."""
-    all_rows = [headers, *rows]
-    widths = [max(len(row[i]) for row in all_rows) for i in range(len(headers) - 1)]
-    lines = []
-    for row in all_rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
-    return "\n".join(lines) + "\n"
-
-
 def allowed_words(question: Question) -> str:
     if question.type == "bool":
         return "yes/no (true or false)"
@@ -230,30 +220,19 @@ def allowed_words(question: Question) -> str:
     return f"one of: {values}" if question.type == "enum" else f"any of: {values}"
 
 
-def _raw(question: Question, value: object) -> str:
-    """A value as it is written in an answers file, with its label for a choice."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(map(str, value)) + "]"
-    if isinstance(value, str) and question.type == "enum" and value != "all":
-        return f"{value} ({label(question, value)})"
-    return str(value)
-
-
 def default_words(question: Question) -> str:
     if question.default_from is not None:
         cases = ", ".join(
-            f"{key} -> {_raw(question, value)}"
+            f"{key} -> {show_value(value, question, 'both')}"
             for key, value in question.default_from.cases.items()
         )
         base = f"depends on {question.default_from.question} ({cases})"
         if question.default is not None:
-            return f"{base}, otherwise {_raw(question, question.default)}"
+            return f"{base}, otherwise {show_value(question.default, question, 'both')}"
         return f"{base}, otherwise none (unanswered)"
     if question.default is None:
         return "none (unanswered unless you answer it)"
-    return _raw(question, question.default)
+    return show_value(question.default, question, "both")
 
 
 def questions_text(pack: RulePack) -> str:

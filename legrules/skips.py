@@ -29,6 +29,7 @@ from legrules.conditions import facts_read
 from legrules.pack import RulePack
 from legrules.partial import PartialState
 from legrules.questionnaire import AnswerValue, Question
+from legrules.values import show_value
 
 #: Questions the plan reads directly, not through a rule (plan.py marks exercises the
 #: answered equipment cannot do).
@@ -97,7 +98,7 @@ def skip_reason(
             other = questions[condition.question]
             return Skip(
                 kind="skip_if",
-                text=f"it does not apply when {other.id} is {_shown(known[other.id])}",
+                text=f"it does not apply when {other.id} is {show_value(known[other.id])}",
             )
     state = state if state is not None else PartialState(pack, known)
     if question.group != "safety":
@@ -127,14 +128,6 @@ def _matters(pack: RulePack, question: Question, state: PartialState, seen: set[
         and _matters(pack, other, state, seen)
         for other in pack.questionnaire.questions
     )
-
-
-def _shown(value: AnswerValue) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(value) + "]"
-    return "unanswered" if value is None else str(value)
 
 
 def walk(pack: RulePack, given: Mapping[str, AnswerValue], *, ask_all: bool = False) -> list[Step]:

@@ -227,8 +227,8 @@ def test_explain_uses_the_stored_rules_after_they_changed(
     with AuditLog(log_path, readonly=True) as log:
         answer = log.explain(result.assessment_id, "second_leg_day")
     assert answer.lines() == expected
-    assert answer.lines()[0] == "second_leg_day was recommended"
-    assert "audit-probe fired" in answer.lines()
+    assert answer.lines()[0].endswith("(second_leg_day) was recommended, by audit-probe.")
+    assert "- audit-probe: Audit probe - add a second leg day" in answer.lines()
 
 
 def test_explain_unknown_recommendation_suggests(audited: Engine, log_path: Path) -> None:
@@ -351,9 +351,9 @@ def test_explain_of_a_redacted_record_uses_the_trace(shared_pack: RulePack, log_
         ]
     with AuditLog(log_path, readonly=True) as log:
         answer = log.explain(result.assessment_id, result.recommendations[0].id)
-    lines = answer.lines()
-    assert lines[0].endswith("was recommended")
-    assert any(f"{rule} fired" in line for line in lines for rule in referring)
+    text = " ".join(answer.text().split())
+    assert f"was recommended, by {', '.join(referring)}." in text
+    assert "    fired." in answer.lines()
 
 
 def test_unknown_redact_field_is_refused_before_anything_is_written(
@@ -803,8 +803,9 @@ def test_explain_does_not_guess_a_failed_condition_on_a_redacted_answer(
     with AuditLog(log_path, readonly=True) as log:
         answer = log.explain(result.assessment_id, recommendation)
     assert answer.uncertain[reader.id] == ["pain_type"]
-    line = next(x for x in answer.lines() if x.startswith(f"{reader.id} "))
-    assert line == (
-        f"{reader.id} did not fire (recorded trace); its condition reads the redacted "
-        "answer(s) pain_type, so the log cannot say which part of its condition failed"
-    )
+    text = " ".join(answer.text().split())
+    assert (
+        f"- {reader.id}: {reader.title} did not fire (the recorded trace says so); its "
+        "condition reads the redacted answer(s) pain_type, so the log cannot say which part "
+        "of its condition failed."
+    ) in text

@@ -243,7 +243,8 @@ def test_markdown_report(runner: CliRunner) -> None:
     assert out.startswith("# Your leg-training assessment\n")
     assert "## Weekly plan" in out
     assert "| Exercise | Sets x reps | Cue | Why |" in out
-    assert "| Heel-elevated squats | sets x reps not given by the article |" in out
+    assert "| Heel-elevated squats | not given |" in out
+    assert "- Heel-elevated squats: sets x reps not given by the article" in out
 
 
 def test_referral_report_withholds_the_plan(runner: CliRunner) -> None:

@@ -42,7 +42,9 @@ def test_why_not_on_a_made_recommendation(engine: Engine) -> None:
     answers = engine.validate({"squat_felt_most": "glutes"})
     result = why_not(engine.pack, answers, "heel_elevated_squat", engine.assess(answers))
     assert result.made
-    assert result.lines()[0] == "heel_elevated_squat was recommended"
+    assert result.lines()[0] == (
+        "Heel-elevated squats (heel_elevated_squat) was recommended, by glute-dominance."
+    )
 
 
 def test_unknown_recommendation_suggests(engine: Engine) -> None:

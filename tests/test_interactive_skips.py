@@ -13,7 +13,6 @@ from legrules.explain import UnknownIdError, why_asked
 from legrules.interview import (
     AnswerParseError,
     dump_answers,
-    format_value,
     leaf_in_words,
     parse_strict,
     parse_typed,
@@ -185,15 +184,6 @@ def test_strict_answers_are_exact(engine: Engine) -> None:
     for question, text in [("squat_form_breaks", "yes"), ("goal", "Balanced"), ("age", "3.5")]:
         with pytest.raises(AnswerParseError):
             parse_strict(questions[question], text)
-
-
-def test_answers_in_plain_words(engine: Engine) -> None:
-    questions = engine.pack.questions()
-    assert format_value(questions["squat_felt_most"], "glutes") == "Glutes"
-    assert format_value(questions["pain_locations"], ["knee", "low_back"]) == "Knee, Lower back"
-    assert format_value(questions["pain_locations"], []) == "None of these"
-    assert format_value(questions["age"], None) == "not answered"
-    assert format_value(questions["parq_medication"], True) == "Yes"
 
 
 def test_conditions_in_the_words_of_the_person_answering(engine: Engine) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from legrules import Assessment, Engine
+import pytest
+
+from legrules import Assessment, Engine, load_answers_file
 from legrules.assessment import PlanItem
+from legrules.document import Block, Document, Items, Paragraph, Part
 from legrules.explain import why_not
 from legrules.render import (
     NOT_GIVEN,
@@ -11,9 +14,10 @@ from legrules.render import (
     explanation_lines,
     render_markdown,
     render_text,
-    render_why_not,
+    report,
     short_title,
 )
+from tests.conftest import EXAMPLES
 
 
 def flat(text: str) -> str:
@@ -65,7 +69,7 @@ def test_sets_and_reps_the_article_does_not_give(engine: Engine) -> None:
     assert dose(heel) == NOT_GIVEN
     text = render_text(result, engine.pack)
     assert f"Heel-elevated squats: {NOT_GIVEN}" in flat(text)
-    assert f"| Heel-elevated squats | {NOT_GIVEN} |" in render_markdown(result, engine.pack)
+    assert "| Heel-elevated squats | not given |" in render_markdown(result, engine.pack)
     # numbers from somewhere else are never attributed to the article
     borrowed = with_item(result, "heel_elevated_squat", sets="3", reps="8-12")
     assert "3 x 8-12 (not from the article)" in render_markdown(borrowed, engine.pack)
@@ -139,13 +143,11 @@ def test_markdown_is_markdown(engine: Engine) -> None:
 def test_why_not_text(engine: Engine) -> None:
     answers = engine.validate({"pain_type": "sharp"})
     result = engine.assess(answers)
-    text = render_why_not(why_not(engine.pack, answers, "leg_curl", result), engine.pack)
+    text = why_not(engine.pack, answers, "leg_curl", result).text()
     assert text.startswith("Leg curls (leg_curl) was not recommended:")
     assert "withheld by sharp-or-escalating-pain" in flat(text.splitlines()[0] + text)
     answers = engine.validate({"squat_felt_most": "quads"})
-    text = render_why_not(
-        why_not(engine.pack, answers, "heel_elevated_squat", engine.assess(answers)), engine.pack
-    )
+    text = why_not(engine.pack, answers, "heel_elevated_squat", engine.assess(answers)).text()
     assert "none of the" in text.splitlines()[0]
     assert "squat_felt_most = quads (Front of the thighs)" in flat(text)
 
@@ -160,21 +162,91 @@ def test_short_titles() -> None:
     assert short_title("no dash here") == "No dash here"
 
 
-def test_plan_item_dose_per_leg() -> None:
-    item = PlanItem(
-        exercise="walking_lunge",
-        title="Walking lunges",
-        sets="2-3",
-        reps="10-14",
-        per_leg=True,
-        cue=None,
-        prescription_source="article",
-        because=[],
+@pytest.mark.parametrize(
+    ("sets", "reps", "source", "long", "short"),
+    [
+        ("2-3", "10-14", "article", "2-3 x 10-14 per leg", "2-3 x 10-14 per leg"),
+        ("3", "8", "not_specified", "3 x 8 per leg (not from the article)", None),
+        (None, None, "not_specified", NOT_GIVEN, "not given"),
+    ],
+)
+def test_plan_item_dose(
+    sets: str | None, reps: str | None, source: str, long: str, short: str | None
+) -> None:
+    """The one dose text (reports and the audit log): the article's numbers as given,
+    other numbers marked as not the article's, and none where there are none."""
+    item = PlanItem.model_validate(
+        {
+            "exercise": "walking_lunge",
+            "title": "Walking lunges",
+            "sets": sets,
+            "reps": reps,
+            "per_leg": True,
+            "cue": None,
+            "prescription_source": source,
+            "because": [],
+        }
     )
-    assert dose(item) == "2-3 x 10-14 per leg"
+    assert dose(item) == long
+    assert dose(item, short=True) == (short or long)
 
 
 def test_a_chained_finding_says_where_it_follows_from(engine: Engine) -> None:
     text = render_text(engine.assess({"hinge_felt_most": "lower_back"}), engine.pack)
     found = flat(text[text.index("What we found") : text.index("Recommended exercises")])
     assert "* Hamstrings underused - follows from: Lower back takes over in hinges" in found
+
+
+def _said(document: Document) -> list[str]:
+    """Every heading and every piece of running text in the report model, in order."""
+    said: list[str] = []
+
+    def walk(blocks: tuple[Block, ...]) -> None:
+        for block in blocks:
+            if isinstance(block, Paragraph):
+                said.append(block.text)
+            elif isinstance(block, Items):
+                for item in block.items:
+                    said.extend([item.head + item.suffix, *item.body, *item.points, item.why])
+            elif isinstance(block, Part):
+                said.append(block.title)
+                walk(block.blocks)
+
+    for section in document.sections:
+        said.append(section.heading)
+        walk(section.blocks)
+    return [flat(text) for text in said if text]
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.*")))
+def test_text_and_markdown_are_one_report(engine: Engine, example: str) -> None:
+    """Both formats write every heading and every sentence of the one report model, in
+    the same order."""
+    result = engine.assess(load_answers_file(EXAMPLES / example, engine.questionnaire))
+    said = _said(report(result, engine.pack, explain=True))
+    text = flat(render_text(result, engine.pack, explain=True))
+    markdown = flat(render_markdown(result, engine.pack, explain=True).replace("**", ""))
+    for written in (text, markdown):
+        position = 0
+        for piece in said:
+            found = written.find(piece, position)
+            assert found >= 0, piece
+            position = found
+
+
+def test_markdown_notes_what_the_text_notes(engine: Engine) -> None:
+    result = engine.assess({"squat_felt_most": "glutes"})
+    bare = with_item(result, "heel_elevated_squat", note=None)
+    note = f"Heel-elevated squats: {NOT_GIVEN}"
+    assert note in flat(render_text(bare, engine.pack))
+    assert f"- {note}" in render_markdown(bare, engine.pack)
+
+
+def test_an_urgency_is_said_wherever_it_is_set(engine: Engine) -> None:
+    result = engine.assess({"tracks_progress": "no"})
+    habit = next(r for r in result.recommendations if r.kind == "guidance")
+    urgent = habit.model_copy(update={"urgency": "soon"})
+    recommendations = [urgent if r.id == habit.id else r for r in result.recommendations]
+    changed = result.model_copy(update={"recommendations": recommendations})
+    assert f"* {habit.title} (soon)" in render_text(changed, engine.pack)
+    assert f"- **{habit.title}** (soon):" in render_markdown(changed, engine.pack)

@@ -6,7 +6,7 @@
 >>> result = engine.assess({"squat_felt_most": "glutes"})  # doctest: +SKIP
 >>> with AuditLog("decisions.db", readonly=True) as log:   # doctest: +SKIP
 ...     record = log.get(result.assessment_id)
-...     print(log.explain(record.assessment_id, "leg_curl").lines())
+...     print(log.explain(record.assessment_id, "leg_curl").text())
 ...     print(log.verify().ok)
 
 Writes: each record is one ``BEGIN IMMEDIATE`` transaction that reads the chain head,
@@ -39,7 +39,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -71,6 +71,7 @@ from legrules.explain import RuleVerdict, WhyNot, resolve_recommendation, why_no
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue
 from legrules.snapshot import PackSnapshot
+from legrules.wrap import WIDTH
 
 if TYPE_CHECKING:
     from legrules.api import Engine
@@ -188,35 +189,25 @@ def _describe_sqlite(error: sqlite3.Error) -> str:
 class RecordWhyNot:
     """WHY NOT for a stored record: :class:`~legrules.explain.WhyNot` from the stored pack.
 
-    For a record without redacted answers, :meth:`lines` is exactly what
-    ``legrules explain`` prints. Where a rule's condition reads a redacted answer, the log
-    knows from the stored trace whether the rule fired, but not which part of its
-    condition failed; ``uncertain`` maps those rules to the redacted answers they read.
+    :meth:`lines` is exactly what ``legrules audit explain`` prints and, for a record
+    without redacted answers, what ``legrules explain --why-not`` prints for the same
+    answers and rules (one renderer, :meth:`WhyNot.lines`). Where a rule's condition
+    reads a redacted answer, the log knows from the stored trace whether the rule fired,
+    but not which part of its condition failed: its verdict says so (``redacted``), and
+    ``uncertain`` maps those rules to the redacted answers they read.
     """
 
     why_not: WhyNot
-    uncertain: dict[str, list[str]] = field(default_factory=dict)
 
-    def lines(self) -> list[str]:
-        base = self.why_not.lines()
-        if not self.uncertain:
-            return base
-        out = [base[0]]
-        for verdict in self.why_not.verdicts:
-            fields = self.uncertain.get(verdict.rule)
-            if fields is None:
-                out.append(verdict.sentence())
-            else:
-                reads = (
-                    f"its condition reads the redacted answer(s) {', '.join(fields)}"
-                    if fields
-                    else "it depends on findings derived from redacted answers"
-                )
-                out.append(
-                    f"{verdict.rule} did not fire (recorded trace); {reads}, so the log "
-                    "cannot say which part of its condition failed"
-                )
-        return out
+    @property
+    def uncertain(self) -> dict[str, list[str]]:
+        return {v.rule: v.redacted for v in self.why_not.verdicts if v.redacted is not None}
+
+    def lines(self, width: int = WIDTH) -> list[str]:
+        return self.why_not.lines(width)
+
+    def text(self, width: int = WIDTH) -> str:
+        return self.why_not.text(width)
 
 
 class AuditLog:
@@ -831,7 +822,6 @@ class AuditLog:
         withheld = {s.recommendation: s.by for s in result.suppressed}
         rules = pack.rules_by_id()
         verdicts: list[RuleVerdict] = []
-        uncertain: dict[str, list[str]] = {}
         for verdict in answer.verdicts:
             if verdict.rule in fired:
                 verdicts.append(
@@ -854,13 +844,12 @@ class AuditLog:
             if exact:
                 verdicts.append(verdict)
             else:
-                verdicts.append(RuleVerdict(verdict.rule, verdict.title, "not_fired"))
-                uncertain[verdict.rule] = [
-                    f for f in facts_read(rules[verdict.rule].when) if f in record.redacted
-                ]
-        return RecordWhyNot(
-            WhyNot(recommendation=recommendation, made=answer.made, verdicts=verdicts), uncertain
-        )
+                read = facts_read(rules[verdict.rule].when)
+                redacted = [name for name in read if name in record.redacted]
+                verdicts.append(
+                    RuleVerdict(verdict.rule, verdict.title, "not_fired", redacted=redacted)
+                )
+        return RecordWhyNot(replace(answer, verdicts=verdicts))
 
     def replay(
         self,

@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-import textwrap
-
 from legrules.assessment import Assessment
 from legrules.audit.model import AuditRecord, is_redacted
 from legrules.questionnaire import AnswerValue
-
-_WIDTH = 88
-
-
-def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(
-        " ".join(text.split()),
-        width=_WIDTH,
-        initial_indent=indent,
-        subsequent_indent=indent + "  ",
-    ) or [indent.rstrip()]
+from legrules.render import dose
+from legrules.values import show_value
+from legrules.wrap import wrap
 
 
-def show_value(value: AnswerValue) -> str:
-    if is_redacted(value):
-        return "[redacted]"
-    if value is None:
-        return "unanswered"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(value) + "]" if value else "[] (none)"
-    return str(value)
+def _shown(value: AnswerValue) -> str:
+    return show_value(value, form="ids", redacted=is_redacted(value))
 
 
 def _answers(values: dict[str, AnswerValue]) -> str:
-    return ", ".join(f"{k} = {show_value(v)}" for k, v in values.items()) or "(none)"
+    return ", ".join(f"{k} = {_shown(v)}" for k, v in values.items()) or "(none)"
 
 
 def record_lines(record: AuditRecord, assessment: Assessment) -> list[str]:
@@ -52,7 +34,14 @@ def record_lines(record: AuditRecord, assessment: Assessment) -> list[str]:
         f"  record:     {record.seq}, hash {record.hash}",
     ]
     rules = ", ".join(f"{r.id} v{r.version}" for r in record.rules)
-    lines.extend(_wrap(f"rules:      {len(record.rules)} in the pack: {rules}", "  "))
+    lines.extend(
+        wrap(
+            f"rules:      {len(record.rules)} in the pack: {rules}",
+            "    ",
+            first="  ",
+            collapse=False,
+        )
+    )
     if record.redacted:
         lines.append(
             f"  redacted:   {', '.join(record.redacted)} (stored as salted hashes, not values)"
@@ -62,22 +51,26 @@ def record_lines(record: AuditRecord, assessment: Assessment) -> list[str]:
         mark = ""
         if provided is not None and key not in provided and value is not None:
             mark = "  (default)"
-        lines.append(f"  {key}: {show_value(value)}{mark}")
+        lines.append(f"  {key}: {_shown(value)}{mark}")
     lines += ["", "Recommendations"]
     if not assessment.recommendations:
         lines.append("  (none)")
     for rec in assessment.recommendations:
         urgency = f" [{rec.urgency.replace('_', ' ')}]" if rec.urgency else ""
         lines.append(f"* {rec.id} ({rec.kind}): {rec.title}{urgency}")
-        lines.extend(_wrap(rec.detail, "    "))
+        lines.extend(wrap(rec.detail, "      ", first="    "))
         for reason in rec.because:
             lines.append(
                 f"    because: rule {reason.rule} v{reason.rule_version} ({reason.provenance}): "
                 f"{reason.title}"
             )
-            lines.extend(_wrap(f"rationale: {reason.rationale}", "      "))
-            lines.extend(_wrap(f"source: {reason.source}", "      "))
-            lines.extend(_wrap(f"answers that mattered: {_answers(reason.answers)}", "      "))
+            lines.extend(wrap(f"rationale: {reason.rationale}", "        ", first="      "))
+            lines.extend(wrap(f"source: {reason.source}", "        ", first="      "))
+            lines.extend(
+                wrap(
+                    f"answers that mattered: {_answers(reason.answers)}", "        ", first="      "
+                )
+            )
             if reason.findings:
                 lines.append(f"      findings: {', '.join(reason.findings)}")
     if assessment.suppressed:
@@ -94,19 +87,17 @@ def record_lines(record: AuditRecord, assessment: Assessment) -> list[str]:
         for day in assessment.plan.days:
             lines.append(f"  {day.title} - {day.focus}")
             for item in day.items:
-                dose = (
-                    f"{item.sets} x {item.reps}" + (" per leg" if item.per_leg else "")
-                    if item.sets and item.reps
-                    else "sets x reps not given by the article"
-                )
-                lines.append(f"    - {item.exercise}: {dose} (because: {', '.join(item.because)})")
+                because = ", ".join(item.because)
+                lines.append(f"    - {item.exercise}: {dose(item)} (because: {because})")
             for note in day.notes:
-                lines.extend(_wrap(f"note: {note.text} ({', '.join(note.because)})", "    "))
+                lines.extend(
+                    wrap(f"note: {note.text} ({', '.join(note.because)})", "      ", first="    ")
+                )
         if assessment.plan.schedule is not None:
             schedule = assessment.plan.schedule
             lines.append(f"  schedule: {schedule.title} ({', '.join(schedule.because)})")
         for note in assessment.plan.notes:
-            lines.extend(_wrap(f"note: {note.text} ({', '.join(note.because)})", "  "))
+            lines.extend(wrap(f"note: {note.text} ({', '.join(note.because)})", "    ", first="  "))
     lines += ["", "Trace (every rule that fired, in order)"]
     for firing in assessment.trace:
         asserted = [
@@ -122,10 +113,11 @@ def record_lines(record: AuditRecord, assessment: Assessment) -> list[str]:
         if firing.matched.findings:
             matched += f"; findings {', '.join(firing.matched.findings)}"
         lines.extend(
-            _wrap(
+            wrap(
                 f"{firing.seq}. {firing.rule} v{firing.version} matched {matched} -> "
                 + ("; ".join(asserted) or "nothing asserted"),
-                "  ",
+                "    ",
+                first="  ",
             )
         )
     return lines
@@ -148,15 +140,3 @@ def summary_row(record: AuditRecord) -> list[str]:
 
 
 LIST_HEADER = ["SEQ", "ASSESSED (UTC)", "ASSESSMENT ID", "STATUS", "RULESET", "RECOMMENDATIONS"]
-
-
-def table(rows: list[list[str]]) -> str:
-    """Left-aligned columns; the last column is not padded."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    return (
-        "\n".join(
-            "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[-1]]).rstrip()
-            for row in rows
-        )
-        + "\n"
-    )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-import textwrap
 from collections.abc import Callable
 
 import click
@@ -23,7 +22,6 @@ from legrules.explain import why_asked
 from legrules.interview import (
     AnswerParseError,
     choices_hint,
-    format_value,
     label,
     parse_typed,
     short_prompt,
@@ -31,6 +29,8 @@ from legrules.interview import (
 from legrules.pack import RulePack
 from legrules.questionnaire import GROUP_INTROS, GROUP_TITLES, AnswerValue, Question
 from legrules.skips import Step, answered, default_for, next_pending, walk
+from legrules.values import show_value
+from legrules.wrap import wrap
 
 Style = Callable[[str, str], str]
 
@@ -48,14 +48,8 @@ def _plain(text: str, role: str) -> str:
 def _say(text: str = "", role: str = "", style: Style = _plain) -> None:
     """One message on stderr, wrapped to the terminal with its indent kept, then styled."""
     indent = text[: len(text) - len(text.lstrip())]
-    lines = textwrap.wrap(
-        text.strip(),
-        width=_width(),
-        initial_indent=indent,
-        subsequent_indent=indent + "  ",
-        break_on_hyphens=False,
-    )
-    click.echo("\n".join(style(line, role) for line in lines) if lines else "", err=True)
+    lines = wrap(text.strip(), indent + "  ", _width(), first=indent, collapse=False)
+    click.echo("\n".join(style(line, role) for line in lines), err=True)
 
 
 def _read_line() -> str:
@@ -83,9 +77,9 @@ def _default_words(question: Question, default: AnswerValue) -> str:
     if question.type == "multi" and isinstance(default, list) and not default:
         return "none"
     return (
-        format_value(question, default).lower()
+        show_value(default, question).lower()
         if question.type == "bool"
-        else (format_value(question, default))
+        else (show_value(default, question))
     )
 
 
@@ -145,7 +139,7 @@ def review(pack: RulePack, steps: list[Step], style: Style) -> Question | None:
     _say("Review your answers", "heading", style)
     _say("-------------------", "heading", style)
     for number, step in enumerate(shown, 1):
-        answer = format_value(step.question, step.value)
+        answer = show_value(step.value, step.question)
         _say(f"  {number:>2}. {short_prompt(step.question, 58):<58}  {answer}")
     if skipped:
         _say(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import sys
-import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +29,7 @@ from legrules.output import output as checked_output
 from legrules.paths import ENV_AUDIT_LOG
 
 if TYPE_CHECKING:
-    from legrules.audit import AuditLog, RecordWhyNot
-    from legrules.pack import RulePack
+    from legrules.audit import AuditLog
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -169,7 +167,8 @@ def audit_list(
 
     Exit codes: 0 done (also when nothing matches), 2 no readable audit log.
     """
-    from legrules.audit.report import LIST_HEADER, summary_row, table
+    from legrules.audit.report import LIST_HEADER, summary_row
+    from legrules.wrap import table
 
     with _open(log_path) as log:
         records = log.records(**_filters(since, until, recommendation, rule, status), limit=limit)
@@ -191,7 +190,7 @@ def audit_list(
         if not rows:
             click.echo("no records match", err=True)
             return
-        click.echo(table([LIST_HEADER, *rows]), nl=False)
+        click.echo("\n".join(table([LIST_HEADER, *rows])))
 
 
 @audit.command("show")
@@ -258,7 +257,6 @@ def audit_explain(
 
     with _open(log_path) as log:
         record = log.get(assessment_id)
-        pack = log.pack(record.ruleset.fingerprint)
         answers = [log.explain(record.assessment_id, text) for text in why_not_ids]
     if fmt == "json":
         data = {
@@ -270,39 +268,7 @@ def audit_explain(
         }
         echo_json(data)
         return
-    click.echo("\n".join(_why_not_text(answer, pack) for answer in answers), nl=False)
-
-
-def _why_not_text(answer: RecordWhyNot, pack: RulePack) -> str:
-    """``legrules explain``'s WHY NOT text; a verdict the redaction leaves open says so."""
-    from legrules.render import render_why_not
-
-    text = render_why_not(answer.why_not, pack)
-    if not answer.uncertain:
-        return text
-    blocks = text.rstrip("\n").split("\n\n")
-    for rule, fields in answer.uncertain.items():
-        reads = (
-            f"its condition reads the redacted answer(s) {', '.join(fields)}"
-            if fields
-            else "it depends on findings derived from redacted answers"
-        )
-        for index, block in enumerate(blocks):
-            if block.startswith(f"- {rule}: "):
-                head = block.split("\n", 1)[0]
-                blocks[index] = "\n".join(
-                    [
-                        head,
-                        *textwrap.wrap(
-                            f"did not fire (the recorded trace says so); {reads}, so the "
-                            "log cannot say which part of its condition failed.",
-                            width=88,
-                            initial_indent="    ",
-                            subsequent_indent="    ",
-                        ),
-                    ]
-                )
-    return "\n\n".join(blocks) + "\n"
+    click.echo("\n".join(answer.text() for answer in answers), nl=False)
 
 
 @audit.command("replay")

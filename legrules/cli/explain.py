@@ -82,7 +82,7 @@ def explain(
     """
     from legrules.explain import resolve_recommendation, suggest_recommendation, why_not
     from legrules.graph import assessment_graph, render_graph
-    from legrules.render import explanation_lines, render_why_not
+    from legrules.render import explanation_lines
 
     if not answers_given(answers_path, answer_pairs, defaults):
         fail(f"explain needs the answers to explain. {NO_ANSWERS_HELP}", EXIT_BAD_INPUT)
@@ -125,7 +125,7 @@ def explain(
         echo_json(data)
         return
     if verdicts:
-        click.echo("\n".join(render_why_not(v, engine.pack) for v in verdicts), nl=False)
+        click.echo("\n".join(verdict.text() for verdict in verdicts), nl=False)
         return
     status = "referral (no training plan)" if result.status == "referral" else "ok"
     click.echo(f"Assessment: {status}; {len(result.recommendations)} recommendations")

@@ -64,7 +64,8 @@ def rules_list(
     Exit codes: 0 done (also when nothing matches), 2 invalid rules.
     """
     from legrules.loader import load_pack
-    from legrules.ruledoc import filter_rules, rule_rows, table
+    from legrules.ruledoc import filter_rules, rule_rows
+    from legrules.wrap import table
 
     pack = load_pack(pack_dir(rules_dir))
     found = filter_rules(pack, tags=tags, provenance=provenance, status=status)
@@ -87,7 +88,7 @@ def rules_list(
         click.echo("legrules: no rule matches these filters", err=True)
         return
     headers = ["ID", "PROVENANCE", "STATUS", "PRIORITY", "TITLE"]
-    click.echo(table(rule_rows(found), headers), nl=False)
+    click.echo("\n".join(table([headers, *rule_rows(found)])))
 
 
 @rules.command("show")
