@@ -18,6 +18,30 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 # 128 + SIGPIPE: what a shell reports for a tool stopped by a closed pipe (`| head`)
 EXIT_CLOSED_PIPE = 141
+# 128 + SIGHUP and 128 + SIGTERM: a batch stopped by the signal (legrules.batch.Terminated)
+EXIT_HANGUP = 129
+EXIT_TERMINATED = 143
+
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "success (a referral is a success: it is the right answer)",
+    EXIT_CHECK_FAILED: "a check found problems (rules test, rules lint, audit verify); or the "
+    "command could not finish for a reason outside its input (a batch worker process died, "
+    "the output could not be written: a full disk), with a one-line message; or an "
+    "internal error",
+    EXIT_BAD_INPUT: "bad input: usage, invalid answers, unknown ids, invalid rule files, with "
+    "a message naming the file, the field and what is allowed, never a traceback; with "
+    "--batch, any bad line",
+    EXIT_HANGUP: "a batch stopped by SIGHUP (128 + the signal number); its partial output "
+    "is removed",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C: 128 + SIGINT)",
+    EXIT_CLOSED_PIPE: "stdout was closed by its reader (legrules ... | head): the command "
+    "stops quietly, as Unix tools do (128 + SIGPIPE)",
+    EXIT_TERMINATED: "a batch stopped by SIGTERM (128 + the signal number); its partial "
+    "output is removed",
+}
+"""Every exit code a ``legrules`` command ends with, in order, and what it means: the one
+table that docs/CONTRACT.md section 4 and ``legrules --help`` are made from, so the
+documented codes cannot drift from each other."""
 
 SHOWN_CHARS = 80
 """How much of a value (or key) the user gave a message repeats."""

@@ -3,7 +3,7 @@
 Layout of a pack directory::
 
     pack.yaml            name, version, source references
-    questionnaire.yaml   the questions (CONTRACT section 1)
+    questionnaire.yaml   the questions (docs/CONTRACT.md section 1)
     catalogue.yaml       recommendation ids, exercise prescriptions, the plan template
     rules/*.yaml         the rules, one file per topic
     tests/*.yaml         rule test cases (read by the test driver, not by the loader)

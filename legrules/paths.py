@@ -46,3 +46,13 @@ def default_cache_dir() -> Path | None:
         return Path(configured)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "legrules"
+
+
+def contract_file() -> Path:
+    """The public contract (question and recommendation ids, JSON output, exit codes),
+    for messages that refer to it: the copy inside an installed wheel
+    (``legrules/CONTRACT.md``), else ``docs/CONTRACT.md`` of a source checkout."""
+    shipped = _PACKAGE_DIR / "CONTRACT.md"
+    if shipped.is_file():
+        return shipped
+    return _PACKAGE_DIR.parent / "docs" / "CONTRACT.md"

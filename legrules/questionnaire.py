@@ -1,8 +1,8 @@
 """The questionnaire definition: what can be asked, what answers are allowed, defaults.
 
 It is data (``rules/questionnaire.yaml``) rather than code so that the public answer
-vocabulary (CONTRACT section 1) lives next to the rules that read it, and so that one
-definition drives validation, the interactive prompts and the JSON Schema for apps.
+vocabulary (docs/CONTRACT.md section 1) lives next to the rules that read it, and so that
+one definition drives validation, the interactive prompts and the JSON Schema for apps.
 """
 
 from __future__ import annotations

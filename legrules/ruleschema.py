@@ -154,7 +154,7 @@ Condition = Annotated[
 
 
 class Recommend(StrictModel):
-    """Make a recommendation (a CONTRACT section 2 id), with this rule's own detail."""
+    """Make a recommendation (a docs/CONTRACT.md section 2 id), with this rule's own detail."""
 
     id: str = Field(pattern=NAME_PATTERN)
     detail: str | None = Field(default=None, description="Rule-specific advice text.")

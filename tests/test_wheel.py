@@ -6,7 +6,9 @@ import json
 import os
 import subprocess
 import sys
+import tarfile
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,11 +20,19 @@ from tests.conftest import EXAMPLES, REPO
 def test_wheel_installed_outside_the_repo_finds_its_rules(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)],
+        [sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", str(dist), str(REPO)],
         check=True,
         capture_output=True,
     )
     (wheel,) = dist.glob("legrules-*.whl")
+    (sdist,) = dist.glob("legrules-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        in_sdist = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"LICENSE", "docs/CONTRACT.md"} <= in_sdist
+    with zipfile.ZipFile(wheel) as archive:
+        in_wheel = set(archive.namelist())
+    assert "legrules/CONTRACT.md" in in_wheel
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in in_wheel)
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
@@ -59,3 +69,14 @@ def test_wheel_installed_outside_the_repo_finds_its_rules(tmp_path: Path) -> Non
     shipped = Path(where.stdout.strip())
     assert shipped.name == "_rules"
     assert env_dir in shipped.parents
+    contract = subprocess.run(
+        [str(python), "-c", "import legrules.paths as p; print(p.contract_file())"],
+        cwd=outside,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    installed = Path(contract.stdout.strip())
+    assert installed == shipped.parent / "CONTRACT.md"
+    assert installed.read_bytes() == (REPO / "docs" / "CONTRACT.md").read_bytes()

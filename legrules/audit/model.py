@@ -204,8 +204,8 @@ class RuleRef(_Frozen):
 class AuditRecord(_Frozen):
     """One decision, as stored: who decided (engine, rules), on what (answers), what, why.
 
-    ``assessment`` is the CONTRACT section 3 JSON of the result (with redacted answers
-    replaced by their hashes); :meth:`result` parses it back into an
+    ``assessment`` is the docs/CONTRACT.md section 3 JSON of the result (with redacted
+    answers replaced by their hashes); :meth:`result` parses it back into an
     :class:`~legrules.Assessment`.
     """
 

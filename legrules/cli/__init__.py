@@ -1,13 +1,14 @@
 """The ``legrules`` command: a thin click layer over the library.
 
-Results go to stdout, messages to stderr. Exit codes (CONTRACT section 4): 0 success (a
-referral is a success), 1 a check found problems, 2 bad input, 130 interrupted; 141
-when the reader of stdout went away (``| head``).
+Results go to stdout, messages to stderr. Exit codes: ``legrules.errors.EXIT_CODES``
+(docs/CONTRACT.md section 4), listed in ``legrules --help``.
 Each subcommand lives in its own module and imports the engine lazily, so ``--help``
 stays fast.
 """
 
 from __future__ import annotations
+
+import textwrap
 
 import click
 
@@ -20,9 +21,24 @@ from legrules.cli.log import log
 from legrules.cli.questions import questions
 from legrules.cli.rules import rules
 from legrules.cli.schema import schema
+from legrules.errors import EXIT_CODES
+from legrules.paths import contract_file
 
 
-@click.group(cls=LegrulesGroup, context_settings=CONTEXT_SETTINGS)
+def _epilog() -> str:
+    """The exit codes from their one table, and where the contract is in this install."""
+    codes = [
+        textwrap.fill(meaning, 74, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7)
+        for code, meaning in EXIT_CODES.items()
+    ]
+    return (
+        "\b\nExit codes (every command):\n" + "\n".join(codes) + "\n\n"
+        "Question and recommendation ids, the JSON output and these exit codes are the "
+        f"public contract: docs/CONTRACT.md (here: {contract_file()})."
+    )
+
+
+@click.group(cls=LegrulesGroup, context_settings=CONTEXT_SETTINGS, epilog=_epilog())
 @click.version_option(__version__, "-V", "--version", prog_name="legrules")
 def cli() -> None:
     """Explainable leg-training recommendations from a questionnaire.

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
     "text",
     "markdown",
     "json",
-    help="A report for a person (text, markdown) or CONTRACT JSON for programs.",
+    help="A report for a person (text, markdown) or JSON for programs "
+    "(docs/CONTRACT.md section 3).",
 )
 @click.option(
     "--explain",

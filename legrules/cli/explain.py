@@ -20,6 +20,7 @@ from legrules.cli._common import (
     rules_option,
 )
 from legrules.errors import EXIT_BAD_INPUT
+from legrules.paths import contract_file
 
 GRAPH_FORMATS = ("mermaid", "dot")
 
@@ -95,7 +96,7 @@ def explain(
             hint = f" (did you mean {close!r}?)" if close else ""
             fail(
                 f"--why-not {text!r}: unknown recommendation{hint}; the ids are listed in "
-                "CONTRACT section 2 and by `legrules rules graph`",
+                f"section 2 of {contract_file()} and by `legrules rules graph`",
                 EXIT_BAD_INPUT,
             )
         recommendation_ids.append(rec_id)

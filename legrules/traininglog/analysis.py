@@ -16,8 +16,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from legrules.strict import StrictModel
 from legrules.traininglog.model import LB_TO_KG, LoggedSet, Side, SkippedRow, TrainingLog, Unit
 from legrules.traininglog.packfiles import (
     MUSCLES,
@@ -32,11 +33,7 @@ EPLEY = "Epley: e1RM = weight x (1 + reps / 30), for 2-{max} reps; a single is i
 Trend = Literal["rising", "flat", "falling", "not_enough_data", "not_current"]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class SetRef(_Frozen):
+class SetRef(StrictModel):
     """A set cited as evidence; ``line`` is where it is in the file."""
 
     date: dt.date
@@ -47,7 +44,7 @@ class SetRef(_Frozen):
     line: int
 
 
-class Evidence(_Frozen):
+class Evidence(StrictModel):
     """Why a measurement or answer is what it is: a sentence a lifter can check against
     their log, and the dates, sets and numbers it rests on."""
 
@@ -57,14 +54,14 @@ class Evidence(_Frozen):
     numbers: dict[str, float | int | str | None] = Field(default_factory=dict)
 
 
-class WeekBest(_Frozen):
+class WeekBest(StrictModel):
     week: str
     start: dt.date
     e1rm_kg: float
     set: SetRef
 
 
-class LiftTrend(_Frozen):
+class LiftTrend(StrictModel):
     lift: str
     kind: str | None
     compound: bool
@@ -79,7 +76,7 @@ class LiftTrend(_Frozen):
     evidence: Evidence
 
 
-class MuscleWeek(_Frozen):
+class MuscleWeek(StrictModel):
     week: str
     start: dt.date
     quads: float
@@ -87,7 +84,7 @@ class MuscleWeek(_Frozen):
     glutes: float
 
 
-class SessionSummary(_Frozen):
+class SessionSummary(StrictModel):
     date: dt.date
     session: str
     hard_sets: int
@@ -97,7 +94,7 @@ class SessionSummary(_Frozen):
     heavy_because: str | None = None
 
 
-class SideComparison(_Frozen):
+class SideComparison(StrictModel):
     lift: str
     left_kg: float
     right_kg: float
@@ -106,7 +103,7 @@ class SideComparison(_Frozen):
     evidence: Evidence
 
 
-class ExerciseUse(_Frozen):
+class ExerciseUse(StrictModel):
     """How one exercise name in the log was understood."""
 
     name: str
@@ -118,7 +115,7 @@ class ExerciseUse(_Frozen):
     lines: tuple[int, ...] = ()
 
 
-class Window(_Frozen):
+class Window(StrictModel):
     """The calendar weeks habits are measured over: the last ``current_weeks`` weeks up
     to the week of the last leg session (fewer when the log is shorter)."""
 
@@ -135,7 +132,7 @@ class Window(_Frozen):
         return self.start <= day <= self.last_day
 
 
-class LogInfo(_Frozen):
+class LogInfo(StrictModel):
     source: str
     format: str
     variant: str
@@ -148,7 +145,7 @@ class LogInfo(_Frozen):
     notes: tuple[str, ...]
 
 
-class LogAnalysis(_Frozen):
+class LogAnalysis(StrictModel):
     log: LogInfo
     settings: LogSettings
     formula: str

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from legrules.errors import InputFileError, Problem, RulePackError
 from legrules.paths import pack_dir
+from legrules.strict import StrictModel
 from legrules.traininglog.analysis import (
     Evidence,
     LogAnalysis,
@@ -36,22 +35,18 @@ from legrules.yamlio import parse_yaml, read_text
 AnswerValue = bool | int | str | list[str]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class DerivedAnswer(_Frozen):
+class DerivedAnswer(StrictModel):
     question: str
     value: AnswerValue
     evidence: Evidence
 
 
-class NotDerived(_Frozen):
+class NotDerived(StrictModel):
     question: str
     reason: str
 
 
-class Measurement(_Frozen):
+class Measurement(StrictModel):
     """A measured fact no question asks for yet (for rules that may read it later)."""
 
     name: str
@@ -59,7 +54,7 @@ class Measurement(_Frozen):
     evidence: Evidence
 
 
-class DerivedFacts(_Frozen):
+class DerivedFacts(StrictModel):
     """What the log says, as answers over the pack's question ids, with evidence."""
 
     source: str

@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from legrules.errors import ProblemsError
+from legrules.strict import StrictModel
 
 LB_TO_KG = 0.45359237
 """The international avoirdupois pound, exactly (1959 agreement)."""
@@ -31,11 +30,7 @@ class TrainingLogError(ProblemsError):
     headline = "unreadable training log"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class LoggedSet(_Frozen):
+class LoggedSet(StrictModel):
     """One set as logged. ``weight_kg`` is None for a set without load (body weight);
     ``session`` groups the sets of one workout; ``line`` is where the set starts in the
     file (for JSON: the 1-based index of the set in its list)."""
@@ -52,7 +47,7 @@ class LoggedSet(_Frozen):
     line: int
 
 
-class SkippedRow(_Frozen):
+class SkippedRow(StrictModel):
     """A row deliberately left out, counted and reported (never silently dropped)."""
 
     line: int
@@ -60,7 +55,7 @@ class SkippedRow(_Frozen):
     text: str
 
 
-class TrainingLog(_Frozen):
+class TrainingLog(StrictModel):
     """A whole log: its sets sorted by date (then file order), and what was skipped.
 
     ``unit`` is the unit the log was kept in (weights are stored in kg either way; it is

@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+from pydantic import BaseModel, Field, StrictBool, ValidationError
 
 from legrules.errors import InputFileError, Problem, RulePackError, closest
 from legrules.paths import pack_dir
+from legrules.strict import StrictModel
 from legrules.yamlio import LineMap, parse_yaml, read_text
 
 NAMES_FILE = "exercise-names.yaml"
@@ -28,17 +29,13 @@ MUSCLES: tuple[Muscle, ...] = ("quads", "hamstrings", "glutes")
 M = TypeVar("M", bound=BaseModel)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
 def normal_name(name: str) -> str:
     """How names are compared: case and runs of spaces do not matter, nothing else is
     forgiven (a near miss is reported, with a suggestion, never taken)."""
     return " ".join(name.split()).casefold()
 
 
-class Lift(_Strict):
+class Lift(StrictModel):
     lift: str = Field(min_length=1)
     kind: str | None = Field(pattern=r"^[a-z][a-z0-9_]*$")
     primary: list[Muscle] = Field(min_length=1)
@@ -49,7 +46,7 @@ class Lift(_Strict):
     names: list[str] = Field(default_factory=list)
 
 
-class _TableFile(_Strict):
+class _TableFile(StrictModel):
     lifts: list[Lift] = Field(min_length=1)
     ignored: dict[str, list[str]] = Field(default_factory=dict)
 
@@ -75,17 +72,15 @@ class ExerciseTable:
         return None if match is None else self._lifts[match].lift
 
 
-class Setting(_Strict):
+class Setting(StrictModel):
     value: float | int
     source: str = Field(min_length=1)
     why: str | None = None
 
 
-class LogSettings(BaseModel):
+class LogSettings(StrictModel):
     """Thresholds of the log analysis. Each default is legrules' own choice (the article
     gives no numbers); ``sources`` says where each value in use comes from."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     e1rm_max_reps: int = Field(default=10, ge=1, le=30)
     stall_weeks: int = Field(default=4, ge=1, le=52)
