@@ -1,6 +1,9 @@
 """A batch that cannot finish, in a real process: signals, a killed worker, a write limit.
 
-Each test starts ``legrules assess --batch`` on an input far longer than the test needs,
+Each test starts ``legrules assess --batch`` and, for the tests that break a running
+batch, gates it: past the first chunks every worker blocks opening a FIFO nobody ever
+writes, so the batch cannot finish before the test breaks it, however slow or busy the
+machine (an ungated batch could finish between "progress seen" and the signal). The test
 waits (polling, with a deadline) until the workers exist and the first chunk has reached
 the output, then breaks the batch. Whatever breaks it, the command must exit with its
 documented code and one plain line on stderr, leave no worker process behind and no
@@ -25,8 +28,24 @@ pytestmark = [
     pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc"),
 ]
 
-LINES = 20_000  # ~10 s of work on two idle cores; each test stops the batch long before
+LINES = 20_000
 DEADLINE = 120.0  # seconds: a bound for a hang, never a wait for something to happen
+# lines assessed before the gate closes: two chunks, so output appears and then stalls
+GATED_AFTER = 100
+
+
+def _gate(fifo: Path) -> str:
+    """Code run in the batch's parent before the CLI: workers are forked from it, so they
+    inherit a line assessor that blocks forever past line GATED_AFTER."""
+    return (
+        "import legrules.batch as _b\n"
+        "_assess = _b._assess_line\n"
+        "def _gated(engine, number, data):\n"
+        f"    if number > {GATED_AFTER}:\n"
+        f"        open({str(fifo)!r}, 'rb').read()  # no writer ever comes\n"
+        "    return _assess(engine, number, data)\n"
+        "_b._assess_line = _gated\n"
+    )
 
 
 def _start_time(pid: int) -> str | None:
@@ -127,6 +146,12 @@ def batch(tmp_path: Path) -> Iterator[Callable[..., Batch]]:
         each.kill_all()
 
 
+def _fifo(tmp_path: Path) -> Path:
+    fifo = tmp_path / "gate"
+    os.mkfifo(fifo)
+    return fifo
+
+
 def _assert_stopped_cleanly(run: Batch, err: str) -> None:
     assert err.count("\n") == 1, err
     assert "internal error" not in err
@@ -144,11 +169,11 @@ def _assert_stopped_cleanly(run: Batch, err: str) -> None:
     ],
 )
 def test_a_signal_mid_batch_stops_the_workers_and_removes_the_partial_output(
-    batch: Callable[..., Batch], signum: int, code: int, message: str
+    batch: Callable[..., Batch], tmp_path: Path, signum: int, code: int, message: str
 ) -> None:
     # Regression: SIGTERM and SIGHUP killed the parent outright, leaving its workers
     # alive forever (blocked on their task queue) and the partial temp file behind.
-    run = batch()
+    run = batch(_gate(_fifo(tmp_path)))
     run.wait_for_progress()
     run.proc.send_signal(signum)
     returncode, err = run.finish()
@@ -158,11 +183,11 @@ def test_a_signal_mid_batch_stops_the_workers_and_removes_the_partial_output(
 
 
 def test_a_killed_worker_stops_the_batch_with_a_plain_error(
-    batch: Callable[..., Batch],
+    batch: Callable[..., Batch], tmp_path: Path
 ) -> None:
     # Regression: BrokenProcessPool surfaced as "internal error ... please report it".
     # The killed worker's chunk files (in a scratch directory beside the output) go too.
-    run = batch()
+    run = batch(_gate(_fifo(tmp_path)))
     run.wait_for_progress()
     os.kill(min(run.workers), signal.SIGKILL)
     returncode, err = run.finish()
