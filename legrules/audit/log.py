@@ -74,8 +74,8 @@ from legrules.snapshot import PackSnapshot
 from legrules.wrap import WIDTH
 
 if TYPE_CHECKING:
-    from legrules.api import Engine
     from legrules.audit.replay import Replay
+    from legrules.runtime import Engine
 
 #: 2: the chain starts from the log's metadata (the salt) and packs hold only what is
 #: checked. Version 1 logs are still read and verified, never appended to.
@@ -248,6 +248,11 @@ class AuditLog:
     def __repr__(self) -> str:
         mode = "readonly" if self.readonly else "read-write"
         return f"AuditLog({str(self.path)!r}, {mode})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as what reopens the same file (by absolute path) with the same options,
+        so an Engine pickled with its log records into it wherever it is unpickled."""
+        return (_reopen, (str(self.path.absolute()), self.redact, self.readonly, self._timeout))
 
     @property
     def timeout(self) -> float:
@@ -489,25 +494,14 @@ class AuditLog:
         if problems:
             raise RulePackError(problems, source="redacted fields")
 
-    @classmethod
-    def attach(
-        cls, audit_log: str | os.PathLike[str] | AuditLog | None, compiled: CompiledPack
-    ) -> AuditLog | None:
-        """What :class:`~legrules.Engine` does with ``audit_log=``: open a path as a log
-        (or take the log given), check the redacted fields and snapshot the pack now."""
-        if audit_log is None:
-            return None
-        log = audit_log if isinstance(audit_log, AuditLog) else cls(audit_log)
-        log.register_pack(compiled)
-        return log
-
     def register_pack(self, compiled: CompiledPack) -> None:
         """Snapshot a pack's files now, and check they are the pack that was compiled.
 
-        :class:`~legrules.Engine` calls this when it is built with ``audit_log=``, so the
-        files are read right after they were loaded. Raises AuditError if the files on disk
-        no longer produce the compiled fingerprint (they changed since loading), because
-        storing them would explain records with rules that did not produce them.
+        :class:`~legrules.Engine` calls this when it is built with ``audit_log=`` (see
+        :class:`~legrules.recorder.Recorder`), so the files are read right after they were
+        loaded. Raises AuditError if the files on disk no longer produce the compiled
+        fingerprint (they changed since loading), because storing them would explain
+        records with rules that did not produce them.
         """
         if self.readonly:
             raise AuditError(f"{self.path}: opened read-only; cannot record")
@@ -932,3 +926,8 @@ class AuditLog:
             return PackSnapshot.from_json(files).content_hash
         except RulePackError:
             return "unreadable"
+
+
+def _reopen(path: str, redact: tuple[str, ...], readonly: bool, timeout: float) -> AuditLog:
+    """An unpickled :class:`AuditLog` (see :meth:`AuditLog.__reduce__`)."""
+    return AuditLog(path, redact=redact, readonly=readonly, timeout=timeout)

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from legrules.answers import Answers, validate_answers
-from legrules.api import Engine
 from legrules.assessment import Assessment, Plan
 from legrules.audit.log import AuditLog
 from legrules.audit.model import AuditError, AuditRecord
@@ -28,6 +27,7 @@ from legrules.errors import AnswersError
 from legrules.explain import candidate_rules
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue, Questionnaire
+from legrules.runtime import Engine
 
 _VOLATILE = {"assessment_id", "created_at", "engine", "ruleset"}
 
