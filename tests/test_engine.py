@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections.abc import Mapping, Set
 from pathlib import Path
@@ -9,15 +10,27 @@ from typing import Any
 
 import pytest
 
-from legrules import Engine, RuleLoopError
+from legrules import Engine, RuleLoopError, validate_answers
 from legrules.compiler import compile_pack
 from legrules.engine import DurableRuleset
 from legrules.errors import EngineError
-from legrules.facts import ANSWERS_KIND, KIND_KEY, Fact, count_field, item_field
+from legrules.facts import (
+    ANSWERS_KIND,
+    KIND_KEY,
+    Fact,
+    FactBuilder,
+    count_field,
+    finding_fact,
+    item_field,
+)
 from legrules.loader import load_pack
+from legrules.paths import default_rules_dir
 from legrules.questionnaire import AnswerValue, Questionnaire
 
 LOWBACK = {"hinge_felt_most": "lower_back"}
+# LOWBACK fires DERIVER, which derives the finding CHAINED reads
+DERIVER = "lowback-compensation-in-hinges"
+CHAINED = "hamstrings-underused-keep-hinges-honest"
 
 
 def test_forward_chaining_through_a_derived_finding(engine: Engine) -> None:
@@ -63,13 +76,57 @@ def test_loop_guard_stops_a_runaway_chain_and_names_the_rules() -> None:
         assert tight.live_sessions() == 0
 
 
-def test_error_inside_an_action_is_raised_and_the_session_is_deleted(
+def test_error_inside_an_action_is_raised_and_the_session_is_deleted() -> None:
+    """An action (the callback run for each firing) raises in the middle of a chain, on a
+    pack split into several shards: the error comes out as raised, no shard keeps the
+    session, and the ruleset assesses normally afterwards."""
+    pack = load_pack(default_rules_dir())
+    compiled = compile_pack(pack, shard_tests=40)
+    assert len(compiled.shards) > 2
+    rules = pack.rules_by_id()
+    fact = FactBuilder(pack.questionnaire, compiled.fact_fields).build(
+        validate_answers(LOWBACK, pack.questionnaire)
+    )
+    fired: list[str] = []
+    derived: set[str] = set()
+
+    def on_fire(branch: str, fail_on: str | None = None) -> list[Fact]:
+        """As the Engine's: each rule counted once, each finding asserted once."""
+        rule = rules[compiled.branch_rule[branch]]
+        if rule.id == fail_on:
+            raise RuntimeError("action failed")
+        if rule.id in fired:
+            return []
+        fired.append(rule.id)
+        new = [finding for finding in rule.then.derive if finding not in derived]
+        derived.update(new)
+        return [finding_fact(finding) for finding in new]
+
+    ruleset = DurableRuleset(compiled.shards, routes=compiled.shard_findings)
+    try:
+        with pytest.raises(RuntimeError, match="action failed"):
+            ruleset.run(fact, functools.partial(on_fire, fail_on=CHAINED))
+        # it failed mid-chain: the finding the failing rule matched had been derived
+        assert DERIVER in fired
+        assert ruleset.live_sessions() == 0
+        fired.clear()
+        derived.clear()
+        ruleset.run(fact, on_fire)
+        assert fired.index(DERIVER) < fired.index(CHAINED)
+        assert ruleset.live_sessions() == 0
+    finally:
+        ruleset.close()
+
+
+def test_an_engine_whose_action_raises_is_left_clean(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def boom(*args: Any, **kwargs: Any) -> Any:
+    """The same through the Engine: deriving a finding (inside the action) fails."""
+
+    def boom(finding: str) -> Fact:
         raise RuntimeError("action failed")
 
-    monkeypatch.setattr("legrules.api.witness", boom)
+    monkeypatch.setattr("legrules.runtime.finding_fact", boom)
     with pytest.raises(RuntimeError, match="action failed"):
         engine.assess(LOWBACK)
     monkeypatch.undo()
