@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import functools
 import shutil
-from collections.abc import Mapping, Set
+from collections.abc import Iterable, Mapping, Set
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from legrules import Engine, RuleLoopError, validate_answers
-from legrules.compiler import compile_pack
+from legrules import Engine, RuleLoopError, runtime, validate_answers
+from legrules.assessment import Assessment
+from legrules.audit import AuditLog
+from legrules.compiler import CompiledPack, compile_pack
 from legrules.engine import DurableRuleset
 from legrules.errors import EngineError
 from legrules.facts import (
@@ -26,6 +28,7 @@ from legrules.facts import (
 from legrules.loader import load_pack
 from legrules.paths import default_rules_dir
 from legrules.questionnaire import AnswerValue, Questionnaire
+from legrules.recorder import Recorder
 
 LOWBACK = {"hinge_felt_most": "lower_back"}
 # LOWBACK fires DERIVER, which derives the finding CHAINED reads
@@ -245,3 +248,44 @@ def test_engines_share_a_compiled_pack_without_changing_it() -> None:
         for engine in (first, second):
             engine.assess({"squat_felt_most": "glutes", "hinge_felt_most": "lower_back"})
     assert compiled.shards == before
+
+
+class _Notebook:
+    """A Recorder that is not an AuditLog: the engine needs only the protocol."""
+
+    def __init__(self) -> None:
+        self.packs: list[str] = []
+        self.records: list[tuple[str, list[str] | None]] = []
+        self.closed = False
+
+    def register_pack(self, compiled: CompiledPack) -> None:
+        self.packs.append(compiled.fingerprint)
+
+    def record(
+        self, assessment: Assessment, pack: CompiledPack, *, provided: Iterable[str] | None = None
+    ) -> None:
+        assert pack.fingerprint == assessment.ruleset.fingerprint
+        self.records.append((assessment.assessment_id, None if provided is None else [*provided]))
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_an_engine_records_through_any_recorder(engine: Engine) -> None:
+    notebook = _Notebook()
+    recorder: Recorder = notebook  # mypy checks the protocol here
+    with runtime.Engine(engine.compiled, audit_log=recorder) as recording:
+        assert notebook.packs == [engine.fingerprint]
+        result = recording.assess({"age": 30})
+    assert notebook.records == [(result.assessment_id, ["age"])]
+    assert notebook.closed
+
+
+def test_an_audit_log_is_a_recorder(tmp_path: Path) -> None:
+    log: Recorder = AuditLog(tmp_path / "log.db")  # mypy checks the protocol here
+    assert isinstance(log, Recorder)
+
+
+def test_an_engine_refuses_what_is_not_a_recorder(engine: Engine) -> None:
+    with pytest.raises(TypeError, match="audit_log must be a path or a Recorder"):
+        Engine(engine.compiled, audit_log=42)  # type: ignore[arg-type]
