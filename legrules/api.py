@@ -11,8 +11,8 @@ above it (an audit log opened from a path) and the shared default engine.
 
 from __future__ import annotations
 
-import functools
 import os
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,10 +62,25 @@ class Engine(runtime.Engine):
         super().__init__(rules, max_firings=max_firings, audit_log=audit_log)
 
 
-@functools.lru_cache(maxsize=1)
+_DEFAULT: Engine | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
 def _default_engine() -> Engine:
-    """The shared engine for :func:`assess`, built on first use (thread-safe: Engine is)."""
-    return Engine()
+    """The shared engine for :func:`assess`, built once on first use.
+
+    Built under a lock: threads that ask at the same moment wait for the one engine
+    rather than each compiling the pack (and all but one leaking its engine). The
+    engine itself is safe to share between threads.
+    """
+    global _DEFAULT  # noqa: PLW0603 - one engine per process, built lazily
+    engine = _DEFAULT
+    if engine is None:
+        with _DEFAULT_LOCK:
+            engine = _DEFAULT
+            if engine is None:
+                engine = _DEFAULT = Engine()
+    return engine
 
 
 def assess(

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 import shutil
+import threading
 from collections.abc import Iterable, Mapping, Set
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from legrules import Engine, RuleLoopError, runtime, validate_answers
+from legrules import Engine, RuleLoopError, api, runtime, validate_answers
 from legrules.assessment import Assessment
 from legrules.audit import AuditLog
 from legrules.compiler import CompiledPack, compile_pack
@@ -289,3 +291,39 @@ def test_an_audit_log_is_a_recorder(tmp_path: Path) -> None:
 def test_an_engine_refuses_what_is_not_a_recorder(engine: Engine) -> None:
     with pytest.raises(TypeError, match="audit_log must be a path or a Recorder"):
         Engine(engine.compiled, audit_log=42)  # type: ignore[arg-type]
+
+
+def test_the_default_engine_is_built_once_by_threads_that_ask_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """8 threads call :func:`legrules.assess` at once while the default engine is slow to
+    build (as compiling a pack is): one engine is built, and all 8 use it."""
+    builds: list[object] = []
+    assessed: list[object] = []
+    second_build = threading.Event()
+    count = threading.Lock()
+
+    class SlowEngine:
+        def __init__(self) -> None:
+            with count:
+                builds.append(self)
+                if len(builds) > 1:
+                    second_build.set()
+            # stays "building" for a while, unless a second build shows the race at once
+            second_build.wait(timeout=1.0)
+
+        def assess(self, answers: Mapping[str, Any]) -> None:
+            assessed.append(self)
+
+    monkeypatch.setattr(api, "Engine", SlowEngine)
+    monkeypatch.setattr(api, "_DEFAULT", None)
+    start = threading.Barrier(8)
+
+    def ask(_: int) -> None:
+        start.wait()
+        api.assess({})
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(ask, range(8)))
+    assert len(builds) == 1
+    assert assessed == builds * 8
