@@ -40,12 +40,12 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-from legrules.api import Engine
 from legrules.compiler import CompiledPack, compile_pack
 from legrules.errors import BatchError, InputFileError, LegrulesError
 from legrules.loader import load_pack
 from legrules.output import output
 from legrules.paths import pack_dir
+from legrules.runtime import Engine
 from legrules.yamlio import parse_json
 
 CHUNK_LINES = 50

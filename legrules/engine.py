@@ -277,10 +277,6 @@ class DurableRuleset:
         return handle
 
     @property
-    def shard_count(self) -> int:
-        return len(self._handles)
-
-    @property
     def closed(self) -> bool:
         return self._closed
 

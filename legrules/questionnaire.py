@@ -144,10 +144,6 @@ class Question(StrictModel):
             return "a value is listed twice"
         return None
 
-    @property
-    def has_default(self) -> bool:
-        return self.default is not None or self.default_from is not None
-
 
 class Questionnaire(StrictModel):
     """All questions, in the order they are asked (safety first)."""

@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
-from legrules.api import Engine
 from legrules.errors import AnswersError, Problem, RulePackError
 from legrules.ruleschema import AllOf, Rule
+from legrules.runtime import Engine
 from legrules.strict import StrictModel
 from legrules.yamlio import parse_yaml, read_text
 

@@ -548,3 +548,9 @@ def test_explain_does_not_guess_through_a_redacted_answer(
         "did not fire (the recorded trace says so); its condition reads the redacted "
         "answer(s) pain_type, so the log cannot say which part of its condition failed."
     )
+    code, out, err = audit(runner, log, "explain", record_id, "--why-not", rec, "--json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    verdict = next(v for v in data["why_not"][0]["verdicts"] if v["rule"] == reader.id)
+    assert verdict["redacted"] == ["pain_type"]
+    assert data["uncertain"][0][reader.id] == ["pain_type"]

@@ -26,6 +26,8 @@ from legrules.audit import (
     AuditLog,
     AuditLogError,
     RecordNotFoundError,
+    explain_record,
+    replay,
 )
 from legrules.audit.model import REDACTED_PREFIX
 from legrules.conditions import facts_read
@@ -225,7 +227,7 @@ def test_explain_uses_the_stored_rules_after_they_changed(
     expected = why_not(own_audited.pack, answers, "second_leg_day", result).lines()
     (probe_pack / "rules" / "zz-audit-probe.yaml").unlink()  # the rule is gone today
     with AuditLog(log_path, readonly=True) as log:
-        answer = log.explain(result.assessment_id, "second_leg_day")
+        answer = explain_record(log, result.assessment_id, "second_leg_day")
     assert answer.lines() == expected
     assert answer.lines()[0].endswith("(second_leg_day) was recommended, by audit-probe.")
     assert "- audit-probe: Audit probe - add a second leg day" in answer.lines()
@@ -234,7 +236,22 @@ def test_explain_uses_the_stored_rules_after_they_changed(
 def test_explain_unknown_recommendation_suggests(audited: Engine, log_path: Path) -> None:
     result = audited.assess({})
     with AuditLog(log_path, readonly=True) as log, pytest.raises(RulePackError, match="leg_curl"):
-        log.explain(result.assessment_id, "leg_curls")
+        explain_record(log, result.assessment_id, "leg_curls")
+
+
+def test_the_deprecated_methods_warn_and_give_what_the_functions_give(
+    audited: Engine, log_path: Path
+) -> None:
+    result = audited.assess({"squat_felt_most": "glutes"})
+    with AuditLog(log_path, readonly=True) as log:
+        with pytest.deprecated_call(match="explain_record"):
+            old = log.explain(result.assessment_id, "leg_curl")
+        assert old == explain_record(log, result.assessment_id, "leg_curl")
+        with pytest.deprecated_call(match=r"legrules\.audit\.replay"):
+            replayed = log.replay(result.assessment_id, audited)
+        now = replay(log, result.assessment_id, audited)
+    assert replayed.lines() == now.lines()
+    assert (replayed.record, replayed.reproduced) == (now.record, True)
 
 
 def test_replay_names_the_rule_changes_that_changed_the_result(
@@ -248,42 +265,42 @@ def test_replay_names_the_rule_changes_that_changed_the_result(
     write_probe(probe_pack, version=2, when=NEVER)
     (probe_pack / "rules" / "zz-audit-extra.yaml").write_text(EXTRA, encoding="utf-8")
     with AuditLog(log_path, readonly=True) as log, Engine(probe_pack) as today:
-        replay = log.replay(result.assessment_id, today)
-    assert replay.faithful
-    assert replay.reproduced
-    changes = {(c.rule, c.change, c.old_version, c.new_version) for c in replay.rule_changes}
+        replayed = replay(log, result.assessment_id, today)
+    assert replayed.faithful
+    assert replayed.reproduced
+    changes = {(c.rule, c.change, c.old_version, c.new_version) for c in replayed.rule_changes}
     assert changes == {("audit-probe", "changed", 1, 2), ("audit-extra", "added", None, 1)}
-    by_subject = {c.subject: c for c in replay.changes}
+    by_subject = {c.subject: c for c in replayed.changes}
     assert by_subject["second_leg_day"].summary.startswith("- second_leg_day is no longer")
     assert by_subject["second_leg_day"].caused_by == ["audit-probe"]
     assert by_subject["track_progression"].summary.startswith("+ track_progression is now")
     assert by_subject["track_progression"].caused_by == ["audit-extra"]
-    assert replay.fired_now == ["audit-extra"]
-    assert replay.fired_no_longer == ["audit-probe"]
-    text = "\n".join(replay.lines())
+    assert replayed.fired_now == ["audit-extra"]
+    assert replayed.fired_no_longer == ["audit-probe"]
+    text = "\n".join(replayed.lines())
     assert "audit-probe [changed, v1 -> v2]" in text
     assert "audit-extra [added, v1]" in text
-    assert replay.after.recommendation("track_progression") is not None
+    assert replayed.after.recommendation("track_progression") is not None
 
 
 def test_replay_with_unchanged_rules_reports_no_change(audited: Engine, log_path: Path) -> None:
     result = audited.assess({"squat_felt_most": "glutes"})
     with AuditLog(log_path, readonly=True) as log:
-        replay = log.replay(result.assessment_id, audited)
-    assert replay.reproduced
-    assert replay.faithful
-    assert replay.rule_changes == []
-    assert replay.changes == []
-    assert "nothing; today's rules give the same result" in "\n".join(replay.lines())
+        replayed = replay(log, result.assessment_id, audited)
+    assert replayed.reproduced
+    assert replayed.faithful
+    assert replayed.rule_changes == []
+    assert replayed.changes == []
+    assert "nothing; today's rules give the same result" in "\n".join(replayed.lines())
 
 
 def test_replay_of_a_removed_rule(probe_pack: Path, own_audited: Engine, log_path: Path) -> None:
     result = own_audited.assess({})
     (probe_pack / "rules" / "zz-audit-probe.yaml").unlink()
     with AuditLog(log_path, readonly=True) as log, Engine(probe_pack) as today:
-        replay = log.replay(result.assessment_id, today)
-    assert [(c.rule, c.change) for c in replay.rule_changes] == [("audit-probe", "removed")]
-    change = next(c for c in replay.changes if c.subject == "second_leg_day")
+        replayed = replay(log, result.assessment_id, today)
+    assert [(c.rule, c.change) for c in replayed.rule_changes] == [("audit-probe", "removed")]
+    change = next(c for c in replayed.changes if c.subject == "second_leg_day")
     assert change.caused_by == ["audit-probe"]
 
 
@@ -322,7 +339,7 @@ def test_redacted_record_replay_is_marked_and_values_can_be_supplied(
         result = eng.assess({"pain_type": "sharp"})
         assert result.status == "referral"
         with AuditLog(log_path, readonly=True) as log:
-            blind = log.replay(result.assessment_id, eng)
+            blind = replay(log, result.assessment_id, eng)
             assert not blind.faithful
             assert blind.unknown == ["pain_type"]
             assert "NOT FAITHFUL" in "\n".join(blind.lines())
@@ -331,16 +348,16 @@ def test_redacted_record_replay_is_marked_and_values_can_be_supplied(
             assert not blind.reproduced
             assert blind.changes == []
 
-            told = log.replay(result.assessment_id, eng, {"pain_type": "sharp"})
+            told = replay(log, result.assessment_id, eng, {"pain_type": "sharp"})
             assert told.faithful
             assert told.supplied == ["pain_type"]
             assert told.reproduced
             assert told.after.status == "referral"
 
             with pytest.raises(AuditError, match="not the one that was recorded"):
-                log.replay(result.assessment_id, eng, {"pain_type": "dull_ache"})
+                replay(log, result.assessment_id, eng, {"pain_type": "dull_ache"})
             with pytest.raises(AuditError, match="only redacted answers"):
-                log.replay(result.assessment_id, eng, {"age": 30})
+                replay(log, result.assessment_id, eng, {"age": 30})
 
 
 def test_explain_of_a_redacted_record_uses_the_trace(shared_pack: RulePack, log_path: Path) -> None:
@@ -350,7 +367,7 @@ def test_explain_of_a_redacted_record_uses_the_trace(shared_pack: RulePack, log_
             r.rule for rec in result.recommendations if rec.kind == "safety" for r in rec.because
         ]
     with AuditLog(log_path, readonly=True) as log:
-        answer = log.explain(result.assessment_id, result.recommendations[0].id)
+        answer = explain_record(log, result.assessment_id, result.recommendations[0].id)
     text = " ".join(answer.text().split())
     assert f"was recommended, by {', '.join(referring)}." in text
     assert "    fired." in answer.lines()
@@ -801,8 +818,9 @@ def test_explain_does_not_guess_a_failed_condition_on_a_redacted_answer(
         result = eng.assess({"pain_type": "none"})
     assert reader.id not in [f.rule for f in result.trace]
     with AuditLog(log_path, readonly=True) as log:
-        answer = log.explain(result.assessment_id, recommendation)
-    assert answer.uncertain[reader.id] == ["pain_type"]
+        answer = explain_record(log, result.assessment_id, recommendation)
+    verdict = next(v for v in answer.verdicts if v.rule == reader.id)
+    assert verdict.redacted == ["pain_type"]
     text = " ".join(answer.text().split())
     assert (
         f"- {reader.id}: {reader.title} did not fire (the recorded trace says so); its "

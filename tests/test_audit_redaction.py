@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from legrules import Engine
-from legrules.audit import AuditLog
+from legrules.audit import AuditLog, replay
 from legrules.audit.model import REDACTED_PREFIX, redaction_closure
 from legrules.loader import load_pack
 from legrules.paths import default_rules_dir
@@ -198,7 +198,8 @@ def test_replay_of_a_record_with_a_derived_default_is_faithful_once_supplied(
         record = log.get(result.assessment_id)
         assert record.redacted == ["equipment", "training_location"]
         assert record.provided is None
-        told = log.replay(
+        told = replay(
+            log,
             result.assessment_id,
             engine,
             {"training_location": "home_gym", "equipment": None},

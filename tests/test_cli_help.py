@@ -123,14 +123,14 @@ def test_ctrl_c_is_exit_130_without_traceback(
 
     # Import the modules first: one imported while legrules.loader.load_pack is
     # patched would bind the patched function for good, and break later tests.
-    import legrules.api
     import legrules.lint
     import legrules.packcache
+    import legrules.runtime
 
     del legrules
     for target in (
         "legrules.loader.load_pack",
-        "legrules.api.load_pack",
+        "legrules.runtime.load_pack",
         "legrules.packcache.compiled_pack",
         "legrules.lint.load_pack",
         "legrules.ruleschema.rule_file_json_schema",

@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
-from collections.abc import Mapping, Set
+import threading
+from collections.abc import Iterable, Mapping, Set
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from legrules import Engine, RuleLoopError
-from legrules.compiler import compile_pack
+from legrules import Engine, RuleLoopError, api, runtime, validate_answers
+from legrules.assessment import Assessment
+from legrules.audit import AuditLog
+from legrules.compiler import CompiledPack, compile_pack
 from legrules.engine import DurableRuleset
 from legrules.errors import EngineError
-from legrules.facts import ANSWERS_KIND, KIND_KEY, Fact, count_field, item_field
+from legrules.facts import (
+    ANSWERS_KIND,
+    KIND_KEY,
+    Fact,
+    FactBuilder,
+    count_field,
+    finding_fact,
+    item_field,
+)
 from legrules.loader import load_pack
+from legrules.paths import default_rules_dir
 from legrules.questionnaire import AnswerValue, Questionnaire
+from legrules.recorder import Recorder
 
 LOWBACK = {"hinge_felt_most": "lower_back"}
+# LOWBACK fires DERIVER, which derives the finding CHAINED reads
+DERIVER = "lowback-compensation-in-hinges"
+CHAINED = "hamstrings-underused-keep-hinges-honest"
 
 
 def test_forward_chaining_through_a_derived_finding(engine: Engine) -> None:
@@ -63,13 +81,57 @@ def test_loop_guard_stops_a_runaway_chain_and_names_the_rules() -> None:
         assert tight.live_sessions() == 0
 
 
-def test_error_inside_an_action_is_raised_and_the_session_is_deleted(
+def test_error_inside_an_action_is_raised_and_the_session_is_deleted() -> None:
+    """An action (the callback run for each firing) raises in the middle of a chain, on a
+    pack split into several shards: the error comes out as raised, no shard keeps the
+    session, and the ruleset assesses normally afterwards."""
+    pack = load_pack(default_rules_dir())
+    compiled = compile_pack(pack, shard_tests=40)
+    assert len(compiled.shards) > 2
+    rules = pack.rules_by_id()
+    fact = FactBuilder(pack.questionnaire, compiled.fact_fields).build(
+        validate_answers(LOWBACK, pack.questionnaire)
+    )
+    fired: list[str] = []
+    derived: set[str] = set()
+
+    def on_fire(branch: str, fail_on: str | None = None) -> list[Fact]:
+        """As the Engine's: each rule counted once, each finding asserted once."""
+        rule = rules[compiled.branch_rule[branch]]
+        if rule.id == fail_on:
+            raise RuntimeError("action failed")
+        if rule.id in fired:
+            return []
+        fired.append(rule.id)
+        new = [finding for finding in rule.then.derive if finding not in derived]
+        derived.update(new)
+        return [finding_fact(finding) for finding in new]
+
+    ruleset = DurableRuleset(compiled.shards, routes=compiled.shard_findings)
+    try:
+        with pytest.raises(RuntimeError, match="action failed"):
+            ruleset.run(fact, functools.partial(on_fire, fail_on=CHAINED))
+        # it failed mid-chain: the finding the failing rule matched had been derived
+        assert DERIVER in fired
+        assert ruleset.live_sessions() == 0
+        fired.clear()
+        derived.clear()
+        ruleset.run(fact, on_fire)
+        assert fired.index(DERIVER) < fired.index(CHAINED)
+        assert ruleset.live_sessions() == 0
+    finally:
+        ruleset.close()
+
+
+def test_an_engine_whose_action_raises_is_left_clean(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def boom(*args: Any, **kwargs: Any) -> Any:
+    """The same through the Engine: deriving a finding (inside the action) fails."""
+
+    def boom(finding: str) -> Fact:
         raise RuntimeError("action failed")
 
-    monkeypatch.setattr("legrules.api.witness", boom)
+    monkeypatch.setattr("legrules.runtime.finding_fact", boom)
     with pytest.raises(RuntimeError, match="action failed"):
         engine.assess(LOWBACK)
     monkeypatch.undo()
@@ -188,3 +250,80 @@ def test_engines_share_a_compiled_pack_without_changing_it() -> None:
         for engine in (first, second):
             engine.assess({"squat_felt_most": "glutes", "hinge_felt_most": "lower_back"})
     assert compiled.shards == before
+
+
+class _Notebook:
+    """A Recorder that is not an AuditLog: the engine needs only the protocol."""
+
+    def __init__(self) -> None:
+        self.packs: list[str] = []
+        self.records: list[tuple[str, list[str] | None]] = []
+        self.closed = False
+
+    def register_pack(self, compiled: CompiledPack) -> None:
+        self.packs.append(compiled.fingerprint)
+
+    def record(
+        self, assessment: Assessment, pack: CompiledPack, *, provided: Iterable[str] | None = None
+    ) -> None:
+        assert pack.fingerprint == assessment.ruleset.fingerprint
+        self.records.append((assessment.assessment_id, None if provided is None else [*provided]))
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_an_engine_records_through_any_recorder(engine: Engine) -> None:
+    notebook = _Notebook()
+    recorder: Recorder = notebook  # mypy checks the protocol here
+    with runtime.Engine(engine.compiled, audit_log=recorder) as recording:
+        assert notebook.packs == [engine.fingerprint]
+        result = recording.assess({"age": 30})
+    assert notebook.records == [(result.assessment_id, ["age"])]
+    assert notebook.closed
+
+
+def test_an_audit_log_is_a_recorder(tmp_path: Path) -> None:
+    log: Recorder = AuditLog(tmp_path / "log.db")  # mypy checks the protocol here
+    assert isinstance(log, Recorder)
+
+
+def test_an_engine_refuses_what_is_not_a_recorder(engine: Engine) -> None:
+    with pytest.raises(TypeError, match="audit_log must be a path or a Recorder"):
+        Engine(engine.compiled, audit_log=42)  # type: ignore[arg-type]
+
+
+def test_the_default_engine_is_built_once_by_threads_that_ask_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """8 threads call :func:`legrules.assess` at once while the default engine is slow to
+    build (as compiling a pack is): one engine is built, and all 8 use it."""
+    builds: list[object] = []
+    assessed: list[object] = []
+    second_build = threading.Event()
+    count = threading.Lock()
+
+    class SlowEngine:
+        def __init__(self) -> None:
+            with count:
+                builds.append(self)
+                if len(builds) > 1:
+                    second_build.set()
+            # stays "building" for a while, unless a second build shows the race at once
+            second_build.wait(timeout=1.0)
+
+        def assess(self, answers: Mapping[str, Any]) -> None:
+            assessed.append(self)
+
+    monkeypatch.setattr(api, "Engine", SlowEngine)
+    monkeypatch.setattr(api, "_DEFAULT", None)
+    start = threading.Barrier(8)
+
+    def ask(_: int) -> None:
+        start.wait()
+        api.assess({})
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(ask, range(8)))
+    assert len(builds) == 1
+    assert assessed == builds * 8

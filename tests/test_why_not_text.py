@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from legrules.audit import AuditLog
+from legrules.audit import AuditLog, explain_record
 from legrules.cli import cli
 
 
@@ -35,7 +35,7 @@ def _stored(runner: CliRunner, log: Path, record: str, recommendation: str) -> s
 
 def _library(log: Path, record: str, recommendation: str) -> str:
     with AuditLog(log, readonly=True) as audit:
-        return "\n".join(audit.explain(record, recommendation).lines()) + "\n"
+        return "\n".join(explain_record(audit, record, recommendation).lines()) + "\n"
 
 
 @pytest.mark.parametrize(

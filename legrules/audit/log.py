@@ -1,12 +1,12 @@
 """The decision log: one SQLite file (standard library, WAL mode), one record per assessment.
 
 >>> from legrules import Engine
->>> from legrules.audit import AuditLog
+>>> from legrules.audit import AuditLog, explain_record
 >>> engine = Engine(audit_log="decisions.db")            # doctest: +SKIP
 >>> result = engine.assess({"squat_felt_most": "glutes"})  # doctest: +SKIP
 >>> with AuditLog("decisions.db", readonly=True) as log:   # doctest: +SKIP
 ...     record = log.get(result.assessment_id)
-...     print(log.explain(record.assessment_id, "leg_curl").text())
+...     print(explain_record(log, record.assessment_id, "leg_curl").text())
 ...     print(log.verify().ok)
 
 Writes: each record is one ``BEGIN IMMEDIATE`` transaction that reads the chain head,
@@ -38,8 +38,8 @@ import sqlite3
 import threading
 import time
 import urllib.parse
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -57,7 +57,6 @@ from legrules.audit.model import (
     chain_hash,
     genesis_hash,
     index_columns,
-    is_redacted,
     redact_assessment,
     redaction_closure,
     redaction_hash,
@@ -65,17 +64,15 @@ from legrules.audit.model import (
 from legrules.audit.verify import Row, VerifyReport, verify_rows
 from legrules.canonical import canonical_json
 from legrules.compiler import CompiledPack, compile_pack
-from legrules.conditions import facts_read
 from legrules.errors import Problem, RulePackError, closest
-from legrules.explain import RuleVerdict, WhyNot, resolve_recommendation, why_not
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue
 from legrules.snapshot import PackSnapshot
-from legrules.wrap import WIDTH
 
 if TYPE_CHECKING:
-    from legrules.api import Engine
     from legrules.audit.replay import Replay
+    from legrules.explain import WhyNot
+    from legrules.runtime import Engine
 
 #: 2: the chain starts from the log's metadata (the salt) and packs hold only what is
 #: checked. Version 1 logs are still read and verified, never appended to.
@@ -185,31 +182,6 @@ def _describe_sqlite(error: sqlite3.Error) -> str:
     return f"SQLite: {text}"
 
 
-@dataclass
-class RecordWhyNot:
-    """WHY NOT for a stored record: :class:`~legrules.explain.WhyNot` from the stored pack.
-
-    :meth:`lines` is exactly what ``legrules audit explain`` prints and, for a record
-    without redacted answers, what ``legrules explain --why-not`` prints for the same
-    answers and rules (one renderer, :meth:`WhyNot.lines`). Where a rule's condition
-    reads a redacted answer, the log knows from the stored trace whether the rule fired,
-    but not which part of its condition failed: its verdict says so (``redacted``), and
-    ``uncertain`` maps those rules to the redacted answers they read.
-    """
-
-    why_not: WhyNot
-
-    @property
-    def uncertain(self) -> dict[str, list[str]]:
-        return {v.rule: v.redacted for v in self.why_not.verdicts if v.redacted is not None}
-
-    def lines(self, width: int = WIDTH) -> list[str]:
-        return self.why_not.lines(width)
-
-    def text(self, width: int = WIDTH) -> str:
-        return self.why_not.text(width)
-
-
 class AuditLog:
     """An audit log file. Safe to share between threads; any number of processes may write.
 
@@ -248,6 +220,11 @@ class AuditLog:
     def __repr__(self) -> str:
         mode = "readonly" if self.readonly else "read-write"
         return f"AuditLog({str(self.path)!r}, {mode})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as what reopens the same file (by absolute path) with the same options,
+        so an Engine pickled with its log records into it wherever it is unpickled."""
+        return (_reopen, (str(self.path.absolute()), self.redact, self.readonly, self._timeout))
 
     @property
     def timeout(self) -> float:
@@ -489,25 +466,14 @@ class AuditLog:
         if problems:
             raise RulePackError(problems, source="redacted fields")
 
-    @classmethod
-    def attach(
-        cls, audit_log: str | os.PathLike[str] | AuditLog | None, compiled: CompiledPack
-    ) -> AuditLog | None:
-        """What :class:`~legrules.Engine` does with ``audit_log=``: open a path as a log
-        (or take the log given), check the redacted fields and snapshot the pack now."""
-        if audit_log is None:
-            return None
-        log = audit_log if isinstance(audit_log, AuditLog) else cls(audit_log)
-        log.register_pack(compiled)
-        return log
-
     def register_pack(self, compiled: CompiledPack) -> None:
         """Snapshot a pack's files now, and check they are the pack that was compiled.
 
-        :class:`~legrules.Engine` calls this when it is built with ``audit_log=``, so the
-        files are read right after they were loaded. Raises AuditError if the files on disk
-        no longer produce the compiled fingerprint (they changed since loading), because
-        storing them would explain records with rules that did not produce them.
+        :class:`~legrules.Engine` calls this when it is built with ``audit_log=`` (see
+        :class:`~legrules.recorder.Recorder`), so the files are read right after they were
+        loaded. Raises AuditError if the files on disk no longer produce the compiled
+        fingerprint (they changed since loading), because storing them would explain
+        records with rules that did not produce them.
         """
         if self.readonly:
             raise AuditError(f"{self.path}: opened read-only; cannot record")
@@ -801,55 +767,17 @@ class AuditLog:
         assert self._salt is not None
         return redaction_hash(self._salt, field, value) == record.answers.get(field)
 
-    def explain(self, assessment_id: str, recommendation: str) -> RecordWhyNot:
-        """WHY (NOT) a recommendation, for a stored record, with the stored pack's rules.
+    def explain(self, assessment_id: str, recommendation: str) -> WhyNot:
+        """Deprecated: use :func:`legrules.audit.explain_record` (explaining is not storage)."""
+        warnings.warn(
+            "AuditLog.explain is deprecated; use legrules.audit.explain_record(log, id, rec)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        # imported here: storing records does not depend on explaining them
+        from legrules.audit.explain import explain_record  # noqa: PLC0415
 
-        ``recommendation`` is an id or a catalogue title (as ``legrules explain`` takes);
-        an unknown one raises RulePackError with a did-you-mean.
-        """
-        record = self.get(assessment_id)
-        pack = self.pack(record.ruleset.fingerprint)
-        result = record.result()
-        answers = {k: (None if is_redacted(v) else v) for k, v in record.answers.items()}
-        recommendation = resolve_recommendation(pack, recommendation) or recommendation
-        answer = why_not(pack, answers, recommendation, result)
-        if not record.redacted:
-            return RecordWhyNot(answer)
-        # The evaluator saw the redacted answers as unanswered. The stored trace says
-        # which rules fired; a "did not fire" verdict is kept only where it cannot depend
-        # on a redacted answer.
-        fired = set(record.fired_rules())
-        withheld = {s.recommendation: s.by for s in result.suppressed}
-        rules = pack.rules_by_id()
-        verdicts: list[RuleVerdict] = []
-        for verdict in answer.verdicts:
-            if verdict.rule in fired:
-                verdicts.append(
-                    RuleVerdict(
-                        rule=verdict.rule,
-                        title=verdict.title,
-                        outcome="fired",
-                        suppressed_by=withheld.get(recommendation),
-                    )
-                )
-                continue
-            exact = (
-                verdict.outcome == "not_fired"
-                and not set(verdict.answers) & set(record.redacted)
-                and (
-                    verdict.missing_finding is None
-                    or verdict.missing_finding not in result.findings
-                )
-            )
-            if exact:
-                verdicts.append(verdict)
-            else:
-                read = facts_read(rules[verdict.rule].when)
-                redacted = [name for name in read if name in record.redacted]
-                verdicts.append(
-                    RuleVerdict(verdict.rule, verdict.title, "not_fired", redacted=redacted)
-                )
-        return RecordWhyNot(replace(answer, verdicts=verdicts))
+        return explain_record(self, assessment_id, recommendation)
 
     def replay(
         self,
@@ -857,13 +785,16 @@ class AuditLog:
         engine: Engine | None = None,
         values: Mapping[str, AnswerValue] | None = None,
     ) -> Replay:
-        """Re-run a record's answers against today's rules (``engine``; default: the default
-        pack) and compare with the stored pack's answer. ``values`` supplies redacted
-        answers; each is checked against the record's salted hash first.
-        """
-        from legrules.audit.replay import replay_record  # noqa: PLC0415 - replay imports the API
+        """Deprecated: use :func:`legrules.audit.replay` (replaying is not storage)."""
+        warnings.warn(
+            "AuditLog.replay is deprecated; use legrules.audit.replay(log, id, engine, values)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        # imported here: replaying runs an engine, which a log that only stores does not need
+        from legrules.audit.replay import replay  # noqa: PLC0415
 
-        return replay_record(self, self.get(assessment_id), engine, values or {})
+        return replay(self, assessment_id, engine, values)
 
     def stored_form(
         self, assessment: Assessment, fields: Iterable[str], pack: RulePack
@@ -932,3 +863,8 @@ class AuditLog:
             return PackSnapshot.from_json(files).content_hash
         except RulePackError:
             return "unreadable"
+
+
+def _reopen(path: str, redact: tuple[str, ...], readonly: bool, timeout: float) -> AuditLog:
+    """An unpickled :class:`AuditLog` (see :meth:`AuditLog.__reduce__`)."""
+    return AuditLog(path, redact=redact, readonly=readonly, timeout=timeout)

@@ -16,18 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from legrules.answers import Answers, validate_answers
-from legrules.api import Engine
 from legrules.assessment import Assessment, Plan
-from legrules.audit.log import AuditLog
 from legrules.audit.model import AuditError, AuditRecord
 from legrules.conditions import findings_read
 from legrules.errors import AnswersError
 from legrules.explain import candidate_rules
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue, Questionnaire
+from legrules.runtime import Engine
+
+if TYPE_CHECKING:
+    from legrules.audit.log import AuditLog
 
 _VOLATILE = {"assessment_id", "created_at", "engine", "ruleset"}
 
@@ -424,15 +426,23 @@ def replay_answers(
     return answers, supplied, unknown
 
 
-def replay_record(
+def replay(
     log: AuditLog,
-    record: AuditRecord,
-    engine: Engine | None,
-    values: Mapping[str, AnswerValue],
+    assessment_id: str,
+    engine: Engine | None = None,
+    values: Mapping[str, AnswerValue] | None = None,
 ) -> Replay:
-    """See :meth:`AuditLog.replay`."""
+    """Re-run a stored record's answers against today's rules and compare with the stored
+    pack's answer: what changed, and which rule changes caused it.
+
+    ``assessment_id`` is an id or a unique prefix (6+ characters). ``engine`` holds
+    today's rules (default: the default pack, built for this call and closed after).
+    ``values`` supplies redacted answers; each is checked against the record's salted
+    hash first, and a redacted answer not supplied is replayed as unanswered.
+    """
+    record = log.get(assessment_id)
     old = log.pack(record.ruleset.fingerprint)
-    answers, supplied, unknown = replay_answers(log, record, old, values)
+    answers, supplied, unknown = replay_answers(log, record, old, values or {})
     recorded = record.result()
     current = engine if engine is not None else Engine()
     try:

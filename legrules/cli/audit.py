@@ -255,16 +255,21 @@ def audit_explain(
     """
     from dataclasses import asdict
 
+    from legrules.audit import explain_record
+
     with _open(log_path) as log:
         record = log.get(assessment_id)
-        answers = [log.explain(record.assessment_id, text) for text in why_not_ids]
+        answers = [explain_record(log, record.assessment_id, text) for text in why_not_ids]
     if fmt == "json":
         data = {
             "assessment_id": record.assessment_id,
             "status": record.status,
             "ruleset": record.ruleset.model_dump(mode="json"),
-            "why_not": [asdict(answer.why_not) for answer in answers],
-            "uncertain": [answer.uncertain for answer in answers],
+            "why_not": [asdict(answer) for answer in answers],
+            "uncertain": [
+                {v.rule: v.redacted for v in answer.verdicts if v.redacted is not None}
+                for answer in answers
+            ],
         }
         echo_json(data)
         return
@@ -308,6 +313,7 @@ def audit_replay(
     Exit codes: 0 done (whether or not the result changed), 2 no such record, a --value
     that is invalid or not the recorded one, invalid rules, no readable audit log.
     """
+    from legrules.audit import replay
     from legrules.interview import parse_answer_options
 
     with _open(log_path) as log, engine_for(rules_dir) as engine:
@@ -315,11 +321,11 @@ def audit_replay(
         # typed by the questions the record was answered with, as the replay checks them
         stored = log.pack(record.ruleset.fingerprint).questionnaire
         values = parse_answer_options(stored, value_pairs, option="--value")
-        replay = log.replay(record.assessment_id, engine, values)
+        result = replay(log, record.assessment_id, engine, values)
         if fmt == "json":
-            echo_json(replay.to_dict())
+            echo_json(result.to_dict())
         else:
-            click.echo("\n".join(replay.lines()))
+            click.echo("\n".join(result.lines()))
 
 
 @audit.command("export")
