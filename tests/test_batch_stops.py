@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import DEFAULT_SIGNALS_PRELUDE
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc"),
@@ -80,7 +82,11 @@ class Batch:
         self.source.write_text(line * LINES, encoding="utf-8")
         self.out_dir = tmp_path / "out"
         self.out_dir.mkdir()
-        code = f"{prelude}\nimport sys\nfrom legrules.cli import main\nmain()"
+        # the test sends SIGINT/SIGHUP/SIGTERM: a nohup'd or background test run must
+        # not hand the batch an ignored one
+        code = (
+            f"{DEFAULT_SIGNALS_PRELUDE}{prelude}\nimport sys\nfrom legrules.cli import main\nmain()"
+        )
         # stderr to a file, not a pipe: orphaned workers would hold a pipe open
         self.stderr = tmp_path / "stderr.txt"
         args = ["assess", "--batch", str(self.source), "--out", str(self.out_dir / "out.jsonl")]

@@ -18,21 +18,12 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
+from tests.processes import default_signals
 
 pytestmark = pytest.mark.slow
 
 PROMPT = r"> \[[^\]\r\n]*\] "
 REVIEW = "Press Enter to see your result"
-
-
-def _default_sigint() -> None:
-    """Give the child the default Ctrl-C, whatever this process inherited.
-
-    A process started with SIGINT ignored (a background job of a non-interactive shell,
-    ``nohup``, some CI runners) passes that on through fork and exec, and Python then
-    installs no KeyboardInterrupt handler: the Ctrl-C tests would wait for their timeout.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def spawn(
@@ -55,7 +46,7 @@ def spawn(
             cwd=str(tmp_path),
             encoding="utf-8",
             timeout=60,
-            preexec_fn=_default_sigint,
+            preexec_fn=default_signals,
         )
     else:
         child = pexpect.spawn(
@@ -66,7 +57,7 @@ def spawn(
             encoding="utf-8",
             timeout=60,
             dimensions=(50, 120),
-            preexec_fn=_default_sigint,
+            preexec_fn=default_signals,
         )
     child.logfile_read = transcript
     return child, transcript

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -14,16 +13,12 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
+from tests.processes import default_signals
 
 pytestmark = pytest.mark.slow
 
 PROMPT = r"> \[[^\]\r\n]*\] "
 REVIEW = "Press Enter to see your result"
-
-
-def _default_sigint() -> None:
-    # a test run in the background inherits an ignored SIGINT; Ctrl-C must reach the child
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def spawn(args: list[str]) -> tuple[pexpect.spawn, io.StringIO]:
@@ -43,7 +38,7 @@ def spawn(args: list[str]) -> tuple[pexpect.spawn, io.StringIO]:
         encoding="utf-8",
         timeout=60,
         dimensions=(50, 120),
-        preexec_fn=_default_sigint,
+        preexec_fn=default_signals,
     )
     child.logfile_read = transcript
     return child, transcript
