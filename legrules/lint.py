@@ -44,9 +44,9 @@ from legrules.errors import Problem, RulePackError
 from legrules.loader import load_pack
 from legrules.pack import RulePack
 from legrules.partial import PartialState, Tri, facts_closure, find_answers
+from legrules.plan import PLAN_FACTS
 from legrules.ruleschema import Rule
 from legrules.ruletests import load_cases
-from legrules.skips import PLAN_FACTS
 
 Severity = Literal["error", "warning"]
 
