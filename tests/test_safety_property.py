@@ -18,6 +18,7 @@ from legrules import Engine
 from legrules.assessment import Assessment
 from legrules.loader import load_pack
 from legrules.paths import default_rules_dir
+from tests.profiles import examples
 from tests.strategies import answers_strategy, value_strategy
 
 QUESTIONNAIRE = load_pack(default_rules_dir()).questionnaire
@@ -46,7 +47,9 @@ NERVE_URGENT = ("numbness_or_tingling", "pain_below_knee", "leg_weakness")
 # KB RF-2: the pain-monitoring model calls pain above 5/10 unacceptable.
 PAIN_LIMIT = 5
 
-SETTINGS = settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(2000), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def hard_flags(raw: Mapping[str, Any]) -> list[str]:

@@ -13,6 +13,7 @@ from legrules.conditions import evaluate, static_witness, witness
 from legrules.loader import load_pack
 from legrules.paths import default_rules_dir
 from legrules.ruleschema import AllOf, AnyOf, Condition, FactLeaf, NotOf
+from tests.profiles import examples
 from tests.strategies import answers_strategy, condition
 
 PACK = load_pack(default_rules_dir())
@@ -29,7 +30,7 @@ def _holds_and_static(
     return witness(tree, answers, known, holds=True), facts
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(1500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     tree=condition(PACK.questionnaire, FINDINGS),
     raw=answers_strategy(PACK.questionnaire),
