@@ -140,7 +140,7 @@ def check_plan(result: Assessment, answers: dict[str, Any]) -> None:
 
 
 @settings(max_examples=examples(1000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(raw=answers_strategy(PACK.questionnaire))
+@given(raw=answers_strategy(PACK.questionnaire, PACK))
 def test_every_assessment_keeps_the_invariants(engine: Engine, raw: dict[str, Any]) -> None:
     answers = validate_answers(raw, PACK.questionnaire)
     result = engine.assess(answers)

@@ -21,7 +21,8 @@ from legrules.paths import default_rules_dir
 from tests.profiles import examples
 from tests.strategies import answers_strategy, value_strategy
 
-QUESTIONNAIRE = load_pack(default_rules_dir()).questionnaire
+SHIPPED = load_pack(default_rules_dir())
+QUESTIONNAIRE = SHIPPED.questionnaire
 
 # KB C.1: the seven PAR-Q+ page-1 questions (S1-S7).
 PARQ = (
@@ -136,7 +137,7 @@ CLEAR_ANSWERS: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
 FLAGGED_ANSWERS: st.SearchStrategy[dict[str, Any]] = st.tuples(
     CLEAR_ANSWERS, st.lists(st.one_of(FLAG_ANSWERS), min_size=1, max_size=4)
 ).map(_merge)
-ANY_ANSWERS = answers_strategy(QUESTIONNAIRE)
+ANY_ANSWERS = answers_strategy(QUESTIONNAIRE, SHIPPED)
 
 
 def assert_referral(result: Assessment, raw: Mapping[str, Any]) -> None:
