@@ -175,6 +175,27 @@ class RulePackError(ProblemsError):
     headline = "invalid rule pack"
 
 
+class UnknownIdError(LegrulesError):
+    """An id on the command line (rule, question, recommendation) that the pack lacks."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, kind: str, given: str, known: list[str], where: str) -> None:
+        self.suggestion = closest(given, known)
+        hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
+        super().__init__(
+            f"unknown {kind} id {given!r}{hint}; {where} lists them",
+            problems=[
+                Problem(
+                    location=given,
+                    message=f"unknown {kind} id",
+                    allowed=f"the ids {where} lists",
+                    suggestion=self.suggestion,
+                )
+            ],
+        )
+
+
 class InputFileError(LegrulesError):
     """A file could not be read or parsed at all (missing, unreadable, not JSON/YAML).
 

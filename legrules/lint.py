@@ -39,14 +39,22 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from legrules.conditions import facts_read, findings_read
 from legrules.errors import Problem, RulePackError
 from legrules.loader import load_pack
 from legrules.pack import RulePack
-from legrules.partial import PartialState, Tri, facts_closure, find_answers
+from legrules.partial import (
+    PartialState,
+    Tri,
+    facts_closure,
+    find_answers,
+    tri_all,
+    tri_any,
+    tri_not,
+)
+from legrules.plan import PLAN_FACTS
 from legrules.ruleschema import Rule
 from legrules.ruletests import load_cases
-from legrules.skips import PLAN_FACTS
+from legrules.withholding import Withholders
 
 Severity = Literal["error", "warning"]
 
@@ -136,22 +144,6 @@ def _test_cases(pack: RulePack) -> list[LintIssue]:
     return issues
 
 
-def _and(*values: Tri) -> Tri:
-    if any(v is False for v in values):
-        return False
-    return True if all(v is True for v in values) else None
-
-
-def _any(values: list[Tri]) -> Tri:
-    if any(v is True for v in values):
-        return True
-    return False if all(v is False for v in values) else None
-
-
-def _not(value: Tri) -> Tri:
-    return None if value is None else not value
-
-
 def _fires(rule: Rule) -> Callable[[PartialState], Tri]:
     def goal(state: PartialState) -> Tri:
         return state.rule(rule)
@@ -163,37 +155,16 @@ def _escapes(rule: Rule, blockers: list[Rule]) -> Callable[[PartialState], Tri]:
     """Goal: ``rule`` fires and none of ``blockers`` does."""
 
     def goal(state: PartialState) -> Tri:
-        return _and(state.rule(rule), _not(_any([state.rule(other) for other in blockers])))
+        return tri_all(
+            (state.rule(rule), tri_not(tri_any(state.rule(other) for other in blockers)))
+        )
 
     return goal
 
 
-def withholders(pack: RulePack, rule: Rule, rec_id: str) -> list[Rule]:
-    """Rules whose firing withdraws ``rec_id`` when ``rule`` recommends it.
-
-    A suppression withdraws another rule's recommendation unless the suppressing rule
-    also makes it; a referral withdraws every exercise and guidance recommendation,
-    including the referring rule's own.
-    """
-    catalogue = pack.recommendations()
-    kind = catalogue[rec_id].kind
-    found: list[Rule] = []
-    for other in pack.rules:
-        refers = any(catalogue[r.id].withholds_plan for r in other.then.recommend)
-        if kind != "safety" and refers:
-            found.append(other)
-            continue
-        if other.id == rule.id or other.then.suppress is None:
-            continue
-        own = any(r.id == rec_id for r in other.then.recommend)
-        targets = other.then.suppress.recommendations
-        if not own and (rec_id in targets or kind in other.then.suppress.kinds):
-            found.append(other)
-    return found
-
-
 def _rule_checks(pack: RulePack, budget: int) -> list[LintIssue]:
     issues: list[LintIssue] = []
+    blocking = Withholders(pack)
     for rule in pack.rules:
         where = _where(pack, rule)
         reach = find_answers(pack, _fires(rule), facts_closure(pack, [rule.when]), budget=budget)
@@ -216,7 +187,7 @@ def _rule_checks(pack: RulePack, budget: int) -> list[LintIssue]:
         shadowed: list[tuple[str, list[str]]] = []
         undecided = False
         for rec in rule.then.recommend:
-            blockers = withholders(pack, rule, rec.id)
+            blockers = blocking.of(rule, rec.id)
             if not blockers:
                 continue
 
@@ -272,7 +243,7 @@ def _who_withholds(pack: RulePack, rule: Rule, blockers: list[Rule]) -> list[str
 def _unused(pack: RulePack) -> list[LintIssue]:
     issues: list[LintIssue] = []
     questionnaire_file = str(pack.root / "questionnaire.yaml")
-    read = {fact for rule in pack.rules for fact in facts_read(rule.when)}
+    read = set(pack.index.asked_by)
     used = read | PLAN_FACTS
     changed = True
     while changed:  # a question whose answer sets a used question's default is used too
@@ -291,7 +262,7 @@ def _unused(pack: RulePack) -> list[LintIssue]:
                     f"no rule reads question {question.id!r}: its answer changes nothing",
                 )
             )
-    matched = {name for rule in pack.rules for name in findings_read(rule.when)}
+    matched = set(pack.index.read_by)
     for rule in pack.rules:
         for name in rule.then.derive:
             if name not in matched:

@@ -23,8 +23,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from legrules.catalogue import Catalogue
-from legrules.conditions import findings_read, walk
+from legrules.conditions import walk
 from legrules.errors import MAX_LISTED, InputFileError, Problem, RulePackError, clip, closest
+from legrules.index import index_rules
 from legrules.pack import RuleLocation, RulePack, firing_order
 from legrules.questionnaire import Question, Questionnaire
 from legrules.ruleschema import OPERATORS, FactLeaf, FindingLeaf, PackMeta, Rule, RuleFile
@@ -334,13 +335,8 @@ def _cross_check(
 
 def _cycles(rules: list[Rule], locations: dict[str, RuleLocation]) -> list[Problem]:
     """Derivation cycles: rule A derives what B matches, ..., and something derives A's input."""
-    readers: dict[str, list[str]] = {}
-    for rule in rules:
-        for finding in findings_read(rule.when):
-            readers.setdefault(finding, []).append(rule.id)
-    edges: dict[str, list[str]] = {
-        rule.id: sorted({r for f in rule.then.derive for r in readers.get(f, [])}) for rule in rules
-    }
+    index = index_rules(rules)
+    edges = {rule.id: sorted(index.feeds(rule.id)) for rule in rules}
     problems: list[Problem] = []
     state: dict[str, int] = {}
     reported: set[frozenset[str]] = set()

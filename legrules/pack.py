@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from legrules.catalogue import Catalogue, RecommendationDef
+from legrules.index import PackIndex, index_rules
 from legrules.questionnaire import Question, Questionnaire
 from legrules.ruleschema import PackMeta, Rule
 
@@ -40,6 +42,12 @@ class RulePack:
         """This pack's questionnaire and catalogue with other rules (given in file order;
         they have no file locations)."""
         return replace(self, rules=firing_order(rules), locations={})
+
+    @cached_property
+    def index(self) -> PackIndex:
+        """Who derives, reads, asks and recommends what, built on first use. Safe to
+        cache: the pack is frozen, and :meth:`with_rules` makes a new pack."""
+        return index_rules(self.rules)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:

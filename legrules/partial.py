@@ -19,7 +19,7 @@ cycles, so a finding's value is computed by evaluating its derivers, recursively
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -47,25 +47,36 @@ def evaluate3(
     if isinstance(condition, FindingLeaf):
         return finding(condition.finding)
     if isinstance(condition, AllOf):
-        result: Tri = True
-        for child in condition.all:
-            value = evaluate3(child, answers, finding)
-            if value is False:
-                return False
-            if value is None:
-                result = None
-        return result
+        return tri_all(evaluate3(child, answers, finding) for child in condition.all)
     if isinstance(condition, AnyOf):
-        result = False
-        for child in condition.any:
-            value = evaluate3(child, answers, finding)
-            if value is True:
-                return True
-            if value is None:
-                result = None
-        return result
-    inner = evaluate3(condition.not_, answers, finding)
-    return None if inner is None else not inner
+        return tri_any(evaluate3(child, answers, finding) for child in condition.any)
+    return tri_not(evaluate3(condition.not_, answers, finding))
+
+
+def tri_all(values: Iterable[Tri]) -> Tri:
+    """Kleene "and": False as soon as one is False (the rest are not computed)."""
+    result: Tri = True
+    for value in values:
+        if value is False:
+            return False
+        if value is None:
+            result = None
+    return result
+
+
+def tri_any(values: Iterable[Tri]) -> Tri:
+    """Kleene "or": True as soon as one is True (the rest are not computed)."""
+    result: Tri = False
+    for value in values:
+        if value is True:
+            return True
+        if value is None:
+            result = None
+    return result
+
+
+def tri_not(value: Tri) -> Tri:
+    return None if value is None else not value
 
 
 class PartialState:
@@ -107,12 +118,9 @@ class PartialState:
 
 
 def derivers(pack: RulePack) -> dict[str, list[Rule]]:
-    """Finding name -> the rules that derive it, in firing order."""
-    found: dict[str, list[Rule]] = {}
-    for rule in pack.rules:
-        for name in rule.then.derive:
-            found.setdefault(name, []).append(rule)
-    return found
+    """Finding name -> the rules that derive it, in firing order (``pack.index`` as rules)."""
+    rules = pack.rules_by_id()
+    return {name: [rules[r] for r in by] for name, by in pack.index.derived_by.items()}
 
 
 def facts_closure(pack: RulePack, conditions: Sequence[Condition]) -> list[str]:

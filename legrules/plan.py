@@ -29,6 +29,10 @@ from legrules.ruleschema import Rule
 #: redaction blanks them when it is redacted).
 EQUIPMENT = "equipment"
 
+#: Questions the plan reads directly, not through a rule: a question here matters even
+#: when no rule reads it (the questionnaire asks it, lint does not call it unread).
+PLAN_FACTS = frozenset({EQUIPMENT})
+
 
 def _equipment(
     definition: RecommendationDef, available: AnswerValue

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from legrules.pack import RulePack
 from legrules.ruleschema import Rule
+from legrules.withholding import withdraw
 
 KIND_ORDER = {"safety": 0, "guidance": 1, "exercise": 2}
 URGENCY_ORDER = ("routine", "soon", "same_day", "emergency")
@@ -52,7 +53,10 @@ def source_text(pack: RulePack, rule: Rule) -> str:
 
 
 def build_outcome(pack: RulePack, fired: Sequence[tuple[Rule, dict[str, Any]]]) -> Outcome:
-    """Merge recommendations per id, apply suppressions and referral, in a fixed order."""
+    """Merge recommendations per id, apply suppressions and referral, in a fixed order.
+
+    What is withdrawn, and by whom, is :func:`legrules.withholding.withdraw`; this
+    merges, records and orders."""
     catalogue = pack.recommendations()
     entries: dict[str, _Entry] = {}
     for rule, reason in fired:
@@ -64,9 +68,13 @@ def build_outcome(pack: RulePack, fired: Sequence[tuple[Rule, dict[str, Any]]]) 
             if rec.emphasis and rec.emphasis not in entry.emphasis:
                 entry.emphasis.append(rec.emphasis)
 
+    result = withdraw(
+        pack,
+        [rule for rule, _ in fired],
+        {rec_id: [r["rule"] for r in entry.reasons] for rec_id, entry in entries.items()},
+    )
     suppressed: list[dict[str, Any]] = []
-
-    def withdraw(rec_id: str, by: str) -> None:
+    for rec_id, by in result.withdrawn.items():
         entry = entries.pop(rec_id)
         suppressed.append(
             {
@@ -75,27 +83,7 @@ def build_outcome(pack: RulePack, fired: Sequence[tuple[Rule, dict[str, Any]]]) 
                 "made_by": list(dict.fromkeys(r["rule"] for r in entry.reasons)),
             }
         )
-
-    for rule, _ in fired:
-        if rule.then.suppress is None:
-            continue
-        targets = set(rule.then.suppress.recommendations)
-        kinds = set(rule.then.suppress.kinds)
-        for rec_id in list(entries):
-            own = any(r["rule"] == rule.id for r in entries[rec_id].reasons)
-            if not own and (rec_id in targets or catalogue[rec_id].kind in kinds):
-                withdraw(rec_id, rule.id)
-
-    referrals = [rec_id for rec_id in entries if catalogue[rec_id].withholds_plan]
-    status: Literal["ok", "referral"] = "referral" if referrals else "ok"
-    if referrals:
-        referring_rule = min(
-            (entries[r].reasons[0]["rule"] for r in referrals),
-            key=[rule.id for rule, _ in fired].index,
-        )
-        for rec_id in list(entries):
-            if catalogue[rec_id].kind != "safety":
-                withdraw(rec_id, referring_rule)
+    status: Literal["ok", "referral"] = "ok" if result.referred_by is None else "referral"
 
     order = pack.catalogue.positions()
     recommendations = []

@@ -11,29 +11,12 @@ import os
 from typing import Any
 
 from legrules.conditions import children, describe, facts_read, findings_read
-from legrules.explain import UnknownIdError
 from legrules.interview import label
 from legrules.pack import RulePack
-from legrules.partial import derivers
 from legrules.questionnaire import GROUP_TITLES, Question
 from legrules.ruleschema import AllOf, AnyOf, Condition, NotOf, Rule
 from legrules.values import show_value
 from legrules.wrap import wrap
-
-
-def find_rule(pack: RulePack, rule_id: str) -> Rule:
-    """The rule with this id; UnknownIdError (exit 2) with a did-you-mean otherwise."""
-    rules = pack.rules_by_id()
-    if rule_id not in rules:
-        raise UnknownIdError("rule", rule_id, list(rules), "`legrules rules list`")
-    return rules[rule_id]
-
-
-def find_question(pack: RulePack, question_id: str) -> Question:
-    questions = pack.questions()
-    if question_id not in questions:
-        raise UnknownIdError("question", question_id, list(questions), "`legrules questions`")
-    return questions[question_id]
 
 
 def display_path(path: str) -> str:
@@ -68,11 +51,6 @@ def rule_to_dict(pack: RulePack, rule: Rule) -> dict[str, Any]:
     """Everything ``rules show`` prints, as JSON-ready data."""
     questions = pack.questions()
     catalogue = pack.recommendations()
-    by_finding = derivers(pack)
-    readers: dict[str, list[str]] = {}
-    for other in pack.rules:
-        for name in findings_read(other.when):
-            readers.setdefault(name, []).append(other.id)
     location = pack.locations.get(rule.id)
     return {
         "id": rule.id,
@@ -99,7 +77,8 @@ def rule_to_dict(pack: RulePack, rule: Rule) -> dict[str, Any]:
             for rec in rule.then.recommend
         ],
         "derives": [
-            {"finding": name, "read_by": readers.get(name, [])} for name in rule.then.derive
+            {"finding": name, "read_by": list(pack.index.read_by.get(name, ()))}
+            for name in rule.then.derive
         ],
         "suppresses": (rule.then.suppress.model_dump(mode="json") if rule.then.suppress else None),
         "plan": rule.then.plan.model_dump(mode="json") if rule.then.plan else None,
@@ -108,7 +87,7 @@ def rule_to_dict(pack: RulePack, rule: Rule) -> dict[str, Any]:
             for fact in facts_read(rule.when)
         ],
         "reads_findings": [
-            {"finding": name, "derived_by": [r.id for r in by_finding.get(name, [])]}
+            {"finding": name, "derived_by": list(pack.index.derived_by.get(name, ()))}
             for name in findings_read(rule.when)
         ],
         "sources": [

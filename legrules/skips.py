@@ -28,12 +28,10 @@ from legrules.answers import _default
 from legrules.conditions import facts_read
 from legrules.pack import RulePack
 from legrules.partial import PartialState
+from legrules.plan import PLAN_FACTS
 from legrules.questionnaire import AnswerValue, Question
 from legrules.values import show_value
-
-#: Questions the plan reads directly, not through a rule (plan.py marks exercises the
-#: answered equipment cannot do).
-PLAN_FACTS = frozenset({"equipment"})
+from legrules.withholding import certain_referrals
 
 SkipKind = Literal["skip_if", "referral", "no_effect"]
 
@@ -68,17 +66,6 @@ def _matches(expected: list[str | int | bool], value: AnswerValue) -> bool:
     )
 
 
-def referral_rules(pack: RulePack, state: PartialState) -> list[str]:
-    """Rules certain to fire that withhold the plan (a hard red flag is answered)."""
-    catalogue = pack.recommendations()
-    return [
-        rule.id
-        for rule in pack.rules
-        if any(catalogue[rec.id].withholds_plan for rec in rule.then.recommend)
-        and state.rule(rule) is True
-    ]
-
-
 def skip_reason(
     pack: RulePack,
     question: Question,
@@ -102,7 +89,7 @@ def skip_reason(
             )
     state = state if state is not None else PartialState(pack, known)
     if question.group != "safety":
-        red_flags = referral_rules(pack, state)
+        red_flags = certain_referrals(pack, state)
         if red_flags:
             return Skip(
                 kind="referral",

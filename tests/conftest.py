@@ -10,6 +10,7 @@ import pytest
 
 from legrules import Engine
 from legrules.paths import default_rules_dir
+from tests import profiles  # noqa: F401  (registers and loads the hypothesis profile)
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"

@@ -7,6 +7,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from legrules.pack import RulePack
+from legrules.partial import leaves_by_fact, value_domain
 from legrules.questionnaire import Question, Questionnaire
 from legrules.ruleschema import (
     AllOf,
@@ -35,11 +36,27 @@ def value_strategy(question: Question) -> st.SearchStrategy[Any]:
     return st.lists(st.sampled_from(values), unique=True)
 
 
-def answers_strategy(questionnaire: Questionnaire) -> st.SearchStrategy[dict[str, Any]]:
-    """Raw valid answer documents: each question omitted, null, or a valid value."""
+def answers_strategy(
+    questionnaire: Questionnaire, pack: RulePack | None = None
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Raw valid answer documents: each question omitted, null, or a valid value.
+
+    With ``pack``, numbers are drawn half the time from the values either side of, and
+    at, every threshold the pack's rules test (k-1, k, k+1), and choices from the values
+    they name: a uniform draw almost never lands on ``x == k``, where a compiler that
+    turns ``not (x < k)`` into ``x > k`` is wrong.
+    """
+    leaves = leaves_by_fact(pack, questionnaire.ids()) if pack is not None else {}
+
+    def value(question: Question) -> st.SearchStrategy[Any]:
+        named = [v for v in value_domain(question, leaves.get(question.id, [])) if v is not None]
+        if pack is None or question.type not in ("int", "enum") or not named:
+            return value_strategy(question)
+        return st.one_of(st.sampled_from(named), value_strategy(question))
+
     return st.fixed_dictionaries(
         {},
-        optional={q.id: st.one_of(st.none(), value_strategy(q)) for q in questionnaire.questions},
+        optional={q.id: st.one_of(st.none(), value(q)) for q in questionnaire.questions},
     )
 
 

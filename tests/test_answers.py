@@ -14,6 +14,7 @@ from legrules import AnswersError, Engine, InputFileError, load_answers_file, va
 from legrules.answers import load_answers_text
 from legrules.loader import load_pack
 from legrules.paths import default_rules_dir
+from tests.profiles import examples
 
 QUESTIONNAIRE = load_pack(default_rules_dir()).questionnaire
 
@@ -151,7 +152,7 @@ json_values = st.recursive(
 ids = st.sampled_from(QUESTIONNAIRE.ids()) | st.text(max_size=20)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(doc=st.one_of(st.dictionaries(ids, json_values, max_size=8), json_values))
 def test_fuzz_any_json_document_is_valid_or_the_documented_error(doc: object) -> None:
     error: AnswersError | None = None

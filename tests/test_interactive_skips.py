@@ -9,7 +9,7 @@ import pytest
 
 from legrules import Engine, load_pack
 from legrules.answers import load_answers_text
-from legrules.explain import UnknownIdError, why_asked
+from legrules.errors import UnknownIdError
 from legrules.interview import (
     AnswerParseError,
     dump_answers,
@@ -22,6 +22,7 @@ from legrules.paths import default_rules_dir
 from legrules.questionnaire import AnswerValue
 from legrules.ruleschema import FactLeaf
 from legrules.skips import answered, next_pending, skip_reason, walk
+from legrules.whyasked import why_asked
 
 # ----------------------------------------------------------------------- skipping
 

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from legrules import Assessment, Engine, validate_answers
 from legrules.loader import load_pack
 from legrules.paths import default_rules_dir
+from tests.profiles import examples
 from tests.strategies import answers_strategy
 
 REPO = Path(__file__).resolve().parent.parent
@@ -138,8 +139,8 @@ def check_plan(result: Assessment, answers: dict[str, Any]) -> None:
                 assert item.requires_equipment == [list(option) for option in options]
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(raw=answers_strategy(PACK.questionnaire))
+@settings(max_examples=examples(1000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=answers_strategy(PACK.questionnaire, PACK))
 def test_every_assessment_keeps_the_invariants(engine: Engine, raw: dict[str, Any]) -> None:
     answers = validate_answers(raw, PACK.questionnaire)
     result = engine.assess(answers)

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from legrules import Engine, RulePackError
-from legrules.lint import CHECKS, lint_pack, withholders
+from legrules.lint import CHECKS, lint_pack
 from legrules.partial import PartialState, evaluate3, find_answers, value_domain
 from legrules.paths import default_rules_dir
 from legrules.questionnaire import AnswerValue
 from legrules.ruleschema import AllOf, FactLeaf
+from legrules.withholding import withholders
 from tests.conftest import RuleWriter
 
 

@@ -18,9 +18,11 @@ from legrules import Engine
 from legrules.assessment import Assessment
 from legrules.loader import load_pack
 from legrules.paths import default_rules_dir
+from tests.profiles import examples
 from tests.strategies import answers_strategy, value_strategy
 
-QUESTIONNAIRE = load_pack(default_rules_dir()).questionnaire
+SHIPPED = load_pack(default_rules_dir())
+QUESTIONNAIRE = SHIPPED.questionnaire
 
 # KB C.1: the seven PAR-Q+ page-1 questions (S1-S7).
 PARQ = (
@@ -46,7 +48,9 @@ NERVE_URGENT = ("numbness_or_tingling", "pain_below_knee", "leg_weakness")
 # KB RF-2: the pain-monitoring model calls pain above 5/10 unacceptable.
 PAIN_LIMIT = 5
 
-SETTINGS = settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(2000), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def hard_flags(raw: Mapping[str, Any]) -> list[str]:
@@ -133,7 +137,7 @@ CLEAR_ANSWERS: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
 FLAGGED_ANSWERS: st.SearchStrategy[dict[str, Any]] = st.tuples(
     CLEAR_ANSWERS, st.lists(st.one_of(FLAG_ANSWERS), min_size=1, max_size=4)
 ).map(_merge)
-ANY_ANSWERS = answers_strategy(QUESTIONNAIRE)
+ANY_ANSWERS = answers_strategy(QUESTIONNAIRE, SHIPPED)
 
 
 def assert_referral(result: Assessment, raw: Mapping[str, Any]) -> None:

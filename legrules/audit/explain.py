@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from legrules.audit.model import is_redacted
 from legrules.conditions import facts_read
-from legrules.explain import RuleVerdict, WhyNot, resolve_recommendation, why_not
+from legrules.explain import RuleVerdict, WhyNot, why_not
+from legrules.whyasked import resolve_recommendation
 
 if TYPE_CHECKING:
     from legrules.audit.log import AuditLog

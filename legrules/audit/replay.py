@@ -21,9 +21,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from legrules.answers import Answers, validate_answers
 from legrules.assessment import Assessment, Plan
 from legrules.audit.model import AuditError, AuditRecord
-from legrules.conditions import findings_read
 from legrules.errors import AnswersError
-from legrules.explain import candidate_rules
+from legrules.index import index_rules
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue, Questionnaire
 from legrules.runtime import Engine
@@ -227,26 +226,6 @@ def _pack_changes(old: RulePack, new: RulePack) -> list[str]:
     ]
 
 
-def _with_derivers(rule_ids: Iterable[str], packs: Iterable[RulePack]) -> set[str]:
-    """The rules, plus every rule that derives a finding they read (transitively)."""
-    packs = list(packs)
-    derivers: dict[str, set[str]] = {}
-    reads: dict[str, set[str]] = {}
-    for pack in packs:
-        for rule in pack.rules:
-            reads.setdefault(rule.id, set()).update(findings_read(rule.when))
-            for finding in rule.then.derive:
-                derivers.setdefault(finding, set()).add(rule.id)
-    found = set(rule_ids)
-    todo = list(found)
-    while todo:
-        for finding in reads.get(todo.pop(), set()):
-            for rule_id in derivers.get(finding, set()) - found:
-                found.add(rule_id)
-                todo.append(rule_id)
-    return found
-
-
 def _plan_lines(before: Plan | None, after: Plan | None) -> list[str]:
     if before is None and after is None:
         return []
@@ -311,9 +290,10 @@ def compare(
     fired_now = [r for r in fired_after if r not in fired_before]
     fired_no_longer = [r for r in fired_before if r not in fired_after]
     moved = set(fired_now) | set(fired_no_longer)
+    both = index_rules([*old.rules, *new.rules])  # a rule's old and new reads together
 
     def causes(rules: Iterable[str]) -> list[str]:
-        return sorted(_with_derivers(rules, (old, new)) & changed, key=order.__getitem__)
+        return sorted(both.upstream(rules) & changed, key=order.__getitem__)
 
     changes: list[Change] = []
     if before.status != after.status:
@@ -342,8 +322,8 @@ def compare(
             *was_rules,
             *now_rules,
             *withheld.get(rec_id, set()),
-            *candidate_rules(old, rec_id),
-            *candidate_rules(new, rec_id),
+            *old.index.recommended_by.get(rec_id, ()),
+            *new.index.recommended_by.get(rec_id, ()),
         }
         if was is None:
             summary = f"+ {rec_id} is now recommended (because: {', '.join(now_rules)})"

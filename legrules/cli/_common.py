@@ -325,7 +325,7 @@ def warn_unanswered(pack: RulePack, answers: Answers, style: Callable[[str, str]
     missing = answers.unanswered()
     if not missing:
         return
-    from legrules.explain import silenced_rules
+    from legrules.whyasked import silenced_rules
 
     questions = pack.questions()
     noun = "question has" if len(missing) == 1 else "questions have"

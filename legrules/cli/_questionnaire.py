@@ -18,7 +18,6 @@ from collections.abc import Callable
 
 import click
 
-from legrules.explain import why_asked
 from legrules.interview import (
     AnswerParseError,
     choices_hint,
@@ -30,6 +29,7 @@ from legrules.pack import RulePack
 from legrules.questionnaire import GROUP_INTROS, GROUP_TITLES, AnswerValue, Question
 from legrules.skips import Step, answered, default_for, next_pending, walk
 from legrules.values import show_value
+from legrules.whyasked import why_asked
 from legrules.wrap import wrap
 
 Style = Callable[[str, str], str]

@@ -106,7 +106,8 @@ def rules_show(rule_id: str, fmt: str, rules_dir: Path | None) -> None:
     Exit codes: 0 done, 2 unknown rule id (with a did-you-mean) or invalid rules.
     """
     from legrules.loader import load_pack
-    from legrules.ruledoc import find_rule, rule_text, rule_to_dict
+    from legrules.ruledoc import rule_text, rule_to_dict
+    from legrules.whyasked import find_rule
 
     pack = load_pack(pack_dir(rules_dir))
     rule = find_rule(pack, rule_id)
