@@ -21,12 +21,23 @@ import copy
 import hashlib
 import itertools
 import json
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from legrules.facts import ANSWERS_KIND, FINDING_KIND, KIND_KEY, count_field, item_field
+from legrules.conditions import MAX_CONDITION_DEPTH, depth, fact_leaves
+from legrules.errors import Problem, RulePackError
+from legrules.facts import (
+    ANSWERS_KIND,
+    FINDING_KIND,
+    KIND_KEY,
+    answer_field,
+    count_field,
+    item_field,
+)
 from legrules.pack import RulePack
-from legrules.questionnaire import Question
+from legrules.questionnaire import SAFE_INT, Question
 from legrules.ruleschema import AllOf, Condition, FactLeaf, FindingLeaf, NotOf
 
 Expr = dict[str, Any]
@@ -74,13 +85,13 @@ def _or(parts: list[Expr]) -> Expr:
 
 
 def _exists(question: Question, present: bool) -> Expr:
-    name = count_field(question.id) if question.type == "multi" else question.id
+    name = count_field(question.id) if question.type == "multi" else answer_field(question.id)
     return {"$ex" if present else "$nex": {name: 1}}
 
 
 def _leaf(leaf: FactLeaf, question: Question, negated: bool) -> Expr:
     op, value = leaf.op, leaf.value
-    name = question.id
+    name = answer_field(question.id)
     if op in ("exists", "missing"):
         return _exists(question, present=(op == "exists") != negated)
     positive: Expr
@@ -98,13 +109,16 @@ def _leaf(leaf: FactLeaf, question: Question, negated: bool) -> Expr:
             positive = _or([{name: item} for item in value])
     elif op == "contains":
         wanted = value if isinstance(value, list) else [value]
+        options = list(question.values or ())
+        fields = [item_field(question.id, options.index(item)) for item in wanted]
         if negated:
-            positive = _and([{item_field(name, item): False} for item in wanted])
+            positive = _and([{field: False} for field in fields])
         else:
-            positive = _or([{item_field(name, item): True} for item in wanted])
+            positive = _or([{field: True} for field in fields])
     elif op == "empty":
         want_empty = bool(value) != negated
-        positive = {count_field(name): 0} if want_empty else {"$gt": {count_field(name): 0}}
+        count = count_field(question.id)
+        positive = {count: 0} if want_empty else {"$gt": {count: 0}}
     else:  # pragma: no cover - the schema admits no other operator
         raise ValueError(f"unknown operator {op!r}")
     if negated and not _always_answered(question):
@@ -126,18 +140,23 @@ def _always_answered(question: Question) -> bool:
 Branch = tuple[list[Expr], frozenset[str]]
 
 
-def _branches(condition: Condition, questions: dict[str, Question], negated: bool) -> list[Branch]:
-    """Disjunctive branches of ``condition``: (answer constraints, required findings)."""
+def _branches(
+    condition: Condition, questions: Mapping[str, Question], negated: bool, limit: int
+) -> list[Branch]:
+    """Disjunctive branches of ``condition``: (answer constraints, required findings).
+
+    Raises TooComplex when there would be more than ``limit`` of them.
+    """
     if isinstance(condition, FactLeaf):
         return [([_leaf(condition, questions[condition.fact], negated)], frozenset())]
     if isinstance(condition, FindingLeaf):
         # the loader rejects findings under "not"
         return [([], frozenset({condition.finding}))]
     if isinstance(condition, NotOf):
-        return _branches(condition.not_, questions, not negated)
+        return _branches(condition.not_, questions, not negated, limit)
     conjunctive = isinstance(condition, AllOf) != negated
     parts = [
-        _branches(child, questions, negated)
+        _branches(child, questions, negated, limit)
         for child in (condition.all if isinstance(condition, AllOf) else condition.any)
     ]
     if not conjunctive:
@@ -157,7 +176,11 @@ def _branches(condition: Condition, questions: dict[str, Question], negated: boo
         if always:
             return [([], frozenset())]
         merged: list[Branch] = [([_or(plain)], frozenset())] if plain else []
+        if len(merged) + len(separate) > limit:
+            raise TooComplex
         return merged + separate
+    if math.prod(len(child_branches) for child_branches in parts) > limit:
+        raise TooComplex
     combined: list[Branch] = []
     for combo in itertools.product(*parts):
         exprs = [e for branch_exprs, _ in combo for e in branch_exprs]
@@ -184,11 +207,24 @@ def _paths(expr: Expr) -> int:
     return 1
 
 
-#: durable-rules keeps the nested part of a pattern (below its own $and) as one
-#: expression sequence of at most 32 entries (error 113 beyond that); an $or of $and
-#: terms costs one entry per leaf and per operator. Patterns over this budget are
-#: rewritten in disjunctive normal form and split across several durable rules.
-SEQUENCE_BUDGET = 24
+#: durable-rules keeps the $and/$or structure of a pattern in one expression sequence of
+#: fewer than 32 entries (error 113 at 32), two entries (the operator and its end) per
+#: $and or $or node; leaves with constant values take none. So a pattern may hold at most
+#: 15 $and/$or nodes: random patterns of 1 to 40 nodes were accepted exactly up to 15.
+MAX_PATTERN_NODES = 15
+
+#: Most durable rules one legrules rule may compile to. A condition over the budget above
+#: is split into several patterns (each fires the same rule), and alternatives that need
+#: different findings are separate durable rules anyway; both multiply, so a small
+#: condition can ask for millions (``all`` of 20 ``any`` pairs over findings: 2**20).
+#: 512 is an eighth of the 4,096 rules durable-rules holds in one ruleset, far beyond any
+#: hand-written rule (the shipped pack's largest needs 4), and keeps the work for one rule
+#: at a few milliseconds per hundred alternatives.
+MAX_ALTERNATIVES = 512
+
+
+class TooComplex(Exception):
+    """A condition would compile to more than :data:`MAX_ALTERNATIVES` durable rules."""
 
 
 def _key(expr: Expr | list[Expr]) -> str:
@@ -209,42 +245,22 @@ def _normalize(expr: Expr) -> Expr:
     return expr
 
 
-def _depth(expr: Expr) -> int:
+def _nodes(expr: Expr) -> int:
+    """$and/$or nodes in a pattern: what durable's expression sequence holds."""
     parts: list[Expr] | None = expr.get("$and", expr.get("$or"))
-    return 0 if parts is None else 1 + max(_depth(part) for part in parts)
+    return 0 if parts is None else 1 + sum(_nodes(part) for part in parts)
 
 
-def _sequence_cost(expr: Expr) -> int:
-    parts: list[Expr] | None = expr.get("$and", expr.get("$or"))
-    return 1 if parts is None else 1 + sum(_sequence_cost(part) for part in parts)
+def _conjuncts(expr: Expr) -> list[Expr]:
+    return list(expr["$and"]) if "$and" in expr else [expr]
 
 
-def _accepted(expr: Expr) -> bool:
-    """Whether durable-rules takes this answers pattern as it is (see SEQUENCE_BUDGET).
-
-    An $and of leaves and flat $or groups is expanded by durable itself and always
-    accepted; anything nested deeper must fit the sequence budget.
-    """
-    if _depth(expr) <= 2:
-        return True
-    nested = [part for part in expr.get("$and", [expr]) if _depth(part) >= 2]
-    return sum(_sequence_cost(part) for part in nested) <= SEQUENCE_BUDGET
-
-
-def _dnf(expr: Expr) -> list[list[Expr]]:
-    """Disjunctive normal form: a list of conjunctions of leaves (repeats removed)."""
-    if "$or" in expr:
-        return [term for part in expr["$or"] for term in _dnf(part)]
-    if "$and" in expr:
-        terms: list[list[Expr]] = [[]]
-        for part in expr["$and"]:
-            terms = [[*left, *right] for left in terms for right in _dnf(part)]
-        return [list({_key(leaf): leaf for leaf in term}.values()) for term in terms]
-    return [[expr]]
+def _is_leaf(expr: Expr) -> bool:
+    return "$and" not in expr and "$or" not in expr
 
 
 def _leaf_parts(leaf: Expr) -> tuple[str, str, Any]:
-    """(operator, property, value) of a compiled leaf such as {"$neq": {"age": 30}}."""
+    """(operator, property, value) of a compiled leaf such as {"$neq": {"q_age": 30}}."""
     ((key, body),) = leaf.items()
     if key.startswith("$"):
         ((prop, value),) = body.items()
@@ -252,59 +268,136 @@ def _leaf_parts(leaf: Expr) -> tuple[str, str, Any]:
     return "$eq", key, body
 
 
-def _satisfiable(term: list[Expr]) -> bool:
-    """False for conjunctions that can never hold (x missing and x tested; x = a and x != a)."""
-    by_prop: dict[str, list[tuple[str, Any]]] = {}
-    for leaf in term:
-        op, prop, value = _leaf_parts(leaf)
-        by_prop.setdefault(prop, []).append((op, value))
-    for tests in by_prop.values():
-        ops = {op for op, _ in tests}
-        if "$nex" in ops and ops != {"$nex"}:
-            return False
-        equal = {_key({"v": v}) for op, v in tests if op == "$eq"}
-        if len(equal) > 1:
-            return False
-        if any(op == "$neq" and _key({"v": v}) in equal for op, v in tests):
-            return False
-    return True
+#: (operator, property, value) with the value's type, since 1 == True in Python.
+LeafKey = tuple[str, str, tuple[str, Any]]
 
 
-def _durable_exprs(exprs: list[Expr]) -> list[Expr]:
+def _leaf_key(leaf: Expr) -> LeafKey:
+    op, prop, value = _leaf_parts(leaf)
+    return op, prop, (type(value).__name__, value)
+
+
+def _by_prop(keys: list[LeafKey]) -> dict[str, list[LeafKey]]:
+    found: dict[str, list[LeafKey]] = {}
+    for key in keys:
+        found.setdefault(key[1], []).append(key)
+    return found
+
+
+def _consistent(tests: list[LeafKey]) -> bool:
+    """False for tests on one property that can never hold together (x missing and x
+    tested; x = a and x = b; x = a and x != a). Sound, not complete: ranges are not
+    compared."""
+    ops = {op for op, _, _ in tests}
+    if "$nex" in ops and ops != {"$nex"}:
+        return False
+    equal = {value for op, _, value in tests if op == "$eq"}
+    if len(equal) > 1:
+        return False
+    return not any(op == "$neq" and value in equal for op, _, value in tests)
+
+
+def _satisfiable(keys: list[LeafKey], known: dict[str, list[LeafKey]]) -> bool:
+    """Whether leaves ``keys`` can hold together with the ``known`` ones."""
+    return all(_consistent(tests + known.get(prop, [])) for prop, tests in _by_prop(keys).items())
+
+
+def _implied(known: dict[str, list[LeafKey]], alternative: Expr) -> bool:
+    """Whether the known leaves make ``alternative`` true (so its $or is redundant)."""
+    if not _is_leaf(alternative):
+        return False
+    key = _leaf_key(alternative)
+    op, prop, value = key
+    tests = known.get(prop, [])
+    if key in tests:
+        return True
+    return op == "$neq" and any(t[0] == "$eq" and t[2] != value for t in tests)
+
+
+def _part_key(part: Expr) -> LeafKey | str:
+    return _leaf_key(part) if _is_leaf(part) else _key(part)
+
+
+def _simplify(conjuncts: list[Expr]) -> list[Expr] | None:
+    """A conjunction with what its own leaves decide taken out, or None if it cannot hold.
+
+    An $or with an alternative the leaves imply is dropped; alternatives that contradict
+    the leaves are dropped; an $or left with one alternative joins the conjunction. This
+    is what keeps a split small: ``not any`` of 15 tests on an optional question is 15
+    "x != v or x missing" groups, and once one piece picks "x missing" every other group
+    is decided.
+    """
+    current = list(conjuncts)
+    changed = True
+    while changed:
+        changed = False
+        known = _by_prop([_leaf_key(part) for part in current if _is_leaf(part)])
+        if not all(_consistent(tests) for tests in known.values()):
+            return None
+        result: list[Expr] = []
+        for part in current:
+            if "$or" not in part:
+                result.append(part)
+                continue
+            if any(_implied(known, alternative) for alternative in part["$or"]):
+                changed = True
+                continue
+            alternatives = [
+                alternative
+                for alternative in part["$or"]
+                if _satisfiable(
+                    [_leaf_key(p) for p in _conjuncts(alternative) if _is_leaf(p)], known
+                )
+            ]
+            if not alternatives:
+                return None
+            if len(alternatives) == 1:
+                result.extend(_conjuncts(alternatives[0]))
+                changed = True
+            else:
+                result.append(part if len(alternatives) == len(part["$or"]) else _or(alternatives))
+        current = list({_part_key(part): part for part in result}.values())
+    return current
+
+
+def _split(expr: Expr, limit: int) -> list[Expr]:
+    """Patterns durable-rules accepts (see MAX_PATTERN_NODES) whose disjunction is ``expr``.
+
+    ``expr`` is a normalised $and of leaves and $or groups. While a pattern is over the
+    budget, one piece per alternative of its smallest $or group takes that group's
+    place (each piece simplified, and dropped if it cannot hold), so a pattern just
+    over the budget becomes a few patterns, not its whole disjunctive normal form, and
+    a deep chain of any/all splits linearly. Raises TooComplex beyond ``limit`` patterns.
+    """
+    done: list[Expr] = []
+    pending = [expr]
+    while pending:
+        current = pending.pop(0)
+        if _nodes(current) <= MAX_PATTERN_NODES:
+            done.append(current)
+            continue
+        conjuncts = _conjuncts(current)
+        chosen = min((part for part in conjuncts if "$or" in part), key=lambda p: len(p["$or"]))
+        rest = [part for part in conjuncts if part is not chosen]
+        for alternative in chosen["$or"]:
+            piece = _simplify([*rest, *_conjuncts(alternative)])
+            if piece is not None:
+                pending.append(_and(piece))
+        if len(done) + len(pending) > limit:
+            raise TooComplex
+    return done
+
+
+def _durable_exprs(exprs: list[Expr], limit: int) -> list[Expr]:
     """The answers-fact pattern(s) for one branch, shaped so durable-rules accepts them.
 
-    Normally one expression. When it is nested beyond what durable accepts, the
-    condition is rewritten in disjunctive normal form (dropping conjunctions that can
-    never hold) and split over as many durable rules as the budget needs; each fires
-    the same legrules rule, and only the first firing counts. An empty list means the
-    branch can never hold.
+    Normally one expression; split over several durable rules when it is nested beyond
+    what durable accepts (each fires the same legrules rule, and only the first firing
+    counts). An empty list means the branch can never hold.
     """
     kind: Expr = {KIND_KEY: ANSWERS_KIND}
     expr = _normalize(_and([kind, *exprs])) if exprs else kind
-    if _accepted(expr):
-        return [expr]
-    terms = [[leaf for leaf in term if leaf != kind] for term in _dnf(expr)]
-    unique = [t for t in {_key(t): t for t in terms}.values() if _satisfiable(t)]
-    if any(not term for term in unique):
-        return [kind]  # one alternative is "always": the whole condition holds
-    patterns: list[Expr] = []
-    chunk: list[list[Expr]] = []
-    cost = 0
-    for term in unique:
-        if chunk and cost + len(term) + 1 > SEQUENCE_BUDGET:
-            patterns.append(_chunk_pattern(kind, chunk))
-            chunk, cost = [], 0
-        chunk.append(term)
-        cost += len(term) + 1
-    if chunk:
-        patterns.append(_chunk_pattern(kind, chunk))
-    return patterns
-
-
-def _chunk_pattern(kind: Expr, chunk: list[list[Expr]]) -> Expr:
-    if len(chunk) == 1:
-        return {"$and": [kind, *chunk[0]]}
-    return {"$and": [kind, _or([_and(term) for term in chunk])]}
+    return _split(expr, limit)
 
 
 def _properties(expr: Expr) -> set[str]:
@@ -345,21 +438,88 @@ def _canonical(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+Alternative = tuple[Expr | None, frozenset[str]]
+
+
+def compile_condition(condition: Condition, questions: Mapping[str, Question]) -> list[Alternative]:
+    """The durable rules one condition needs: (answers pattern or None, findings) each.
+
+    Raises TooComplex beyond :data:`MAX_ALTERNATIVES`; the loader reports that with the
+    rule's file and line (:func:`condition_problem`).
+    """
+    alternatives: list[Alternative] = []
+    for exprs, findings in _branches(condition, questions, False, MAX_ALTERNATIVES):
+        if exprs or not findings:
+            left = MAX_ALTERNATIVES - len(alternatives)
+            alternatives.extend((e, findings) for e in _durable_exprs(exprs, left))
+        else:
+            alternatives.append((None, findings))
+        if len(alternatives) > MAX_ALTERNATIVES:
+            raise TooComplex
+    return alternatives
+
+
+def condition_problem(condition: Condition, questions: Mapping[str, Question]) -> str | None:
+    """Why the engine cannot take this (otherwise valid) condition, or None."""
+    compiled = _compile_checked(condition, questions)
+    return compiled if isinstance(compiled, str) else None
+
+
+def nesting_problem(condition: Condition) -> str | None:
+    """Why the condition is nested too deeply to walk, or None (checked without recursion)."""
+    levels = depth(condition)
+    if levels > MAX_CONDITION_DEPTH:
+        return (
+            f"the condition is nested {levels} levels deep; at most {MAX_CONDITION_DEPTH} "
+            "levels of all/any/not are allowed"
+        )
+    return None
+
+
+def _compile_checked(
+    condition: Condition, questions: Mapping[str, Question]
+) -> list[Alternative] | str:
+    """The condition's durable rules, or why there cannot be any (for the loader)."""
+    too_deep = nesting_problem(condition)
+    if too_deep is not None:
+        return too_deep
+    for leaf in fact_leaves(condition):
+        constants = leaf.value if isinstance(leaf.value, list) else [leaf.value]
+        for constant in constants:
+            if isinstance(constant, int) and abs(constant) > SAFE_INT:
+                return (
+                    f"{leaf.fact} {leaf.op} {constant}: whole numbers in conditions must "
+                    f"lie within -{SAFE_INT} to {SAFE_INT} (2**53 - 1)"
+                )
+    try:
+        return compile_condition(condition, questions)
+    except TooComplex:
+        return (
+            f"the condition expands to more than {MAX_ALTERNATIVES} alternatives for the "
+            "engine (each 'any' inside an 'all' multiplies them, and so does each group "
+            "of 'any' that needs a finding); split the rule, or derive a finding for "
+            "part of it"
+        )
+
+
 def compile_pack(pack: RulePack, shard_tests: int = SHARD_TESTS) -> CompiledPack:
-    """Compile every rule of a (loaded, checked) pack."""
+    """Compile every rule of a (loaded, checked) pack.
+
+    A pack built in code skips the loader, so a condition the engine cannot take is
+    reported here too, as the loader would.
+    """
     questions = pack.questions()
     definition: dict[str, Any] = {}
     branch_rule: dict[str, str] = {}
     branch_findings: dict[str, list[str]] = {}
     bound = 0
+    problems: list[Problem] = []
     for rank, rule in enumerate(pack.rules):
-        branches = _branches(rule.when, questions, negated=False)
-        durable_branches: list[tuple[Expr | None, frozenset[str]]] = []
-        for exprs, findings in branches:
-            if exprs or not findings:
-                durable_branches.extend((e, findings) for e in _durable_exprs(exprs))
-            else:
-                durable_branches.append((None, findings))
+        durable_branches = _compile_checked(rule.when, questions)
+        if isinstance(durable_branches, str):
+            where = pack.locations.get(rule.id, pack.root)
+            problems.append(Problem(location=f"{where} (rule {rule.id})", message=durable_branches))
+            continue
         for index, (expr, findings) in enumerate(durable_branches):
             name = rule.id if len(durable_branches) == 1 else f"{rule.id}{BRANCH_SEP}{index}"
             patterns: list[Expr] = []
@@ -373,6 +533,8 @@ def compile_pack(pack: RulePack, shard_tests: int = SHARD_TESTS) -> CompiledPack
             branch_rule[name] = rule.id
             branch_findings[name] = sorted(findings)
             bound += _paths(patterns[0]["a"]) if "a" in patterns[0] else 1
+    if problems:
+        raise RulePackError(problems)
     shards = _shard(definition, shard_tests)
     fingerprint_source = {
         "engine": definition,

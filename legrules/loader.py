@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from legrules.catalogue import Catalogue
+from legrules.compiler import condition_problem, nesting_problem
 from legrules.conditions import findings_read, walk
 from legrules.errors import InputFileError, Problem, RulePackError, closest
 from legrules.pack import RuleLocation, RulePack, firing_order
@@ -250,6 +251,11 @@ def _cross_check(
         )
 
     for rule in rules:
+        too_deep = nesting_problem(rule.when)
+        if too_deep is not None:
+            report(rule, too_deep)
+            continue
+        before = len(problems)
         for node, negated in walk(rule.when):
             if isinstance(node, FactLeaf):
                 question = questions.get(node.fact)
@@ -276,6 +282,10 @@ def _cross_check(
                         f"finding {node.finding!r} is under 'not': findings can only be "
                         "matched positively (derivation is monotonic)",
                     )
+        if len(problems) == before:
+            engine_problem = condition_problem(rule.when, questions)
+            if engine_problem is not None:
+                report(rule, engine_problem)
         for rec in rule.then.recommend:
             if rec.id not in recommendations:
                 report(

@@ -34,6 +34,11 @@ GROUPS: tuple[str, ...] = (
 
 _ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
+#: Largest magnitude of an int question's bounds (so of any int answer or rule constant):
+#: 2**53 - 1, where every JSON reader (IEEE doubles) still compares whole numbers
+#: exactly. durable-rules compared 2**63 and beyond wrongly.
+SAFE_INT = 2**53 - 1
+
 
 class _Strict(BaseModel):
     # defer_build: validators are built on first use, and a pack from the compiled-pack
@@ -84,6 +89,11 @@ class Question(_Strict):
         if self.type == "int":
             if self.min is None or self.max is None or self.min > self.max:
                 raise ValueError("int question needs 'min' <= 'max'")
+            if max(abs(self.min), abs(self.max)) > SAFE_INT:
+                raise ValueError(
+                    f"int question bounds must lie within -{SAFE_INT} to {SAFE_INT} "
+                    "(2**53 - 1), the range every engine compares exactly"
+                )
         elif self.min is not None or self.max is not None:
             raise ValueError("'min'/'max' are only for int questions")
         if self.default is not None:

@@ -13,7 +13,7 @@ from legrules import Engine, RuleLoopError
 from legrules.compiler import compile_pack
 from legrules.engine import DurableRuleset
 from legrules.errors import EngineError
-from legrules.facts import ANSWERS_KIND, KIND_KEY, Fact, count_field, item_field
+from legrules.facts import ANSWERS_KIND, KIND_KEY, Fact, answer_field, count_field, item_field
 from legrules.loader import load_pack
 from legrules.questionnaire import AnswerValue, Questionnaire
 
@@ -148,11 +148,11 @@ def answers_fact(
             continue
         if question.type == "multi":
             chosen = set(value) if isinstance(value, list) else set()
-            for option in question.values or ():
-                fact[item_field(question.id, option)] = option in chosen
+            for position, option in enumerate(question.values or ()):
+                fact[item_field(question.id, position)] = option in chosen
             fact[count_field(question.id)] = len(chosen)
         elif not isinstance(value, list):
-            fact[question.id] = value
+            fact[answer_field(question.id)] = value
     if fields is not None:
         fact = {k: v for k, v in fact.items() if k == KIND_KEY or k in fields}
     return fact

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from legrules import Engine, RulePackError, load_pack
+from legrules.conditions import evaluate
 from legrules.paths import default_rules_dir
 from tests.conftest import RuleWriter
 
@@ -178,3 +179,74 @@ def test_malformed_yaml_names_the_line(pack_copy: Path, write_rules: RuleWriter)
     message = str(load_error(pack_copy))
     assert "zz-extra.yaml" in message
     assert "not valid YAML" in message
+
+
+def chain(levels: int) -> str:
+    """A ``when`` nested ``levels`` deep: any of (the level below, one more leaf)."""
+    node = "{fact: age, gt: 30}"
+    for level in range(levels):
+        node = f"{{any: [{node}, {{fact: pain_score, eq: {level % 10}}}]}}"
+    return f"      {node}"
+
+
+def pairs(count: int) -> str:
+    """``all`` of ``count`` two-way ``any`` groups (2**count alternatives in DNF)."""
+    groups = ", ".join(
+        f"{{any: [{{fact: pain_score, gte: {k % 10}}}, {{fact: age, lt: {20 + k}}}]}}"
+        for k in range(count)
+    )
+    return f"      all: [{groups}]"
+
+
+def test_too_deep_a_condition_is_refused_with_its_rule_and_line(
+    pack_copy: Path, write_rules: RuleWriter
+) -> None:
+    # 200 levels used to take longer than any timeout (fingerprinting was 2**depth work)
+    path = write_rules(rule_text(when=chain(200)))
+    error = load_error(pack_copy)
+    assert [p.render() for p in error.problems] == [
+        f"{path}:2 (rule extra-rule): the condition is nested 200 levels deep; "
+        "at most 32 levels of all/any/not are allowed"
+    ]
+
+
+def test_a_deep_but_allowed_condition_loads_and_runs(
+    pack_copy: Path, write_rules: RuleWriter
+) -> None:
+    # 30 levels: 2**30 serialisations of the rule before fingerprinting was linear
+    write_rules(rule_text(when=chain(30)))
+    with Engine(pack_copy) as engine:
+        assert "extra-rule" in engine.fired_rules(engine.validate({"age": 31}))
+        assert "extra-rule" not in engine.fired_rules(engine.validate({"pain_score": 10}))
+
+
+def test_a_condition_with_too_many_alternatives_is_refused(
+    pack_copy: Path, write_rules: RuleWriter
+) -> None:
+    # all of 40 any pairs: 2**40 terms in disjunctive normal form (MemoryError before)
+    path = write_rules(rule_text(when=pairs(40)))
+    message = str(load_error(pack_copy))
+    assert f"{path}:2 (rule extra-rule): the condition expands to more than 512 " in message
+
+
+def test_twenty_any_pairs_load_and_agree_with_the_evaluator(
+    pack_copy: Path, write_rules: RuleWriter
+) -> None:
+    # 21 $and/$or nodes: over durable's 15, so the compiler splits it (MemoryError before)
+    write_rules(rule_text(when=pairs(20)))
+    pack = load_pack(pack_copy)
+    with Engine(pack) as engine:
+        for raw in ({}, {"age": 19, "pain_score": 0}, {"age": 30, "pain_score": 9}):
+            answers = engine.validate(raw)
+            expected = evaluate(pack.rule("extra-rule").when, answers)
+            assert ("extra-rule" in engine.fired_rules(answers)) is expected
+
+
+def test_int_question_bounds_must_be_exact_for_every_engine(pack_copy: Path) -> None:
+    questionnaire = pack_copy / "questionnaire.yaml"
+    text = questionnaire.read_text(encoding="utf-8")
+    questionnaire.write_text(text.replace("    max: 100\n", "    max: 9223372036854775808\n"))
+    line = text[: text.index("  - id: age")].count("\n") + 1
+    message = str(load_error(pack_copy))
+    assert f"{questionnaire}:{line}" in message
+    assert "int question bounds must lie within -9007199254740991 to 9007199254740991" in message
