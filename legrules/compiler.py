@@ -460,9 +460,51 @@ def compile_condition(condition: Condition, questions: Mapping[str, Question]) -
 
 
 def condition_problem(condition: Condition, questions: Mapping[str, Question]) -> str | None:
-    """Why the engine cannot take this (otherwise valid) condition, or None."""
-    compiled = _compile_checked(condition, questions)
-    return compiled if isinstance(compiled, str) else None
+    """Why the engine cannot take this (otherwise valid) condition, or None.
+
+    The loader asks this of every rule it loads, so a condition that a quick bound shows
+    to be small enough is not compiled here.
+    """
+    problem = _shape_problem(condition)
+    if problem is not None or _terms_bound(condition, questions, False) <= MAX_ALTERNATIVES:
+        return problem
+    try:
+        compile_condition(condition, questions)
+    except TooComplex:
+        return _TOO_COMPLEX
+    return None
+
+
+_TOO_COMPLEX = (
+    f"the condition expands to more than {MAX_ALTERNATIVES} alternatives for the engine "
+    "(each 'any' inside an 'all' multiplies them, and so does each group of 'any' that "
+    "needs a finding); split the rule, or derive a finding for part of it"
+)
+
+
+def _terms_bound(condition: Condition, questions: Mapping[str, Question], negated: bool) -> int:
+    """Terms of the condition's disjunctive normal form, as the compiler writes its
+    leaves (a negated test on an optional question is "x != v or x missing"). Each
+    engine rule it compiles to covers at least one term and no two share one (a split
+    fixes one alternative of an $or per piece; so does the product over findings), so
+    this bounds their number without building them."""
+    if isinstance(condition, FindingLeaf):
+        return 1
+    if isinstance(condition, FactLeaf):
+        if condition.op in ("exists", "missing"):
+            return 1
+        if negated:
+            return 1 if _always_answered(questions[condition.fact]) else 2
+        value = condition.value
+        return len(value) if isinstance(value, list) else 1
+    if isinstance(condition, NotOf):
+        return _terms_bound(condition.not_, questions, not negated)
+    conjunctive = isinstance(condition, AllOf) != negated
+    parts = [
+        _terms_bound(child, questions, negated)
+        for child in (condition.all if isinstance(condition, AllOf) else condition.any)
+    ]
+    return math.prod(parts) if conjunctive else sum(parts)
 
 
 def nesting_problem(condition: Condition) -> str | None:
@@ -476,10 +518,9 @@ def nesting_problem(condition: Condition) -> str | None:
     return None
 
 
-def _compile_checked(
-    condition: Condition, questions: Mapping[str, Question]
-) -> list[Alternative] | str:
-    """The condition's durable rules, or why there cannot be any (for the loader)."""
+def _shape_problem(condition: Condition) -> str | None:
+    """Too deep, or a whole number the engine cannot compare exactly (packs built in
+    code skip the questionnaire's range checks)."""
     too_deep = nesting_problem(condition)
     if too_deep is not None:
         return too_deep
@@ -491,15 +532,7 @@ def _compile_checked(
                     f"{leaf.fact} {leaf.op} {constant}: whole numbers in conditions must "
                     f"lie within -{SAFE_INT} to {SAFE_INT} (2**53 - 1)"
                 )
-    try:
-        return compile_condition(condition, questions)
-    except TooComplex:
-        return (
-            f"the condition expands to more than {MAX_ALTERNATIVES} alternatives for the "
-            "engine (each 'any' inside an 'all' multiplies them, and so does each group "
-            "of 'any' that needs a finding); split the rule, or derive a finding for "
-            "part of it"
-        )
+    return None
 
 
 def compile_pack(pack: RulePack, shard_tests: int = SHARD_TESTS) -> CompiledPack:
@@ -515,10 +548,15 @@ def compile_pack(pack: RulePack, shard_tests: int = SHARD_TESTS) -> CompiledPack
     bound = 0
     problems: list[Problem] = []
     for rank, rule in enumerate(pack.rules):
-        durable_branches = _compile_checked(rule.when, questions)
-        if isinstance(durable_branches, str):
+        problem = _shape_problem(rule.when)
+        if problem is None:
+            try:
+                durable_branches = compile_condition(rule.when, questions)
+            except TooComplex:
+                problem = _TOO_COMPLEX
+        if problem is not None:
             where = pack.locations.get(rule.id, pack.root)
-            problems.append(Problem(location=f"{where} (rule {rule.id})", message=durable_branches))
+            problems.append(Problem(location=f"{where} (rule {rule.id})", message=problem))
             continue
         for index, (expr, findings) in enumerate(durable_branches):
             name = rule.id if len(durable_branches) == 1 else f"{rule.id}{BRANCH_SEP}{index}"

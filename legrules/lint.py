@@ -43,8 +43,8 @@ from legrules.conditions import facts_read, findings_read
 from legrules.errors import Problem, RulePackError
 from legrules.loader import load_pack
 from legrules.pack import RulePack
-from legrules.partial import PartialState, Tri, facts_closure, find_answers
-from legrules.ruleschema import Rule
+from legrules.partial import PackIndex, PartialState, Search, Tri, find_answers
+from legrules.ruleschema import Condition, Rule
 from legrules.ruletests import load_cases
 from legrules.skips import PLAN_FACTS
 
@@ -136,22 +136,6 @@ def _test_cases(pack: RulePack) -> list[LintIssue]:
     return issues
 
 
-def _and(*values: Tri) -> Tri:
-    if any(v is False for v in values):
-        return False
-    return True if all(v is True for v in values) else None
-
-
-def _any(values: list[Tri]) -> Tri:
-    if any(v is True for v in values):
-        return True
-    return False if all(v is False for v in values) else None
-
-
-def _not(value: Tri) -> Tri:
-    return None if value is None else not value
-
-
 def _fires(rule: Rule) -> Callable[[PartialState], Tri]:
     def goal(state: PartialState) -> Tri:
         return state.rule(rule)
@@ -163,40 +147,72 @@ def _escapes(rule: Rule, blockers: list[Rule]) -> Callable[[PartialState], Tri]:
     """Goal: ``rule`` fires and none of ``blockers`` does."""
 
     def goal(state: PartialState) -> Tri:
-        return _and(state.rule(rule), _not(_any([state.rule(other) for other in blockers])))
+        # Kleene "fires and not (any blocker fires)", stopping at the first certainty:
+        # this runs at every node of the search, for every blocker.
+        fires = state.rule(rule)
+        if fires is False:
+            return False
+        verdict: Tri = fires
+        for other in blockers:
+            blocked = state.rule(other)
+            if blocked is True:
+                return False
+            if blocked is None:
+                verdict = None
+        return verdict
 
     return goal
 
 
-def withholders(pack: RulePack, rule: Rule, rec_id: str) -> list[Rule]:
-    """Rules whose firing withdraws ``rec_id`` when ``rule`` recommends it.
+class Withholders:
+    """Rules whose firing withdraws a recommendation, looked up per (rule, id).
 
     A suppression withdraws another rule's recommendation unless the suppressing rule
     also makes it; a referral withdraws every exercise and guidance recommendation,
-    including the referring rule's own.
+    including the referring rule's own. Indexed once per pack (referrers, and
+    suppressors by target id and kind): scanning every rule for every recommendation of
+    every rule made lint quadratic.
     """
-    catalogue = pack.recommendations()
-    kind = catalogue[rec_id].kind
-    found: list[Rule] = []
-    for other in pack.rules:
-        refers = any(catalogue[r.id].withholds_plan for r in other.then.recommend)
-        if kind != "safety" and refers:
-            found.append(other)
-            continue
-        if other.id == rule.id or other.then.suppress is None:
-            continue
-        own = any(r.id == rec_id for r in other.then.recommend)
-        targets = other.then.suppress.recommendations
-        if not own and (rec_id in targets or kind in other.then.suppress.kinds):
-            found.append(other)
-    return found
+
+    def __init__(self, pack: RulePack) -> None:
+        self._catalogue = pack.recommendations()
+        self._position = {rule.id: position for position, rule in enumerate(pack.rules)}
+        self._referrers: list[Rule] = []
+        self._by_id: dict[str, list[Rule]] = {}
+        self._by_kind: dict[str, list[Rule]] = {}
+        for other in pack.rules:
+            if any(self._catalogue[r.id].withholds_plan for r in other.then.recommend):
+                self._referrers.append(other)
+            if other.then.suppress is not None:
+                for rec_id in dict.fromkeys(other.then.suppress.recommendations):
+                    self._by_id.setdefault(rec_id, []).append(other)
+                for kind in dict.fromkeys(other.then.suppress.kinds):
+                    self._by_kind.setdefault(kind, []).append(other)
+
+    def of(self, rule: Rule, rec_id: str) -> list[Rule]:
+        kind = self._catalogue[rec_id].kind
+        found = {other.id: other for other in self._referrers} if kind != "safety" else {}
+        for other in [*self._by_id.get(rec_id, []), *self._by_kind.get(kind, [])]:
+            if other.id == rule.id or other.id in found:
+                continue
+            if not any(r.id == rec_id for r in other.then.recommend):
+                found[other.id] = other
+        return sorted(found.values(), key=lambda other: self._position[other.id])
+
+
+def withholders(pack: RulePack, rule: Rule, rec_id: str) -> list[Rule]:
+    """Rules whose firing withdraws ``rec_id`` when ``rule`` recommends it (in firing
+    order); see :class:`Withholders`, which answers this for many rules at once."""
+    return Withholders(pack).of(rule, rec_id)
 
 
 def _rule_checks(pack: RulePack, budget: int) -> list[LintIssue]:
     issues: list[LintIssue] = []
+    index = PackIndex(pack)
+    blocking = Withholders(pack)
     for rule in pack.rules:
         where = _where(pack, rule)
-        reach = find_answers(pack, _fires(rule), facts_closure(pack, [rule.when]), budget=budget)
+        reach = _search(index, _fires(rule), [rule.when], budget)
         if reach.satisfiable is False:
             issues.append(
                 LintIssue(
@@ -216,14 +232,14 @@ def _rule_checks(pack: RulePack, budget: int) -> list[LintIssue]:
         shadowed: list[tuple[str, list[str]]] = []
         undecided = False
         for rec in rule.then.recommend:
-            blockers = withholders(pack, rule, rec.id)
+            blockers = blocking.of(rule, rec.id)
             if not blockers:
                 continue
 
-            facts = facts_closure(pack, [rule.when, *(other.when for other in blockers)])
-            result = find_answers(pack, _escapes(rule, blockers), facts, budget=budget)
+            conditions = [rule.when, *(other.when for other in blockers)]
+            result = _search(index, _escapes(rule, blockers), conditions, budget)
             if result.satisfiable is False:
-                shadowed.append((rec.id, _who_withholds(pack, rule, blockers)))
+                shadowed.append((rec.id, _who_withholds(index, rule, blockers)))
             elif result.satisfiable is None:
                 undecided = True
         if undecided:
@@ -257,13 +273,22 @@ def _rule_checks(pack: RulePack, budget: int) -> list[LintIssue]:
     return issues
 
 
-def _who_withholds(pack: RulePack, rule: Rule, blockers: list[Rule]) -> list[str]:
+def _search(
+    index: PackIndex,
+    goal: Callable[[PartialState], Tri],
+    conditions: list[Condition],
+    budget: int = 200_000,
+) -> Search:
+    """Answers that make ``goal`` true, searched over what ``conditions`` read."""
+    leaves = index.closure_leaves(conditions)
+    return find_answers(index.pack, goal, list(leaves), budget=budget, index=index, leaves=leaves)
+
+
+def _who_withholds(index: PackIndex, rule: Rule, blockers: list[Rule]) -> list[str]:
     """The blockers that fire whenever ``rule`` fires (the ones worth naming)."""
     named = []
     for other in blockers:
-        escape = find_answers(
-            pack, _escapes(rule, [other]), facts_closure(pack, [rule.when, other.when])
-        )
+        escape = _search(index, _escapes(rule, [other]), [rule.when, other.when])
         if escape.satisfiable is False:
             named.append(other.id)
     return named or [other.id for other in blockers]

@@ -19,6 +19,7 @@ cycles, so a finding's value is computed by evaluating its derivers, recursively
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -69,12 +70,22 @@ def evaluate3(
 
 
 class PartialState:
-    """Which rules and findings are settled for one set of partly known answers."""
+    """Which rules and findings are settled for one set of partly known answers.
 
-    def __init__(self, pack: RulePack, answers: Mapping[str, AnswerValue]) -> None:
+    ``by_finding`` is :func:`derivers` of the pack, for callers that make many states
+    (a search makes one per node, and working it out again each time made lint
+    quadratic in the number of rules).
+    """
+
+    def __init__(
+        self,
+        pack: RulePack,
+        answers: Mapping[str, AnswerValue],
+        by_finding: Mapping[str, list[Rule]] | None = None,
+    ) -> None:
         self._pack = pack
         self._answers = answers
-        self._derivers = derivers(pack)
+        self._derivers = by_finding if by_finding is not None else derivers(pack)
         self._findings: dict[str, Tri] = {}
         self._rules: dict[str, Tri] = {}
         self._visiting: set[str] = set()
@@ -115,22 +126,36 @@ def derivers(pack: RulePack) -> dict[str, list[Rule]]:
     return found
 
 
-def facts_closure(pack: RulePack, conditions: Sequence[Condition]) -> list[str]:
+def facts_closure(
+    pack: RulePack,
+    conditions: Sequence[Condition],
+    by_finding: Mapping[str, list[Rule]] | None = None,
+) -> list[str]:
     """Every question the conditions depend on, through findings to the rules deriving them."""
-    by_finding = derivers(pack)
-    facts: list[str] = []
+    return list(closure_leaves(pack, conditions, by_finding))
+
+
+def closure_leaves(
+    pack: RulePack,
+    conditions: Sequence[Condition],
+    by_finding: Mapping[str, list[Rule]] | None = None,
+) -> dict[str, list[FactLeaf]]:
+    """:func:`facts_closure` (same order), each question with the leaves on it that the
+    conditions, and the rules deriving the findings they match, read: all a search for
+    these conditions needs to pick representative values."""
+    by_finding = by_finding if by_finding is not None else derivers(pack)
+    found: dict[str, list[FactLeaf]] = {}
     seen_findings: set[str] = set()
-    pending = list(conditions)
+    pending = deque(conditions)
     while pending:
-        condition = pending.pop(0)
+        condition = pending.popleft()
         for node, _ in walk(condition):
             if isinstance(node, FactLeaf):
-                if node.fact not in facts:
-                    facts.append(node.fact)
+                found.setdefault(node.fact, []).append(node)
             elif isinstance(node, FindingLeaf) and node.finding not in seen_findings:
                 seen_findings.add(node.finding)
                 pending.extend(rule.when for rule in by_finding.get(node.finding, []))
-    return facts
+    return found
 
 
 def leaves_by_fact(pack: RulePack, facts: Sequence[str]) -> dict[str, list[FactLeaf]]:
@@ -211,6 +236,39 @@ def _multi_domain(question: Question, leaves: Sequence[FactLeaf]) -> Iterator[li
                 yield sorted(chosen, key=allowed.index)
 
 
+class PackIndex:
+    """What searches over one pack look up again and again, worked out once per pack:
+    which rules derive each finding, and each question's representative values (they
+    depend on every leaf in the pack on that question, so finding them walked the whole
+    pack once per search)."""
+
+    def __init__(self, pack: RulePack) -> None:
+        self.pack = pack
+        self.by_finding = derivers(pack)
+        self._leaves = leaves_by_fact(pack, pack.questionnaire.ids())
+        # keyed by the leaves' identities; each entry keeps its leaves alive, so an id
+        # cannot be reused while it is cached
+        self._domains: dict[tuple[str, tuple[int, ...]], tuple[object, list[AnswerValue]]] = {}
+
+    def domain(self, fact: str, leaves: Sequence[FactLeaf] | None = None) -> list[AnswerValue]:
+        """Representative values of ``fact`` for ``leaves`` (default: every leaf on it)."""
+        chosen = self._leaves[fact] if leaves is None else leaves
+        key = (fact, tuple(id(leaf) for leaf in chosen))
+        if key not in self._domains:
+            domain = value_domain(self.pack.questions()[fact], chosen)
+            self._domains[key] = (list(chosen), domain)
+        return self._domains[key][1]
+
+    def facts_closure(self, conditions: Sequence[Condition]) -> list[str]:
+        return facts_closure(self.pack, conditions, self.by_finding)
+
+    def closure_leaves(self, conditions: Sequence[Condition]) -> dict[str, list[FactLeaf]]:
+        return closure_leaves(self.pack, conditions, self.by_finding)
+
+    def state(self, answers: Mapping[str, AnswerValue]) -> PartialState:
+        return PartialState(self.pack, answers, self.by_finding)
+
+
 @dataclass(frozen=True)
 class Search:
     """The result of :func:`find_answers`: a satisfying assignment, none, or out of budget."""
@@ -231,17 +289,26 @@ def find_answers(
     facts: Sequence[str],
     *,
     budget: int = 200_000,
+    index: PackIndex | None = None,
+    leaves: Mapping[str, Sequence[FactLeaf]] | None = None,
 ) -> Search:
     """Search for answers to ``facts`` that make ``goal`` true (depth first, pruned).
 
     ``goal`` reads a :class:`PartialState`; a branch is abandoned as soon as the goal is
     certainly false, and the search stops as soon as it is certainly true. ``budget``
     bounds the states visited; when it runs out the result is undecided rather than a
-    guess.
+    guess. Pass the pack's ``index`` when searching it many times.
+
+    Each fact takes the representative values of ``leaves[fact]`` (default: of every
+    leaf in the pack on it). Only the leaves the goal reads need to be told apart, so
+    :func:`closure_leaves` of the goal's conditions keeps the search exact while the
+    values every other rule names stay out of it: with them, the domains (and the
+    search) grew with the size of the pack.
     """
-    questions = pack.questions()
-    leaves = leaves_by_fact(pack, facts)
-    domains = [(fact, value_domain(questions[fact], leaves[fact])) for fact in facts]
+    lookup = index if index is not None else PackIndex(pack)
+    domains = [
+        (fact, lookup.domain(fact, None if leaves is None else leaves[fact])) for fact in facts
+    ]
     visited = 0
 
     def search(index: int, assigned: dict[str, AnswerValue]) -> dict[str, AnswerValue] | None:
@@ -249,7 +316,7 @@ def find_answers(
         visited += 1
         if visited > budget:
             raise _OutOfBudget
-        verdict = goal(PartialState(pack, assigned))
+        verdict = goal(lookup.state(assigned))
         if verdict is True:
             return dict(assigned)
         if verdict is False or index == len(domains):
