@@ -6,11 +6,17 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from legrules import Engine, RulePackError, load_pack
+from legrules.compiler import _terms_bound, compile_condition
 from legrules.conditions import evaluate
 from legrules.paths import default_rules_dir
 from tests.conftest import RuleWriter
+from tests.strategies import deep_chain, fact_tree, wide_negation
+
+DEFAULT_PACK = load_pack(default_rules_dir())
 
 RULE = """\
 rules:
@@ -250,3 +256,16 @@ def test_int_question_bounds_must_be_exact_for_every_engine(pack_copy: Path) -> 
     message = str(load_error(pack_copy))
     assert f"{questionnaire}:{line}" in message
     assert "int question bounds must lie within -9007199254740991 to 9007199254740991" in message
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_loaders_quick_size_bound_never_undercounts(data: st.DataObject) -> None:
+    """The loader skips compiling a condition whose DNF term count is within the limit;
+    that is sound only if the compiler never makes more engine rules than that."""
+    questions = DEFAULT_PACK.questionnaire.questions
+    when = data.draw(
+        st.one_of(fact_tree(questions), wide_negation(questions), deep_chain(questions))
+    )
+    by_id = DEFAULT_PACK.questions()
+    assert len(compile_condition(when, by_id)) <= _terms_bound(when, by_id, negated=False)
