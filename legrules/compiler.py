@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from legrules.alphanet import STACK_LIMIT, LeafKey, fits_alone, leaf_key, leaf_parts, shard
 from legrules.conditions import MAX_CONDITION_DEPTH, depth, fact_leaves
 from legrules.errors import Problem, RulePackError
 from legrules.facts import (
@@ -45,15 +46,6 @@ BRANCH_SEP = "#"
 
 _INVERSE = {"lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt"}
 _DURABLE_CMP = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
-
-
-#: Largest shard, in alpha tests (leaf comparisons, counted through $and/$or). durable-rules
-#: overflows its 64-entry match stack (error 303, then heap corruption) when one fact
-#: satisfies too many tests of one ruleset; random packs first failed at ~250 rules of 1-3
-#: tests each (500-750 tests). This budget keeps every shard about half that; it was
-#: checked with 20 random packs of 800 rules and the 50-4,000-rule packs of
-#: benchmarks/bench_scale.py, all agreeing with the evaluator.
-SHARD_TESTS = 320
 
 
 @dataclass(frozen=True)
@@ -259,24 +251,6 @@ def _is_leaf(expr: Expr) -> bool:
     return "$and" not in expr and "$or" not in expr
 
 
-def _leaf_parts(leaf: Expr) -> tuple[str, str, Any]:
-    """(operator, property, value) of a compiled leaf such as {"$neq": {"q_age": 30}}."""
-    ((key, body),) = leaf.items()
-    if key.startswith("$"):
-        ((prop, value),) = body.items()
-        return key, prop, value
-    return "$eq", key, body
-
-
-#: (operator, property, value) with the value's type, since 1 == True in Python.
-LeafKey = tuple[str, str, tuple[str, Any]]
-
-
-def _leaf_key(leaf: Expr) -> LeafKey:
-    op, prop, value = _leaf_parts(leaf)
-    return op, prop, (type(value).__name__, value)
-
-
 def _by_prop(keys: list[LeafKey]) -> dict[str, list[LeafKey]]:
     found: dict[str, list[LeafKey]] = {}
     for key in keys:
@@ -306,7 +280,7 @@ def _implied(known: dict[str, list[LeafKey]], alternative: Expr) -> bool:
     """Whether the known leaves make ``alternative`` true (so its $or is redundant)."""
     if not _is_leaf(alternative):
         return False
-    key = _leaf_key(alternative)
+    key = leaf_key(alternative)
     op, prop, value = key
     tests = known.get(prop, [])
     if key in tests:
@@ -315,7 +289,7 @@ def _implied(known: dict[str, list[LeafKey]], alternative: Expr) -> bool:
 
 
 def _part_key(part: Expr) -> LeafKey | str:
-    return _leaf_key(part) if _is_leaf(part) else _key(part)
+    return leaf_key(part) if _is_leaf(part) else _key(part)
 
 
 def _simplify(conjuncts: list[Expr]) -> list[Expr] | None:
@@ -331,7 +305,7 @@ def _simplify(conjuncts: list[Expr]) -> list[Expr] | None:
     changed = True
     while changed:
         changed = False
-        known = _by_prop([_leaf_key(part) for part in current if _is_leaf(part)])
+        known = _by_prop([leaf_key(part) for part in current if _is_leaf(part)])
         if not all(_consistent(tests) for tests in known.values()):
             return None
         result: list[Expr] = []
@@ -346,7 +320,7 @@ def _simplify(conjuncts: list[Expr]) -> list[Expr] | None:
                 alternative
                 for alternative in part["$or"]
                 if _satisfiable(
-                    [_leaf_key(p) for p in _conjuncts(alternative) if _is_leaf(p)], known
+                    [leaf_key(p) for p in _conjuncts(alternative) if _is_leaf(p)], known
                 )
             ]
             if not alternatives:
@@ -360,7 +334,7 @@ def _simplify(conjuncts: list[Expr]) -> list[Expr] | None:
     return current
 
 
-def _split(expr: Expr, limit: int) -> list[Expr]:
+def _split(expr: Expr, limit: int, stack_limit: int = STACK_LIMIT) -> list[Expr]:
     """Patterns durable-rules accepts (see MAX_PATTERN_NODES) whose disjunction is ``expr``.
 
     ``expr`` is a normalised $and of leaves and $or groups. While a pattern is over the
@@ -373,14 +347,22 @@ def _split(expr: Expr, limit: int) -> list[Expr]:
     pending = [expr]
     while pending:
         current = pending.pop(0)
-        if _nodes(current) <= MAX_PATTERN_NODES:
+        conjuncts = _conjuncts(current)
+        groups = [part for part in conjuncts if "$or" in part]
+        if _nodes(current) > MAX_PATTERN_NODES:
+            chosen = min(groups, key=lambda part: len(part["$or"]))
+            alternatives = [[alternative] for alternative in chosen["$or"]]
+        elif groups and not fits_alone(current, stack_limit):
+            # Too many tests one fact can pass at once: halve the widest group.
+            chosen = max(groups, key=lambda part: len(part["$or"]))
+            middle = len(chosen["$or"]) // 2
+            alternatives = [chosen["$or"][:middle], chosen["$or"][middle:]]
+        else:
             done.append(current)
             continue
-        conjuncts = _conjuncts(current)
-        chosen = min((part for part in conjuncts if "$or" in part), key=lambda p: len(p["$or"]))
         rest = [part for part in conjuncts if part is not chosen]
-        for alternative in chosen["$or"]:
-            piece = _simplify([*rest, *_conjuncts(alternative)])
+        for half in alternatives:
+            piece = _simplify([*rest, *_conjuncts(_or(half))])
             if piece is not None:
                 pending.append(_and(piece))
         if len(done) + len(pending) > limit:
@@ -388,7 +370,7 @@ def _split(expr: Expr, limit: int) -> list[Expr]:
     return done
 
 
-def _durable_exprs(exprs: list[Expr], limit: int) -> list[Expr]:
+def _durable_exprs(exprs: list[Expr], limit: int, stack_limit: int) -> list[Expr]:
     """The answers-fact pattern(s) for one branch, shaped so durable-rules accepts them.
 
     Normally one expression; split over several durable rules when it is nested beyond
@@ -397,7 +379,7 @@ def _durable_exprs(exprs: list[Expr], limit: int) -> list[Expr]:
     """
     kind: Expr = {KIND_KEY: ANSWERS_KIND}
     expr = _normalize(_and([kind, *exprs])) if exprs else kind
-    return _split(expr, limit)
+    return _split(expr, limit, stack_limit)
 
 
 def _properties(expr: Expr) -> set[str]:
@@ -405,33 +387,42 @@ def _properties(expr: Expr) -> set[str]:
     parts: list[Expr] | None = expr.get("$and", expr.get("$or"))
     if parts is not None:
         return set().union(*(_properties(part) for part in parts))
-    return {_leaf_parts(expr)[1]}
+    return {leaf_parts(expr)[1]}
 
 
-def _tests(expr: Expr) -> int:
-    """Alpha tests in an expression (every comparison, through $and and $or)."""
-    parts: list[Expr] | None = expr.get("$and", expr.get("$or"))
-    if parts is None:
-        return 1
-    return sum(_tests(part) for part in parts)
-
-
-def _weight(rule: dict[str, Any]) -> int:
-    return sum(_tests(next(iter(pattern.values()))) for pattern in rule["all"])
-
-
-def _shard(definition: dict[str, Any], budget: int) -> list[dict[str, Any]]:
-    """Split a definition (already in priority order) into contiguous shards."""
-    shards: list[dict[str, Any]] = [{}]
-    used = 0
-    for name, rule in definition.items():
-        weight = _weight(rule)
-        if shards[-1] and used + weight > budget:
-            shards.append({})
-            used = 0
-        shards[-1][name] = rule
-        used += weight
-    return shards
+def _quiet_boundaries(
+    pack: RulePack, branch_rule: dict[str, str], branch_findings: dict[str, list[str]]
+) -> list[bool]:
+    """Where the engine rules (in priority order) may be split between rulesets without
+    changing the order they fire in: ``quiet[b]`` is False when a finding is derived
+    before position ``b`` and read from ``b`` on, or the other way round (the engine
+    passes it to the other ruleset only after that one has run), or when ``b`` falls
+    between two branches of one rule."""
+    rules = pack.rules_by_id()
+    names = list(branch_rule)
+    spans: dict[str, list[int]] = {}  # finding: first, last derived; first, last read
+    for position, name in enumerate(names):
+        marks = [(f, 0) for f in rules[branch_rule[name]].then.derive]
+        marks += [(f, 2) for f in branch_findings[name]]
+        for finding, offset in marks:
+            span = spans.setdefault(finding, [len(names), -1, len(names), -1])
+            span[offset] = min(span[offset], position)
+            span[offset + 1] = max(span[offset + 1], position)
+    crossing = [0] * (len(names) + 2)
+    for low_derived, high_derived, low_read, high_read in spans.values():
+        for low, high in ((low_derived, high_read), (low_read, high_derived)):
+            if low < high:  # boundaries low+1 .. high are crossed
+                crossing[low + 1] += 1
+                crossing[high + 1] -= 1
+    quiet: list[bool] = []
+    crossed = 0
+    for boundary in range(len(names) + 1):
+        crossed += crossing[boundary]
+        inside = 0 < boundary < len(names) and (
+            branch_rule[names[boundary - 1]] == branch_rule[names[boundary]]
+        )
+        quiet.append(crossed == 0 and not inside)
+    return quiet
 
 
 def _canonical(data: Any) -> str:
@@ -441,7 +432,9 @@ def _canonical(data: Any) -> str:
 Alternative = tuple[Expr | None, frozenset[str]]
 
 
-def compile_condition(condition: Condition, questions: Mapping[str, Question]) -> list[Alternative]:
+def compile_condition(
+    condition: Condition, questions: Mapping[str, Question], stack_limit: int = STACK_LIMIT
+) -> list[Alternative]:
     """The durable rules one condition needs: (answers pattern or None, findings) each.
 
     Raises TooComplex beyond :data:`MAX_ALTERNATIVES`; the loader reports that with the
@@ -451,7 +444,7 @@ def compile_condition(condition: Condition, questions: Mapping[str, Question]) -
     for exprs, findings in _branches(condition, questions, False, MAX_ALTERNATIVES):
         if exprs or not findings:
             left = MAX_ALTERNATIVES - len(alternatives)
-            alternatives.extend((e, findings) for e in _durable_exprs(exprs, left))
+            alternatives.extend((e, findings) for e in _durable_exprs(exprs, left, stack_limit))
         else:
             alternatives.append((None, findings))
         if len(alternatives) > MAX_ALTERNATIVES:
@@ -535,7 +528,7 @@ def _shape_problem(condition: Condition) -> str | None:
     return None
 
 
-def compile_pack(pack: RulePack, shard_tests: int = SHARD_TESTS) -> CompiledPack:
+def compile_pack(pack: RulePack, stack_limit: int = STACK_LIMIT) -> CompiledPack:
     """Compile every rule of a (loaded, checked) pack.
 
     A pack built in code skips the loader, so a condition the engine cannot take is
@@ -551,7 +544,7 @@ def compile_pack(pack: RulePack, shard_tests: int = SHARD_TESTS) -> CompiledPack
         problem = _shape_problem(rule.when)
         if problem is None:
             try:
-                durable_branches = compile_condition(rule.when, questions)
+                durable_branches = compile_condition(rule.when, questions, stack_limit)
             except TooComplex:
                 problem = _TOO_COMPLEX
         if problem is not None:
@@ -573,7 +566,7 @@ def compile_pack(pack: RulePack, shard_tests: int = SHARD_TESTS) -> CompiledPack
             bound += _paths(patterns[0]["a"]) if "a" in patterns[0] else 1
     if problems:
         raise RulePackError(problems)
-    shards = _shard(definition, shard_tests)
+    shards = shard(definition, stack_limit, _quiet_boundaries(pack, branch_rule, branch_findings))
     fingerprint_source = {
         "engine": definition,
         "meta": pack.meta.model_dump(mode="json"),

@@ -7,6 +7,8 @@ with it, including negation on unanswered questions and chaining through finding
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -15,12 +17,14 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from legrules import Engine, validate_answers
+from legrules.compiler import compile_pack
 from legrules.evaluator import run_pack
 from legrules.loader import load_pack
 from legrules.pack import RulePack
 from legrules.paths import default_rules_dir
 from legrules.questionnaire import Question, Questionnaire
 from legrules.ruleschema import Condition, Recommend, Rule, SourceRef, Then
+from tests.conftest import REPO
 from tests.strategies import answers_strategy, random_pack, thresholds
 
 DEFAULT_PACK = load_pack(default_rules_dir())
@@ -159,3 +163,112 @@ def test_not_any_of_many_tests_on_an_optional_question_runs(width: int) -> None:
         for raw in ({}, {"age": 20}, {"age": 20 + width - 1}, {"age": 20 + width}, {"age": 90}):
             answers = validate_answers(raw, pack.questionnaire)
             assert engine.fired_rules(answers) == run_pack(pack, answers)[0]
+
+
+#: Answers that pass 64 of the shipped pack's first tests at once (every red flag,
+#: every option of every multi-select): durable's 64-entry match stack overflowed and
+#: the process aborted (heap corruption) while one ruleset held the whole pack.
+YES_TO_EVERYTHING: dict[str, Any] = {
+    question.id: (
+        list(question.values or [])
+        if question.type == "multi"
+        else True
+        if question.type == "bool"
+        else None
+    )
+    for question in DEFAULT_PACK.questionnaire.questions
+} | {
+    "age": 60,
+    "pain_type": "sharp",
+    "pain_score": 9,
+    "recent_injury": "not_cleared",
+    "knee_ache": "frequent",
+    "low_back_tires_in_hinges": "often",
+    "squat_felt_most": "glutes",
+    "hinge_felt_most": "lower_back",
+    "dominant_leg": "left",
+    "experience": "advanced",
+    "leg_sessions_per_week": 3,
+    "heavy_sessions": "every_session",
+    "hamstring_work": "none",
+    "rep_speed": "usually_momentum",
+    "tracks_progress": "no",
+    "days_available": 3,
+    "goal": "joint_friendly",
+    "training_location": "home_gym",
+}
+
+#: Run in a child process: before the fix these aborted the interpreter.
+_MATCH_STACK_SCRIPT = """
+import json, sys
+from legrules import Engine, validate_answers
+from legrules.compiler import compile_pack
+from legrules.evaluator import run_pack
+from tests.test_engine_vs_evaluator import DEFAULT_PACK, YES_TO_EVERYTHING, pack_of
+
+def agree(pack, raws):
+    with Engine(pack) as engine:
+        for raw in raws:
+            answers = validate_answers(raw, pack.questionnaire)
+            assert sorted(engine.fired_rules(answers)) == sorted(run_pack(pack, answers)[0])
+
+case = sys.argv[1]
+if case == "shipped":
+    agree(DEFAULT_PACK, [YES_TO_EVERYTHING])
+elif case == "many-rules":  # 70 lint-clean rules, one fact passes 69 of their tests
+    agree(pack_of([{"fact": "age", "ne": 12 + k} for k in range(70)], []), [{"age": 50}, {}])
+else:  # one rule whose "any" has 70 tests one fact passes
+    wide = {"any": [{"fact": "age", "ne": 12 + k} for k in range(70)]}
+    agree(pack_of([wide], []), [{"age": 50}, {"age": 12}, {}])
+print("agreed")
+"""
+
+
+@pytest.mark.parametrize("case", ["shipped", "many-rules", "wide-any"])
+def test_one_fact_passing_many_tests_does_not_overflow_the_match_stack(case: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _MATCH_STACK_SCRIPT, case],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "agreed"), done.stderr[-2000:]
+
+
+SMALL_SHARDS = Engine(compile_pack(DEFAULT_PACK, stack_limit=8))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=answers_strategy(DEFAULT_PACK.questionnaire))
+def test_the_shipped_pack_in_many_small_rulesets_matches_the_evaluator(
+    raw: dict[str, Any],
+) -> None:
+    """A tiny match-stack limit splits the shipped pack into many rulesets: findings
+    must still reach every rule that reads them."""
+    answers = validate_answers(raw, DEFAULT_PACK.questionnaire)
+    assert len(SMALL_SHARDS.compiled.shards) > 5
+    expected, expected_findings = run_pack(DEFAULT_PACK, answers)
+    assessment = SMALL_SHARDS.assess(answers)
+    assert sorted(f.rule for f in assessment.trace) == sorted(expected)
+    assert sorted(assessment.findings) == sorted(expected_findings)
+
+
+def test_a_pack_whose_only_rule_can_never_hold_still_runs() -> None:
+    # over durable's pattern budget, so the compiler splits it, and every piece needs
+    # age both missing and equal to something: no engine rule at all is left
+    never = {
+        "all": [
+            {"fact": "age", "missing": True},
+            *[
+                {"any": [{"fact": "age", "eq": 20 + k}, {"fact": "age", "eq": 40 + k}]}
+                for k in range(15)
+            ],
+        ]
+    }
+    pack = pack_of([never], [])
+    with Engine(pack) as engine:
+        assert engine.compiled.definition == {}
+        for raw in ({}, {"age": 20}):
+            assert engine.fired_rules(validate_answers(raw, pack.questionnaire)) == []
