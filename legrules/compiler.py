@@ -22,7 +22,7 @@ import hashlib
 import itertools
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +39,7 @@ from legrules.facts import (
 )
 from legrules.pack import RulePack
 from legrules.questionnaire import SAFE_INT, Question
-from legrules.ruleschema import AllOf, Condition, FactLeaf, FindingLeaf, NotOf
+from legrules.ruleschema import AllOf, Condition, FactLeaf, FindingLeaf, NotOf, Rule
 
 Expr = dict[str, Any]
 BRANCH_SEP = "#"
@@ -117,6 +117,43 @@ def _leaf(leaf: FactLeaf, question: Question, negated: bool) -> Expr:
         # "not" holds on an unanswered question: add the missing-field alternative.
         return _or([positive, _exists(question, present=False)])
     return positive
+
+
+#: Most answer fields the rules of one pack may read. durable-rules holds at most 255
+#: properties per fact (error 302, after which deleting the session failed too); the
+#: answers fact also carries the kind and the session id.
+MAX_FACT_FIELDS = 250
+
+
+def leaf_fields(leaf: FactLeaf, question: Question) -> set[str]:
+    """The answers-fact fields a compiled leaf may read (a multi-select's count is
+    counted whenever the question is, since negations and exists tests read it)."""
+    if question.type != "multi":
+        return {answer_field(question.id)}
+    fields = {count_field(question.id)}
+    if leaf.op == "contains":
+        options = list(question.values or ())
+        wanted = leaf.value if isinstance(leaf.value, list) else [leaf.value]
+        fields.update(item_field(question.id, options.index(item)) for item in wanted)
+    return fields
+
+
+def fields_problem(
+    rules: Iterable[Rule], questions: Mapping[str, Question]
+) -> tuple[str, str] | None:
+    """(rule id, why) when the rules, in this order, come to read more answer fields
+    than one engine fact can hold; None when they fit."""
+    fields: set[str] = set()
+    for rule in rules:
+        for leaf in fact_leaves(rule.when):
+            fields |= leaf_fields(leaf, questions[leaf.fact])
+        if len(fields) > MAX_FACT_FIELDS:
+            return rule.id, (
+                f"with this rule the pack's rules read more than {MAX_FACT_FIELDS} answer "
+                "fields (each multi-select option named in a condition is one), more than "
+                "one engine fact holds"
+            )
+    return None
 
 
 def _always_answered(question: Question) -> bool:
@@ -564,6 +601,11 @@ def compile_pack(pack: RulePack, stack_limit: int = STACK_LIMIT) -> CompiledPack
             branch_rule[name] = rule.id
             branch_findings[name] = sorted(findings)
             bound += _paths(patterns[0]["a"]) if "a" in patterns[0] else 1
+    too_many = fields_problem(pack.rules, questions) if not problems else None
+    if too_many is not None:
+        rule_id, message = too_many
+        where = pack.locations.get(rule_id, pack.root)
+        problems.append(Problem(location=f"{where} (rule {rule_id})", message=message))
     if problems:
         raise RulePackError(problems)
     shards = shard(definition, stack_limit, _quiet_boundaries(pack, branch_rule, branch_findings))

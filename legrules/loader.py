@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from legrules.catalogue import Catalogue
-from legrules.compiler import condition_problem, nesting_problem
+from legrules.compiler import condition_problem, fields_problem, nesting_problem
 from legrules.conditions import findings_read, walk
 from legrules.errors import InputFileError, Problem, RulePackError, closest
 from legrules.pack import RuleLocation, RulePack, firing_order
@@ -336,8 +336,22 @@ def _cross_check(
                     f"({', '.join(sorted(meta.references))})",
                     closest(source.ref, meta.references),
                 )
+    if not problems:
+        problems.extend(_fact_capacity(rules, questions, locations))
     problems.extend(_cycles(rules, locations))
     return problems
+
+
+def _fact_capacity(
+    rules: list[Rule], questions: dict[str, Question], locations: dict[str, RuleLocation]
+) -> list[Problem]:
+    """The answer fields all rules read must fit one engine fact (checked once the
+    conditions are known to be valid)."""
+    too_many = fields_problem(rules, questions)
+    if too_many is None:
+        return []
+    rule_id, message = too_many
+    return [Problem(location=f"{locations[rule_id]} (rule {rule_id})", message=message)]
 
 
 def _cycles(rules: list[Rule], locations: dict[str, RuleLocation]) -> list[Problem]:

@@ -269,3 +269,35 @@ def test_the_loaders_quick_size_bound_never_undercounts(data: st.DataObject) -> 
     )
     by_id = DEFAULT_PACK.questions()
     assert len(compile_condition(when, by_id)) <= _terms_bound(when, by_id, negated=False)
+
+
+def add_many_option_question(pack: Path, options: int) -> Path:
+    questionnaire = pack / "questionnaire.yaml"
+    values = ", ".join(f"v{k}" for k in range(options))
+    questionnaire.write_text(
+        questionnaire.read_text(encoding="utf-8")
+        + "\n  - id: zz_many\n    group: symptoms\n    type: multi\n    prompt: Which?\n"
+        f"    why: A test.\n    values: [{values}]\n",
+        encoding="utf-8",
+    )
+    return questionnaire
+
+
+@pytest.mark.parametrize("options", [170, 190])
+def test_rules_may_read_only_as_many_answer_fields_as_one_engine_fact_holds(
+    pack_copy: Path, write_rules: RuleWriter, options: int
+) -> None:
+    # durable holds 255 properties per fact: beyond, assessing failed with a raw
+    # engine error ("could not delete state, error code 309"), an internal error.
+    # The shipped rules read 70 fields; the extra rule reads the options and a count.
+    add_many_option_question(pack_copy, options)
+    tests = ", ".join(f"{{fact: zz_many, contains: v{k}}}" for k in range(options))
+    path = write_rules(rule_text(when=f"      any: [{tests}]"))
+    if 70 + options + 1 > 250:
+        message = str(load_error(pack_copy))
+        assert f"{path}:2 (rule extra-rule): with this rule the pack's rules read more " in message
+        return
+    with Engine(pack_copy) as engine:
+        for chosen in ([], ["v7"], [f"v{k}" for k in range(options)]):
+            answers = engine.validate({"zz_many": chosen})
+            assert ("extra-rule" in engine.fired_rules(answers)) is bool(chosen)
