@@ -364,30 +364,32 @@ def _cycles(rules: list[Rule], locations: dict[str, RuleLocation]) -> list[Probl
         rule.id: sorted({r for f in rule.then.derive for r in readers.get(f, [])}) for rule in rules
     }
     problems: list[Problem] = []
-    state: dict[str, int] = {}
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
     reported: set[frozenset[str]] = set()
-
-    def visit(node: str, stack: list[str]) -> None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in edges.get(node, []):
-            if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt) :]
-                key = frozenset(cycle)
-                if key not in reported:
-                    reported.add(key)
+    # Depth first without recursion: a chain of derivations may be thousands long.
+    for rule in rules:
+        if rule.id in state:
+            continue
+        state[rule.id] = 1
+        path = [rule.id]
+        pending = [iter(edges.get(rule.id, []))]
+        while pending:
+            nxt = next(pending[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                pending.pop()
+            elif state.get(nxt) == 1:
+                cycle = path[path.index(nxt) :]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
                     problems.append(
                         Problem(
                             location=f"{locations[nxt]} (rule {nxt})",
                             message="derivation cycle: " + " -> ".join([*cycle, nxt]),
                         )
                     )
-            elif state.get(nxt) is None:
-                visit(nxt, stack)
-        stack.pop()
-        state[node] = 2
-
-    for rule in rules:
-        if rule.id not in state:
-            visit(rule.id, [])
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                pending.append(iter(edges.get(nxt, [])))
     return problems

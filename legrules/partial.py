@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-from legrules.conditions import leaf_holds, walk
+from legrules.conditions import facts_read, findings_read, leaf_holds, walk
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue, Question
 from legrules.ruleschema import AllOf, AnyOf, Condition, FactLeaf, FindingLeaf, Rule
@@ -72,9 +72,10 @@ def evaluate3(
 class PartialState:
     """Which rules and findings are settled for one set of partly known answers.
 
-    ``by_finding`` is :func:`derivers` of the pack, for callers that make many states
-    (a search makes one per node, and working it out again each time made lint
-    quadratic in the number of rules).
+    ``by_finding`` is :func:`derivers` of the pack, ``reads`` a cache of the findings
+    each rule reads and ``memo`` finding values shared between states, for callers that
+    make many states (a search makes one per node, and working them out again each
+    time made lint quadratic in the number of rules).
     """
 
     def __init__(
@@ -82,31 +83,74 @@ class PartialState:
         pack: RulePack,
         answers: Mapping[str, AnswerValue],
         by_finding: Mapping[str, list[Rule]] | None = None,
+        reads: dict[str, list[str]] | None = None,
+        memo: FindingMemo | None = None,
     ) -> None:
         self._pack = pack
         self._answers = answers
         self._derivers = by_finding if by_finding is not None else derivers(pack)
+        self._read_by = reads if reads is not None else {}  # rule id -> findings it reads
+        self._memo = memo
         self._findings: dict[str, Tri] = {}
         self._rules: dict[str, Tri] = {}
         self._visiting: set[str] = set()
 
     def finding(self, name: str) -> Tri:
-        if name in self._findings:
+        if name in self._findings or self._remembered(name):
             return self._findings[name]
         if name in self._visiting:  # a cycle: the loader rejects these; stay unsure
             return None
-        self._visiting.add(name)
+        self._settle(name)
+        return self._findings[name]
+
+    def _remembered(self, name: str) -> bool:
+        """Take ``name`` from the shared memo, if another state worked it out."""
+        if self._memo is None:
+            return False
+        key = self._memo.key(name, self._answers)
+        if key not in self._memo.values:
+            return False
+        self._findings[name] = self._memo.values[key]
+        return True
+
+    def _settle(self, name: str) -> None:
+        """Decide ``name`` after every finding its derivers read, depth first without
+        recursion: a chain of derivations can be thousands of rules long."""
+        self._visiting.add(name)  # the current path: meeting one of these is a cycle
+        pending = [(name, self._needs(name))]
+        while pending:
+            top, needs = pending[-1]
+            for need in needs:
+                known = need in self._findings or self._remembered(need)
+                if not known and need not in self._visiting:
+                    self._visiting.add(need)
+                    pending.append((need, self._needs(need)))
+                    break
+            else:
+                pending.pop()
+                self._findings[top] = self._decide(top)
+                self._visiting.discard(top)
+                if self._memo is not None:
+                    self._memo.values[self._memo.key(top, self._answers)] = self._findings[top]
+
+    def _needs(self, name: str) -> Iterator[str]:
+        return (need for rule in self._derivers.get(name, []) for need in self._reads(rule))
+
+    def _decide(self, name: str) -> Tri:
+        """A finding holds when some rule deriving it fires (what it reads is settled)."""
         result: Tri = False
         for rule in self._derivers.get(name, []):
             value = self.rule(rule)
             if value is True:
-                result = True
-                break
+                return True
             if value is None:
                 result = None
-        self._visiting.discard(name)
-        self._findings[name] = result
         return result
+
+    def _reads(self, rule: Rule) -> list[str]:
+        if rule.id not in self._read_by:
+            self._read_by[rule.id] = findings_read(rule.when)
+        return self._read_by[rule.id]
 
     def rule(self, rule: Rule) -> Tri:
         if rule.id not in self._rules:
@@ -236,6 +280,68 @@ def _multi_domain(question: Question, leaves: Sequence[FactLeaf]) -> Iterator[li
                 yield sorted(chosen, key=allowed.index)
 
 
+_UNSET = object()
+
+
+def _frozen(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
+class FindingMemo:
+    """Finding values shared between partial states of one pack.
+
+    A finding's value depends only on the answers to the questions its derivers read,
+    through the findings they read in turn, so states that agree on those questions
+    (known or not, and how) agree on it. A search visits many states that differ only
+    elsewhere; without this, every state worked a long chain of derivations out again.
+    Sound for loop-free packs, which the loader guarantees.
+    """
+
+    def __init__(self, by_finding: Mapping[str, list[Rule]], reads: dict[str, list[str]]):
+        self._by_finding = by_finding
+        self._reads = reads
+        self._facts: dict[str, tuple[str, ...]] = {}
+        self.values: dict[tuple[object, ...], Tri] = {}
+
+    def key(self, name: str, answers: Mapping[str, AnswerValue]) -> tuple[object, ...]:
+        """``name`` with the answers (or their absence) its value depends on."""
+        facts = self._facts.get(name)
+        if facts is None:
+            facts = self._work_out(name)
+        return (name, *(_frozen(answers.get(fact, _UNSET)) for fact in facts))
+
+    def _reads_of(self, rule: Rule) -> list[str]:
+        if rule.id not in self._reads:
+            self._reads[rule.id] = findings_read(rule.when)
+        return self._reads[rule.id]
+
+    def _work_out(self, name: str) -> tuple[str, ...]:
+        """The questions ``name`` depends on, after those of the findings it needs
+        (depth first without recursion, like :meth:`PartialState._settle`)."""
+        on_path = {name}
+        pending = [(name, self._needs(name))]
+        while pending:
+            top, needs = pending[-1]
+            for need in needs:
+                if need not in self._facts and need not in on_path:
+                    on_path.add(need)
+                    pending.append((need, self._needs(need)))
+                    break
+            else:
+                pending.pop()
+                on_path.discard(top)
+                facts: set[str] = set()
+                for rule in self._by_finding.get(top, []):
+                    facts.update(facts_read(rule.when))
+                    for need in self._reads_of(rule):
+                        facts.update(self._facts.get(need, ()))
+                self._facts[top] = tuple(sorted(facts))
+        return self._facts[name]
+
+    def _needs(self, name: str) -> Iterator[str]:
+        return (need for rule in self._by_finding.get(name, []) for need in self._reads_of(rule))
+
+
 class PackIndex:
     """What searches over one pack look up again and again, worked out once per pack:
     which rules derive each finding, and each question's representative values (they
@@ -245,6 +351,8 @@ class PackIndex:
     def __init__(self, pack: RulePack) -> None:
         self.pack = pack
         self.by_finding = derivers(pack)
+        self.reads: dict[str, list[str]] = {}
+        self.memo = FindingMemo(self.by_finding, self.reads)
         self._leaves = leaves_by_fact(pack, pack.questionnaire.ids())
         # keyed by the leaves' identities; each entry keeps its leaves alive, so an id
         # cannot be reused while it is cached
@@ -266,7 +374,7 @@ class PackIndex:
         return closure_leaves(self.pack, conditions, self.by_finding)
 
     def state(self, answers: Mapping[str, AnswerValue]) -> PartialState:
-        return PartialState(self.pack, answers, self.by_finding)
+        return PartialState(self.pack, answers, self.by_finding, self.reads, self.memo)
 
 
 @dataclass(frozen=True)

@@ -297,3 +297,24 @@ def test_searching_a_goals_own_leaves_decides_as_all_leaves_do(when: Condition) 
     assert own.satisfiable == every.satisfiable
     if own.found is not None:
         assert evaluate(when, {fact: own.found.get(fact) for fact in facts}) is True
+
+
+def chain(length: int) -> str:
+    """Rules c-0 .. c-<length-1>, each deriving the finding the next one needs."""
+    rules = [
+        rule(
+            f"c-{k}",
+            "{fact: age, gt: 20}" if k == 0 else f"{{finding: f_{k - 1}}}",
+            f"derive: [f_{k}]",
+        )
+        for k in range(length)
+    ]
+    return rule_file(*rules)
+
+
+def test_a_long_derivation_chain_is_linted(write_rules: RuleWriter, pack_copy: Path) -> None:
+    # the partial evaluator recursed once per link (RecursionError: an internal error)
+    write_rules(chain(400))
+    issues = lint_pack(pack_copy)
+    assert [i.render() for i in issues if i.severity == "error"] == []
+    assert [i.code for i in issues if i.rule == "c-399"] == ["LR202"]  # f_399: nobody reads it

@@ -301,3 +301,32 @@ def test_rules_may_read_only_as_many_answer_fields_as_one_engine_fact_holds(
         for chosen in ([], ["v7"], [f"v{k}" for k in range(options)]):
             answers = engine.validate({"zz_many": chosen})
             assert ("extra-rule" in engine.fired_rules(answers)) is bool(chosen)
+
+
+def chain_rules(length: int, *, loop: bool) -> str:
+    """A derivation chain c-0 -> ... -> c-<length-1>, closed into a cycle if ``loop``."""
+    text = ""
+    for k in range(length):
+        needs = (
+            ("{finding: back}" if loop else "{fact: age, gt: 20}")
+            if k == 0
+            else f"{{finding: f_{k - 1}}}"
+        )
+        derives = f"f_{k}, back" if loop and k == length - 1 else f"f_{k}"
+        text += rule_text(
+            rule_id=f"c-{k}", when=f"      {needs}", then=f"      derive: [{derives}]"
+        ).replace("rules:\n", "" if k else "rules:\n")
+    return text
+
+
+def test_derivation_cycles_are_found_in_chains_of_any_length(
+    pack_copy: Path, write_rules: RuleWriter
+) -> None:
+    # the cycle check recursed once per link: RecursionError past about 1,000 rules
+    path = write_rules(chain_rules(1100, loop=True))
+    error = load_error(pack_copy)
+    assert len(error.problems) == 1
+    assert error.problems[0].location == f"{path}:2 (rule c-0)"
+    assert error.problems[0].message.startswith("derivation cycle: c-0 -> c-1 -> c-2 -> ")
+    write_rules(chain_rules(1100, loop=False))
+    assert load_pack(pack_copy).rule("c-1099")
