@@ -169,15 +169,8 @@ def test_not_any_of_many_tests_on_an_optional_question_runs(width: int) -> None:
 #: every option of every multi-select): durable's 64-entry match stack overflowed and
 #: the process aborted (heap corruption) while one ruleset held the whole pack.
 YES_TO_EVERYTHING: dict[str, Any] = {
-    question.id: (
-        list(question.values or [])
-        if question.type == "multi"
-        else True
-        if question.type == "bool"
-        else None
-    )
-    for question in DEFAULT_PACK.questionnaire.questions
-} | {
+    **{q.id: True for q in DEFAULT_PACK.questionnaire.questions if q.type == "bool"},
+    **{q.id: q.values for q in DEFAULT_PACK.questionnaire.questions if q.type == "multi"},
     "age": 60,
     "pain_type": "sharp",
     "pain_score": 9,
@@ -200,9 +193,8 @@ YES_TO_EVERYTHING: dict[str, Any] = {
 
 #: Run in a child process: before the fix these aborted the interpreter.
 _MATCH_STACK_SCRIPT = """
-import json, sys
+import sys
 from legrules import Engine, validate_answers
-from legrules.compiler import compile_pack
 from legrules.evaluator import run_pack
 from tests.test_engine_vs_evaluator import DEFAULT_PACK, YES_TO_EVERYTHING, pack_of
 
