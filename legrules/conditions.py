@@ -28,6 +28,26 @@ def children(condition: Condition) -> list[Condition]:
     return []
 
 
+#: Deepest nesting of all/any/not a rule may use. Hand-written rules stay under ten
+#: levels; the evaluator, explanations and the compiler walk conditions recursively, so an
+#: unbounded depth is a crash (and, before the compiler splits it, an exponential one).
+MAX_CONDITION_DEPTH = 32
+
+
+def depth(condition: Condition) -> int:
+    """Levels of all/any/not above the deepest leaf (a bare leaf is 0).
+
+    Iterative, so a condition can be measured before anything recursive walks it.
+    """
+    deepest = 0
+    pending = [(condition, 0)]
+    while pending:
+        node, level = pending.pop()
+        deepest = max(deepest, level)
+        pending.extend((child, level + 1) for child in children(node))
+    return deepest
+
+
 def walk(condition: Condition, negated: bool = False) -> Iterator[tuple[Condition, bool]]:
     """Every node with whether it sits under an odd number of ``not``."""
     yield condition, negated

@@ -127,8 +127,13 @@ class NotOf(StrictModel):
 
 
 def _condition_tag(value: Any) -> str | None:
+    """The union member for raw data (validation) or a model (serialisation).
+
+    A model is tagged by its class: dumping it to find its tag would serialise its whole
+    subtree once per level, exponential in the nesting depth.
+    """
     if isinstance(value, BaseModel):
-        value = value.model_dump(by_alias=True, exclude_none=True)
+        return _MODEL_TAGS.get(type(value))
     if not isinstance(value, dict):
         return None
     for key in ("all", "any", "not", "finding", "fact"):
@@ -136,6 +141,14 @@ def _condition_tag(value: Any) -> str | None:
             return key
     return None
 
+
+_MODEL_TAGS: dict[type[BaseModel], str] = {
+    AllOf: "all",
+    AnyOf: "any",
+    NotOf: "not",
+    FindingLeaf: "finding",
+    FactLeaf: "fact",
+}
 
 Condition = Annotated[
     Annotated[AllOf, Tag("all")]

@@ -33,7 +33,7 @@ def static_condition(draw: st.DrawFn) -> Condition:
     one there makes the witness depend on the answers, and the test would skip it.
     ``exists`` and ``missing`` go on a question that can be unanswered (age): elsewhere
     they are constant, and half of them make the tree a contradiction the test must skip."""
-    leaf: st.SearchStrategy[Condition] = fact_leaf(PACK.questionnaire).map(
+    leaf: st.SearchStrategy[Condition] = fact_leaf(PACK.questionnaire.questions).map(
         lambda node: (
             node
             if node.op not in ("exists", "missing") or node.fact in UNANSWERABLE
