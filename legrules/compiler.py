@@ -27,7 +27,6 @@ from typing import Any
 
 from legrules.alphanet import STACK_LIMIT, LeafKey, fits_alone, leaf_key, leaf_parts, shard
 from legrules.canonical import canonical_json
-from legrules.conditions import MAX_CONDITION_DEPTH, depth, fact_leaves
 from legrules.errors import Problem, RulePackError
 from legrules.facts import (
     ANSWERS_KIND,
@@ -39,7 +38,17 @@ from legrules.facts import (
 )
 from legrules.pack import RulePack
 from legrules.questionnaire import SAFE_INT, Question
-from legrules.ruleschema import AllOf, Condition, FactLeaf, FindingLeaf, NotOf, Rule
+from legrules.ruleschema import (
+    MAX_CONDITION_DEPTH,
+    AllOf,
+    Condition,
+    FactLeaf,
+    FindingLeaf,
+    NotOf,
+    Rule,
+    depth,
+    fact_leaves,
+)
 
 Expr = dict[str, Any]
 BRANCH_SEP = "#"

@@ -24,12 +24,11 @@ from pydantic import BaseModel, ValidationError
 
 from legrules.catalogue import Catalogue
 from legrules.compiler import condition_problem, fields_problem, nesting_problem
-from legrules.conditions import walk
 from legrules.errors import MAX_LISTED, InputFileError, Problem, RulePackError, clip, closest
 from legrules.index import index_rules
 from legrules.pack import RuleLocation, RulePack, firing_order
 from legrules.questionnaire import Question, Questionnaire
-from legrules.ruleschema import OPERATORS, FactLeaf, FindingLeaf, PackMeta, Rule, RuleFile
+from legrules.ruleschema import OPERATORS, FactLeaf, FindingLeaf, PackMeta, Rule, RuleFile, walk
 from legrules.yamlio import LineMap, parse_yaml, read_text
 
 M = TypeVar("M", bound=BaseModel)

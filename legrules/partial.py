@@ -24,10 +24,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-from legrules.conditions import facts_read, leaf_holds, walk
+from legrules.conditions import leaf_holds
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue, Question
-from legrules.ruleschema import AllOf, AnyOf, Condition, FactLeaf, FindingLeaf, Rule
+from legrules.ruleschema import (
+    AllOf,
+    AnyOf,
+    Condition,
+    FactLeaf,
+    FindingLeaf,
+    Rule,
+    facts_read,
+    walk,
+)
 
 Tri = bool | None
 FindingLookup = Callable[[str], Tri]

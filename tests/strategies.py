@@ -13,11 +13,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from legrules.conditions import MAX_CONDITION_DEPTH
 from legrules.pack import RulePack
 from legrules.partial import leaves_by_fact, value_domain
 from legrules.questionnaire import SAFE_INT, Question, Questionnaire
 from legrules.ruleschema import (
+    MAX_CONDITION_DEPTH,
     AllOf,
     AnyOf,
     Condition,

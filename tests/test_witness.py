@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from legrules import validate_answers
-from legrules.conditions import evaluate, findings_read, static_witness, witness
+from legrules.conditions import evaluate, static_witness, witness
 from legrules.loader import load_pack
 from legrules.partial import facts_closure, find_answers
 from legrules.paths import default_rules_dir
-from legrules.ruleschema import AllOf, AnyOf, Condition, FactLeaf, FindingLeaf, NotOf
+from legrules.ruleschema import AllOf, AnyOf, Condition, FactLeaf, FindingLeaf, NotOf, findings_read
 from tests.profiles import examples
 from tests.rulekit import make_rule, pack_of
 from tests.strategies import answers_strategy, fact_leaf
