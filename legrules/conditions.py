@@ -1,4 +1,5 @@
-"""Walking condition trees, and their meaning as a pure-Python evaluator.
+"""The meaning of condition trees, as a pure-Python evaluator (walking them is
+:mod:`legrules.ruleschema`'s).
 
 The evaluator is the *definition* of what a condition means. The durable-rules
 compilation must agree with it (a property test checks thousands of answer sets), and
@@ -12,43 +13,19 @@ unanswered. Findings are true once derived and never false afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Mapping, Set
 
 from legrules.questionnaire import AnswerValue
-from legrules.ruleschema import AllOf, AnyOf, Condition, FactLeaf, FindingLeaf, NotOf
-
-
-def children(condition: Condition) -> list[Condition]:
-    if isinstance(condition, AllOf):
-        return list(condition.all)
-    if isinstance(condition, AnyOf):
-        return list(condition.any)
-    if isinstance(condition, NotOf):
-        return [condition.not_]
-    return []
-
-
-def walk(condition: Condition, negated: bool = False) -> Iterator[tuple[Condition, bool]]:
-    """Every node with whether it sits under an odd number of ``not``."""
-    yield condition, negated
-    inner_negated = not negated if isinstance(condition, NotOf) else negated
-    for child in children(condition):
-        yield from walk(child, inner_negated)
-
-
-def fact_leaves(condition: Condition) -> list[FactLeaf]:
-    return [node for node, _ in walk(condition) if isinstance(node, FactLeaf)]
-
-
-def facts_read(condition: Condition) -> list[str]:
-    """Question ids a condition reads, in first-mention order."""
-    return list(dict.fromkeys(leaf.fact for leaf in fact_leaves(condition)))
-
-
-def findings_read(condition: Condition) -> list[str]:
-    return list(
-        dict.fromkeys(node.finding for node, _ in walk(condition) if isinstance(node, FindingLeaf))
-    )
+from legrules.ruleschema import (
+    AllOf,
+    AnyOf,
+    Condition,
+    FactLeaf,
+    FindingLeaf,
+    NotOf,
+    children,
+    facts_read,
+)
 
 
 def leaf_holds(leaf: FactLeaf, value: AnswerValue) -> bool:

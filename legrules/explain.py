@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from legrules.assessment import Assessment
-from legrules.conditions import describe, facts_read, first_failure
+from legrules.conditions import describe, first_failure
 from legrules.errors import Problem, RulePackError, closest
 from legrules.evaluator import run_pack
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue
-from legrules.ruleschema import AnyOf, FindingLeaf
+from legrules.ruleschema import AnyOf, FindingLeaf, facts_read
 from legrules.values import show_value
 from legrules.wrap import WIDTH, wrap
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from legrules.assessment import Assessment
-from legrules.conditions import describe, walk
+from legrules.conditions import describe
 from legrules.pack import RulePack
-from legrules.ruleschema import FactLeaf, FindingLeaf
+from legrules.ruleschema import FactLeaf, FindingLeaf, walk
 from legrules.values import show_value
 
 NodeKind = Literal["question", "rule", "finding", "recommendation", "safety", "withheld"]

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from legrules.conditions import facts_read, findings_read
-from legrules.ruleschema import Rule
+from legrules.ruleschema import Rule, facts_read, findings_read
 
 
 @dataclass(frozen=True)

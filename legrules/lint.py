@@ -44,15 +44,16 @@ from legrules.loader import load_pack
 from legrules.pack import RulePack
 from legrules.partial import (
     PartialState,
+    Search,
+    SearchCache,
     Tri,
-    facts_closure,
     find_answers,
     tri_all,
     tri_any,
     tri_not,
 )
 from legrules.plan import PLAN_FACTS
-from legrules.ruleschema import Rule
+from legrules.ruleschema import Condition, Rule
 from legrules.ruletests import load_cases
 from legrules.withholding import Withholders
 
@@ -155,19 +156,23 @@ def _escapes(rule: Rule, blockers: list[Rule]) -> Callable[[PartialState], Tri]:
     """Goal: ``rule`` fires and none of ``blockers`` does."""
 
     def goal(state: PartialState) -> Tri:
-        return tri_all(
-            (state.rule(rule), tri_not(tri_any(state.rule(other) for other in blockers)))
-        )
+        # Kleene "fires and not (any blocker fires)"; this runs at every node of the
+        # search, so the blockers are not looked at once the rule surely does not fire.
+        fires = state.rule(rule)
+        if fires is False:
+            return False
+        return tri_all((fires, tri_not(tri_any(state.rule(other) for other in blockers))))
 
     return goal
 
 
 def _rule_checks(pack: RulePack, budget: int) -> list[LintIssue]:
     issues: list[LintIssue] = []
+    index = SearchCache(pack)
     blocking = Withholders(pack)
     for rule in pack.rules:
         where = _where(pack, rule)
-        reach = find_answers(pack, _fires(rule), facts_closure(pack, [rule.when]), budget=budget)
+        reach = _search(index, _fires(rule), [rule.when], budget)
         if reach.satisfiable is False:
             issues.append(
                 LintIssue(
@@ -191,10 +196,10 @@ def _rule_checks(pack: RulePack, budget: int) -> list[LintIssue]:
             if not blockers:
                 continue
 
-            facts = facts_closure(pack, [rule.when, *(other.when for other in blockers)])
-            result = find_answers(pack, _escapes(rule, blockers), facts, budget=budget)
+            conditions = [rule.when, *(other.when for other in blockers)]
+            result = _search(index, _escapes(rule, blockers), conditions, budget)
             if result.satisfiable is False:
-                shadowed.append((rec.id, _who_withholds(pack, rule, blockers)))
+                shadowed.append((rec.id, _who_withholds(index, rule, blockers)))
             elif result.satisfiable is None:
                 undecided = True
         if undecided:
@@ -228,13 +233,22 @@ def _rule_checks(pack: RulePack, budget: int) -> list[LintIssue]:
     return issues
 
 
-def _who_withholds(pack: RulePack, rule: Rule, blockers: list[Rule]) -> list[str]:
+def _search(
+    index: SearchCache,
+    goal: Callable[[PartialState], Tri],
+    conditions: list[Condition],
+    budget: int = 200_000,
+) -> Search:
+    """Answers that make ``goal`` true, searched over what ``conditions`` read."""
+    leaves = index.closure_leaves(conditions)
+    return find_answers(index.pack, goal, list(leaves), budget=budget, index=index, leaves=leaves)
+
+
+def _who_withholds(index: SearchCache, rule: Rule, blockers: list[Rule]) -> list[str]:
     """The blockers that fire whenever ``rule`` fires (the ones worth naming)."""
     named = []
     for other in blockers:
-        escape = find_answers(
-            pack, _escapes(rule, [other]), facts_closure(pack, [rule.when, other.when])
-        )
+        escape = _search(index, _escapes(rule, [other]), [rule.when, other.when])
         if escape.satisfiable is False:
             named.append(other.id)
     return named or [other.id for other in blockers]

@@ -23,12 +23,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from legrules.catalogue import Catalogue
-from legrules.conditions import walk
+from legrules.compiler import condition_problem, fields_problem, nesting_problem
 from legrules.errors import MAX_LISTED, InputFileError, Problem, RulePackError, clip, closest
 from legrules.index import index_rules
 from legrules.pack import RuleLocation, RulePack, firing_order
 from legrules.questionnaire import Question, Questionnaire
-from legrules.ruleschema import OPERATORS, FactLeaf, FindingLeaf, PackMeta, Rule, RuleFile
+from legrules.ruleschema import OPERATORS, FactLeaf, FindingLeaf, PackMeta, Rule, RuleFile, walk
 from legrules.yamlio import LineMap, parse_yaml, read_text
 
 M = TypeVar("M", bound=BaseModel)
@@ -253,6 +253,11 @@ def _cross_check(
         )
 
     for rule in rules:
+        too_deep = nesting_problem(rule.when)
+        if too_deep is not None:
+            report(rule, too_deep)
+            continue
+        before = len(problems)
         for node, negated in walk(rule.when):
             if isinstance(node, FactLeaf):
                 question = questions.get(node.fact)
@@ -279,6 +284,10 @@ def _cross_check(
                         f"finding {node.finding!r} is under 'not': findings can only be "
                         "matched positively (derivation is monotonic)",
                     )
+        if len(problems) == before:
+            engine_problem = condition_problem(rule.when, questions)
+            if engine_problem is not None:
+                report(rule, engine_problem)
         for rec in rule.then.recommend:
             if rec.id not in recommendations:
                 report(
@@ -329,8 +338,22 @@ def _cross_check(
                     f"({', '.join(sorted(meta.references))})",
                     closest(source.ref, meta.references),
                 )
+    if not problems:
+        problems.extend(_fact_capacity(rules, questions, locations))
     problems.extend(_cycles(rules, locations))
     return problems
+
+
+def _fact_capacity(
+    rules: list[Rule], questions: dict[str, Question], locations: dict[str, RuleLocation]
+) -> list[Problem]:
+    """The answer fields all rules read must fit one engine fact (checked once the
+    conditions are known to be valid)."""
+    too_many = fields_problem(rules, questions)
+    if too_many is None:
+        return []
+    rule_id, message = too_many
+    return [Problem(location=f"{locations[rule_id]} (rule {rule_id})", message=message)]
 
 
 def _cycles(rules: list[Rule], locations: dict[str, RuleLocation]) -> list[Problem]:
@@ -338,30 +361,32 @@ def _cycles(rules: list[Rule], locations: dict[str, RuleLocation]) -> list[Probl
     index = index_rules(rules)
     edges = {rule.id: sorted(index.feeds(rule.id)) for rule in rules}
     problems: list[Problem] = []
-    state: dict[str, int] = {}
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
     reported: set[frozenset[str]] = set()
-
-    def visit(node: str, stack: list[str]) -> None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in edges.get(node, []):
-            if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt) :]
-                key = frozenset(cycle)
-                if key not in reported:
-                    reported.add(key)
+    # Depth first without recursion: a chain of derivations may be thousands long.
+    for rule in rules:
+        if rule.id in state:
+            continue
+        state[rule.id] = 1
+        path = [rule.id]
+        pending = [iter(edges.get(rule.id, []))]
+        while pending:
+            nxt = next(pending[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                pending.pop()
+            elif state.get(nxt) == 1:
+                cycle = path[path.index(nxt) :]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
                     problems.append(
                         Problem(
                             location=f"{locations[nxt]} (rule {nxt})",
                             message="derivation cycle: " + " -> ".join([*cycle, nxt]),
                         )
                     )
-            elif state.get(nxt) is None:
-                visit(nxt, stack)
-        stack.pop()
-        state[node] = 2
-
-    for rule in rules:
-        if rule.id not in state:
-            visit(rule.id, [])
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                pending.append(iter(edges.get(nxt, [])))
     return problems

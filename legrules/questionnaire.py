@@ -51,6 +51,11 @@ GROUP_INTROS: dict[Group, str] = {
 
 _ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
+#: Largest magnitude of an int question's bounds (so of any int answer or rule constant):
+#: 2**53 - 1, where every JSON reader (IEEE doubles) still compares whole numbers
+#: exactly. durable-rules compared 2**63 and beyond wrongly.
+SAFE_INT = 2**53 - 1
+
 
 class DefaultCase(StrictModel):
     """A default that depends on another answer (equipment depends on where you train)."""
@@ -94,6 +99,11 @@ class Question(StrictModel):
         if self.type == "int":
             if self.min is None or self.max is None or self.min > self.max:
                 raise ValueError("int question needs 'min' <= 'max'")
+            if max(abs(self.min), abs(self.max)) > SAFE_INT:
+                raise ValueError(
+                    f"int question bounds must lie within -{SAFE_INT} to {SAFE_INT} "
+                    "(2**53 - 1), the range every engine compares exactly"
+                )
         elif self.min is not None or self.max is not None:
             raise ValueError("'min'/'max' are only for int questions")
         if self.default is not None:

@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from legrules.assessment import Assessment, PlanDay, PlanItem, Reason, Recommendation
-from legrules.conditions import walk
 from legrules.document import (
     Block,
     Document,
@@ -42,7 +41,7 @@ from legrules.explain import finding_sources
 from legrules.interview import label
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue, Question
-from legrules.ruleschema import FactLeaf, Rule
+from legrules.ruleschema import FactLeaf, Rule, walk
 from legrules.values import Form, show_value
 from legrules.wrap import WIDTH, wrap
 

@@ -10,11 +10,20 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from legrules.conditions import children, describe, facts_read, findings_read
+from legrules.conditions import describe
 from legrules.interview import label
 from legrules.pack import RulePack
 from legrules.questionnaire import GROUP_TITLES, Question
-from legrules.ruleschema import AllOf, AnyOf, Condition, NotOf, Rule
+from legrules.ruleschema import (
+    AllOf,
+    AnyOf,
+    Condition,
+    NotOf,
+    Rule,
+    children,
+    facts_read,
+    findings_read,
+)
 from legrules.values import show_value
 from legrules.wrap import wrap
 

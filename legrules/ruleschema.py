@@ -8,6 +8,7 @@ knows the shape. :func:`rule_file_json_schema` exports the format for editors an
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -127,8 +128,13 @@ class NotOf(StrictModel):
 
 
 def _condition_tag(value: Any) -> str | None:
+    """The union member for raw data (validation) or a model (serialisation).
+
+    A model is tagged by its class: dumping it to find its tag would serialise its whole
+    subtree once per level, exponential in the nesting depth.
+    """
     if isinstance(value, BaseModel):
-        value = value.model_dump(by_alias=True, exclude_none=True)
+        return _MODEL_TAGS.get(type(value))
     if not isinstance(value, dict):
         return None
     for key in ("all", "any", "not", "finding", "fact"):
@@ -136,6 +142,14 @@ def _condition_tag(value: Any) -> str | None:
             return key
     return None
 
+
+_MODEL_TAGS: dict[type[BaseModel], str] = {
+    AllOf: "all",
+    AnyOf: "any",
+    NotOf: "not",
+    FindingLeaf: "finding",
+    FactLeaf: "fact",
+}
 
 Condition = Annotated[
     Annotated[AllOf, Tag("all")]
@@ -151,6 +165,63 @@ Condition = Annotated[
         ),
     ),
 ]
+
+
+# Walking condition trees: with the models, so that every module can walk a rule
+# without importing the evaluator (legrules.conditions).
+
+
+def children(condition: Condition) -> list[Condition]:
+    if isinstance(condition, AllOf):
+        return list(condition.all)
+    if isinstance(condition, AnyOf):
+        return list(condition.any)
+    if isinstance(condition, NotOf):
+        return [condition.not_]
+    return []
+
+
+#: Deepest nesting of all/any/not a rule may use. Hand-written rules stay under ten
+#: levels; the evaluator, explanations and the compiler walk conditions recursively, so an
+#: unbounded depth is a crash (and, before the compiler splits it, an exponential one).
+MAX_CONDITION_DEPTH = 32
+
+
+def depth(condition: Condition) -> int:
+    """Levels of all/any/not above the deepest leaf (a bare leaf is 0).
+
+    Iterative, so a condition can be measured before anything recursive walks it.
+    """
+    deepest = 0
+    pending = [(condition, 0)]
+    while pending:
+        node, level = pending.pop()
+        deepest = max(deepest, level)
+        pending.extend((child, level + 1) for child in children(node))
+    return deepest
+
+
+def walk(condition: Condition, negated: bool = False) -> Iterator[tuple[Condition, bool]]:
+    """Every node with whether it sits under an odd number of ``not``."""
+    yield condition, negated
+    inner_negated = not negated if isinstance(condition, NotOf) else negated
+    for child in children(condition):
+        yield from walk(child, inner_negated)
+
+
+def fact_leaves(condition: Condition) -> list[FactLeaf]:
+    return [node for node, _ in walk(condition) if isinstance(node, FactLeaf)]
+
+
+def facts_read(condition: Condition) -> list[str]:
+    """Question ids a condition reads, in first-mention order."""
+    return list(dict.fromkeys(leaf.fact for leaf in fact_leaves(condition)))
+
+
+def findings_read(condition: Condition) -> list[str]:
+    return list(
+        dict.fromkeys(node.finding for node, _ in walk(condition) if isinstance(node, FindingLeaf))
+    )
 
 
 class Recommend(StrictModel):

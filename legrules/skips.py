@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from legrules.answers import _default
-from legrules.conditions import facts_read
 from legrules.pack import RulePack
 from legrules.partial import PartialState
 from legrules.plan import PLAN_FACTS
 from legrules.questionnaire import AnswerValue, Question
+from legrules.ruleschema import facts_read
 from legrules.values import show_value
 from legrules.withholding import certain_referrals
 

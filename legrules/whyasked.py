@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from legrules.conditions import facts_read, findings_read, walk
 from legrules.errors import UnknownIdError, closest
 from legrules.interview import leaf_in_words
 from legrules.pack import RulePack
 from legrules.partial import PartialState, evaluate3, facts_closure, leaves_by_fact, value_domain
 from legrules.plan import PLAN_FACTS
 from legrules.questionnaire import Question
-from legrules.ruleschema import FactLeaf, Rule
+from legrules.ruleschema import FactLeaf, Rule, facts_read, findings_read, walk
 from legrules.withholding import refers
 
 

@@ -1,15 +1,23 @@
-"""Hypothesis strategies: valid answer sets and random (loop-free) rule packs."""
+"""Hypothesis strategies: valid answer sets and random (loop-free) rule packs.
+
+Random packs can also carry extra questions whose names are hostile to the engine's fact
+layout (:func:`tricky_questions`), wide negations and deep chains, the shapes that once
+crashed durable-rules or made it disagree with the evaluator.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from hypothesis import strategies as st
 
 from legrules.pack import RulePack
 from legrules.partial import leaves_by_fact, value_domain
-from legrules.questionnaire import Question, Questionnaire
+from legrules.questionnaire import SAFE_INT, Question, Questionnaire
 from legrules.ruleschema import (
+    MAX_CONDITION_DEPTH,
     AllOf,
     AnyOf,
     Condition,
@@ -60,6 +68,83 @@ def answers_strategy(
     )
 
 
+#: Question ids that collided with the engine's bookkeeping (a finding's ``id``, the
+#: session's ``sid``) or, once mangled, with each other (``zp__knee`` next to multi ``zp``
+#: with option ``knee``, ``zq__n`` next to ``zq``'s count), and ids shaped like the
+#: namespaced field names themselves.
+TRICKY_IDS = (
+    "id",
+    "sid",
+    "n",
+    "kind",
+    "t",
+    "x__y",
+    "zp__knee",
+    "zp__n",
+    "zq__n",
+    "zq__0",
+    "q_zp",
+    "o_zp__0",
+    "n_zp",
+    "q_id",
+)
+#: Multi-select and enum values: the count field's old name, bookkeeping names, digits,
+#: separators, and characters a field name cannot hold.
+TRICKY_VALUES = (
+    "n",
+    "knee",
+    "id",
+    "sid",
+    "_t",
+    "0",
+    "1",
+    "a__b",
+    "b",
+    "q_x",
+    "a.b",
+    'quo"te',
+    "x y",
+)
+#: Int bounds and constants at the edge of the safe range.
+TRICKY_INTS = (-SAFE_INT, -(2**53) + 2, -1, 0, 1, 10, 2**31, 2**53 - 2, SAFE_INT)
+
+
+@st.composite
+def tricky_question(draw: st.DrawFn, question_id: str) -> Question:
+    kind = (
+        "multi"
+        if question_id in ("zp", "zq")
+        else draw(st.sampled_from(["bool", "int", "enum", "multi"]))
+    )
+    data: dict[str, Any] = {
+        "id": question_id,
+        "group": "symptoms",
+        "type": kind,
+        "prompt": f"{question_id}?",
+        "why": "a name the engine's facts must keep apart",
+    }
+    if kind == "int":
+        low, high = sorted(draw(st.lists(st.sampled_from(TRICKY_INTS), min_size=2, max_size=2)))
+        data.update(min=low, max=high)
+    elif kind in ("enum", "multi"):
+        wanted = ["knee", "n"] if question_id == "zp" else ["n"] if question_id == "zq" else []
+        extra = draw(
+            st.lists(st.sampled_from(TRICKY_VALUES), min_size=0 if wanted else 1, max_size=4)
+        )
+        data["values"] = list(dict.fromkeys([*wanted, *extra]))
+    question = Question.model_validate(data)
+    if draw(st.booleans()):  # optional (no default) or with a default
+        return question
+    return Question.model_validate({**data, "default": draw(value_strategy(question))})
+
+
+@st.composite
+def tricky_questions(draw: st.DrawFn) -> list[Question]:
+    """Two multi-selects ``zp`` and ``zq`` plus a few tricky ids of random types."""
+    ids = draw(st.lists(st.sampled_from(TRICKY_IDS), min_size=2, max_size=6, unique=True))
+    return [draw(tricky_question(question_id)) for question_id in ["zp", "zq", *ids]]
+
+
 _OPS = {
     "bool": ["eq", "ne", "exists", "missing"],
     "int": ["eq", "ne", "lt", "lte", "gt", "gte", "in", "exists", "missing"],
@@ -69,8 +154,8 @@ _OPS = {
 
 
 @st.composite
-def fact_leaf(draw: st.DrawFn, questionnaire: Questionnaire) -> FactLeaf:
-    question = draw(st.sampled_from(questionnaire.questions))
+def fact_leaf(draw: st.DrawFn, questions: Sequence[Question]) -> FactLeaf:
+    question = draw(st.sampled_from(questions))
     op = draw(st.sampled_from(_OPS[question.type]))
     scalar = value_strategy(question)
     value: Any
@@ -88,8 +173,8 @@ def fact_leaf(draw: st.DrawFn, questionnaire: Questionnaire) -> FactLeaf:
     return FactLeaf.model_validate({"fact": question.id, op: value})
 
 
-def fact_tree(questionnaire: Questionnaire) -> st.SearchStrategy[Condition]:
-    leaves: st.SearchStrategy[Condition] = fact_leaf(questionnaire)
+def fact_tree(questions: Sequence[Question]) -> st.SearchStrategy[Condition]:
+    leaves: st.SearchStrategy[Condition] = fact_leaf(questions)
     return st.recursive(
         leaves,
         lambda inner: st.one_of(
@@ -101,9 +186,38 @@ def fact_tree(questionnaire: Questionnaire) -> st.SearchStrategy[Condition]:
     )
 
 
-def condition(questionnaire: Questionnaire, findings: list[str]) -> st.SearchStrategy[Condition]:
+@st.composite
+def wide_negation(draw: st.DrawFn, questions: Sequence[Question]) -> Condition:
+    """``not any`` (or ``not all``) of many leaves on one question: durable rejected 15
+    or more on an optional question (error 113) before the compiler split them."""
+    question = draw(st.sampled_from(questions))
+    leaves: list[Condition] = list(draw(st.lists(fact_leaf([question]), min_size=10, max_size=24)))
+    inner: Condition = AnyOf(any=leaves) if draw(st.booleans()) else AllOf(all=leaves)
+    return NotOf.model_validate({"not": inner})
+
+
+@st.composite
+def deep_chain(draw: st.DrawFn, questions: Sequence[Question]) -> Condition:
+    """all/any/not nested up to the loader's depth limit, a leaf beside each level."""
+    node: Condition = draw(fact_leaf(questions))
+    for _ in range(draw(st.integers(1, MAX_CONDITION_DEPTH))):
+        shape = draw(st.sampled_from(["all", "any", "not"]))
+        if shape == "not":
+            node = NotOf.model_validate({"not": node})
+            continue
+        pair = [node, draw(fact_leaf(questions))]
+        node = AllOf(all=pair) if shape == "all" else AnyOf(any=pair)
+    return node
+
+
+def condition(
+    questionnaire: Questionnaire | Sequence[Question], findings: list[str]
+) -> st.SearchStrategy[Condition]:
     """Trees over answers and (positively, never under not) over available findings."""
-    base = fact_tree(questionnaire)
+    questions = (
+        questionnaire.questions if isinstance(questionnaire, Questionnaire) else questionnaire
+    )
+    base = fact_tree(questions)
     if not findings:
         return base
     finding_leaves: st.SearchStrategy[Condition] = st.sampled_from(findings).map(
@@ -120,17 +234,31 @@ def condition(questionnaire: Questionnaire, findings: list[str]) -> st.SearchStr
 
 
 @st.composite
-def random_pack(draw: st.DrawFn, base: RulePack, max_rules: int = 10) -> RulePack:
+def random_pack(
+    draw: st.DrawFn, base: RulePack, max_rules: int = 10, tricky: bool = False
+) -> RulePack:
     """A loop-free pack: rule i may only match findings derived by rules before it.
 
     Priorities are random, so a rule often fires *before* the rule whose finding it needs
-    would (by priority) and the engine has to chain back to it.
+    would (by priority) and the engine has to chain back to it. ``tricky`` adds
+    :func:`tricky_questions` to the questionnaire, has most leaves read them, and mixes
+    in wide negations and deep chains.
     """
+    questions: Sequence[Question] = base.questionnaire.questions
+    if tricky:
+        questions = draw(tricky_questions())
+        base = dataclasses.replace(
+            base,
+            questionnaire=Questionnaire(questions=[*base.questionnaire.questions, *questions]),
+        )
     count = draw(st.integers(1, max_rules))
     rules: list[Rule] = []
     derived: list[str] = []
     for index in range(count):
-        when = draw(condition(base.questionnaire, list(derived)))
+        shapes = [condition(questions, list(derived))]
+        if tricky:
+            shapes += [wide_negation(questions), deep_chain(questions)]
+        when = draw(st.one_of(shapes))
         new = [f"finding_{index}_{k}" for k in range(draw(st.integers(0, 2)))]
         then = Then(
             derive=new,

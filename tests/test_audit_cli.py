@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from legrules.audit import AuditLog
 from legrules.cli import cli
-from legrules.conditions import facts_read
 from legrules.loader import load_pack
 from legrules.paths import default_rules_dir
+from legrules.ruleschema import facts_read
 from tests.conftest import EXAMPLES
 from tests.test_audit_log import NEVER, write_probe
 

@@ -30,11 +30,11 @@ from legrules.audit import (
     replay,
 )
 from legrules.audit.model import REDACTED_PREFIX
-from legrules.conditions import facts_read
 from legrules.explain import why_not
 from legrules.loader import load_pack
 from legrules.pack import RulePack
 from legrules.paths import default_rules_dir
+from legrules.ruleschema import facts_read
 
 # A rule the tests own: always fires on the default answers, and is the only rule that
 # makes its recommendation (checked, not assumed, in the tests that rely on it).

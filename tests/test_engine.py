@@ -23,6 +23,7 @@ from legrules.facts import (
     KIND_KEY,
     Fact,
     FactBuilder,
+    answer_field,
     count_field,
     finding_fact,
     item_field,
@@ -86,7 +87,7 @@ def test_error_inside_an_action_is_raised_and_the_session_is_deleted() -> None:
     pack split into several shards: the error comes out as raised, no shard keeps the
     session, and the ruleset assesses normally afterwards."""
     pack = load_pack(default_rules_dir())
-    compiled = compile_pack(pack, shard_tests=40)
+    compiled = compile_pack(pack, stack_limit=20)
     assert len(compiled.shards) > 2
     rules = pack.rules_by_id()
     fact = FactBuilder(pack.questionnaire, compiled.fact_fields).build(
@@ -210,11 +211,11 @@ def answers_fact(
             continue
         if question.type == "multi":
             chosen = set(value) if isinstance(value, list) else set()
-            for option in question.values or ():
-                fact[item_field(question.id, option)] = option in chosen
+            for position, option in enumerate(question.values or ()):
+                fact[item_field(question.id, position)] = option in chosen
             fact[count_field(question.id)] = len(chosen)
         elif not isinstance(value, list):
-            fact[question.id] = value
+            fact[answer_field(question.id)] = value
     if fields is not None:
         fact = {k: v for k, v in fact.items() if k == KIND_KEY or k in fields}
     return fact

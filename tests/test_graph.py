@@ -10,7 +10,6 @@ import pytest
 
 from legrules import Engine
 from legrules.graph import Graph, assessment_graph, pack_graph, render_graph, to_dot, to_mermaid
-from legrules.partial import derivers
 
 SAFE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -25,7 +24,7 @@ def test_pack_graph_has_every_rule_and_what_it_reads(engine: Engine) -> None:
     lowback = "r_lowback_compensation_in_hinges"
     assert edges[("q_pain_type", lowback)].label == "not is sharp"
     assert ("f_hamstrings_underused", "r_hamstrings_underused_keep_hinges_honest") in edges
-    for name in derivers(engine.pack):
+    for name in engine.pack.index.derived_by:
         assert f"f_{name}" in graph.nodes
     assert edges[("rec_see_professional", "rec_training_plan")].dashed
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from legrules.conditions import walk
 from legrules.index import PackIndex, index_rules
 from legrules.pack import RulePack
-from legrules.ruleschema import FactLeaf, FindingLeaf
+from legrules.ruleschema import FactLeaf, FindingLeaf, walk
 from tests.profiles import examples
 from tests.rulekit import SHIPPED
 from tests.strategies import random_pack

@@ -142,3 +142,11 @@ def test_no_import_cycle_through_the_engine_or_the_audit_log() -> None:
     graph = import_graph()
     for module in sorted(ENGINE | _audit(set(graph))):
         assert module not in reachable(graph, module), f"{module} imports itself back"
+
+
+def test_the_finding_index_walks_rules_without_the_evaluator() -> None:
+    """Walking a condition tree lives with the models (ruleschema); the index, the
+    pack and the schema never reach the evaluator in legrules.conditions."""
+    graph = import_graph()
+    for module in ("legrules.index", "legrules.pack", "legrules.ruleschema"):
+        assert "legrules.conditions" not in reachable(graph, module), module

@@ -6,15 +6,29 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 
 from legrules import Engine, RulePackError
+from legrules.conditions import evaluate
 from legrules.lint import CHECKS, lint_pack
-from legrules.partial import PartialState, evaluate3, find_answers, value_domain
+from legrules.loader import load_pack
+from legrules.partial import (
+    PartialState,
+    SearchCache,
+    evaluate3,
+    find_answers,
+    leaves_by_fact,
+    value_domain,
+)
 from legrules.paths import default_rules_dir
 from legrules.questionnaire import AnswerValue
-from legrules.ruleschema import AllOf, FactLeaf
+from legrules.ruleschema import AllOf, Condition, FactLeaf
 from legrules.withholding import withholders
 from tests.conftest import RuleWriter
+from tests.profiles import examples
+from tests.strategies import fact_tree
+
+DEFAULT = load_pack(default_rules_dir())
 
 
 def rule_file(*rules: str) -> str:
@@ -159,6 +173,37 @@ def test_unused_parts_are_warnings(write_rules: RuleWriter, pack_copy: Path) -> 
     assert all(i.severity == "warning" for i in issues)
 
 
+def test_other_rules_thresholds_do_not_make_a_rule_undecidable(
+    write_rules: RuleWriter, pack_copy: Path
+) -> None:
+    # The search for zz-never must try its multi-selects before age shows the
+    # contradiction. Its own leaves need two values per multi-select; the noise rules
+    # name every option separately, and searching with values that tell all of them
+    # apart (2**6 * 2**6 * 2**6 * 2**10 patterns) ran out of budget: LR901, not LR101.
+    multis = {
+        "knee_signs": "locks gives_way cannot_bear_weight marked_swelling changed_shape "
+        "hot_red_with_fever",
+        "nerve_signs": "numbness_or_tingling pain_below_knee leg_weakness saddle_numbness "
+        "bladder_or_bowel_change both_legs",
+        "pain_locations": "knee hip low_back hamstring quad other",
+        "current_exercises": "squat leg_press split_squat lunge step_up romanian_deadlift "
+        "deadlift leg_extension leg_curl heel_elevated_squat",
+    }
+    noise = [
+        rule(f"zz-noise-{fact.replace('_', '-')}-{index}", f"{{fact: {fact}, contains: {option}}}")
+        for fact, options in multis.items()
+        for index, option in enumerate(options.split())
+    ]
+    never = ", ".join(f"{{fact: {fact}, empty: false}}" for fact in multis)
+    write_rules(
+        rule_file(
+            rule("zz-never", f"{{all: [{never}, {{fact: age, gt: 50}}, {{fact: age, lt: 40}}]}}"),
+            *noise,
+        )
+    )
+    assert codes(pack_copy, "zz-never") == ["LR101"]
+
+
 def test_loader_problems_become_lint_errors(write_rules: RuleWriter, pack_copy: Path) -> None:
     write_rules(rule_file(rule("zz-typo", "{all: [{fact: squat_felt_mots, eq: glutes}]}")))
     issues = lint_pack(pack_copy)
@@ -237,3 +282,41 @@ def test_search_finds_answers_or_proves_none(engine: Engine) -> None:
     assert none.satisfiable is False
     tiny = find_answers(engine.pack, lambda s: s.condition(never), ["goal"], budget=1)
     assert tiny.satisfiable is None  # out of budget is "unknown", never a guess
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(when=fact_tree(DEFAULT.questionnaire.questions))
+def test_searching_a_goals_own_leaves_decides_as_all_leaves_do(when: Condition) -> None:
+    """The search takes each question's representative values from the leaves its goal
+    reads, not from every leaf in the pack: the verdict must be the same."""
+    index = SearchCache(DEFAULT)
+    leaves = index.closure_leaves([when])
+    facts = list(leaves)
+    in_pack = leaves_by_fact(DEFAULT, facts)
+    everything = {fact: [*in_pack[fact], *leaves[fact]] for fact in facts}
+    own = find_answers(DEFAULT, lambda s: s.condition(when), facts, index=index, leaves=leaves)
+    every = find_answers(DEFAULT, lambda s: s.condition(when), facts, leaves=everything)
+    assert own.satisfiable == every.satisfiable
+    if own.found is not None:
+        assert evaluate(when, {fact: own.found.get(fact) for fact in facts}) is True
+
+
+def chain(length: int) -> str:
+    """Rules c-0 .. c-<length-1>, each deriving the finding the next one needs."""
+    rules = [
+        rule(
+            f"c-{k}",
+            "{fact: age, gt: 20}" if k == 0 else f"{{finding: f_{k - 1}}}",
+            f"derive: [f_{k}]",
+        )
+        for k in range(length)
+    ]
+    return rule_file(*rules)
+
+
+def test_a_long_derivation_chain_is_linted(write_rules: RuleWriter, pack_copy: Path) -> None:
+    # the partial evaluator recursed once per link (RecursionError: an internal error)
+    write_rules(chain(400))
+    issues = lint_pack(pack_copy)
+    assert [i.render() for i in issues if i.severity == "error"] == []
+    assert [i.code for i in issues if i.rule == "c-399"] == ["LR202"]  # f_399: nobody reads it

@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from legrules import validate_answers
-from legrules.conditions import evaluate, findings_read, static_witness, witness
+from legrules.conditions import evaluate, static_witness, witness
 from legrules.loader import load_pack
 from legrules.partial import facts_closure, find_answers
 from legrules.paths import default_rules_dir
-from legrules.ruleschema import AllOf, AnyOf, Condition, FactLeaf, FindingLeaf, NotOf
+from legrules.ruleschema import AllOf, AnyOf, Condition, FactLeaf, FindingLeaf, NotOf, findings_read
 from tests.profiles import examples
 from tests.rulekit import make_rule, pack_of
 from tests.strategies import answers_strategy, fact_leaf
@@ -33,7 +33,7 @@ def static_condition(draw: st.DrawFn) -> Condition:
     one there makes the witness depend on the answers, and the test would skip it.
     ``exists`` and ``missing`` go on a question that can be unanswered (age): elsewhere
     they are constant, and half of them make the tree a contradiction the test must skip."""
-    leaf: st.SearchStrategy[Condition] = fact_leaf(PACK.questionnaire).map(
+    leaf: st.SearchStrategy[Condition] = fact_leaf(PACK.questionnaire.questions).map(
         lambda node: (
             node
             if node.op not in ("exists", "missing") or node.fact in UNANSWERABLE

@@ -10,8 +10,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from legrules.audit.model import is_redacted
-from legrules.conditions import facts_read
 from legrules.explain import RuleVerdict, WhyNot, why_not
+from legrules.ruleschema import facts_read
 from legrules.whyasked import resolve_recommendation
 
 if TYPE_CHECKING:

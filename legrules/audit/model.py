@@ -30,11 +30,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from legrules.assessment import Assessment, RulesetInfo
 from legrules.canonical import canonical_json
-from legrules.conditions import facts_read, findings_read
 from legrules.errors import EXIT_CHECK_FAILED, LegrulesError, Problem
 from legrules.pack import RulePack
 from legrules.plan import EQUIPMENT
 from legrules.questionnaire import AnswerValue, Questionnaire
+from legrules.ruleschema import facts_read, findings_read
 
 RECORD_VERSION = 1
 GENESIS = "sha256:" + "0" * 64
