@@ -10,7 +10,19 @@ sends one of these must therefore start its child with them at their default.
 
 from __future__ import annotations
 
+import io
+import os
 import signal
+import sys
+from pathlib import Path
+
+import pexpect
+
+from tests.conftest import REPO
+
+#: the questionnaire's prompt, and the line that ends it, on a terminal
+PROMPT = r"> \[[^\]\r\n]*\] "
+REVIEW = "Press Enter to see your result"
 
 _SENT_BY_TESTS = ("SIGINT", "SIGHUP", "SIGTERM")
 
@@ -31,3 +43,42 @@ DEFAULT_SIGNALS_PRELUDE = (
     "    _signal.signal(getattr(_signal, _name), _signal.SIG_DFL)\n"
     "_signal.signal(_signal.SIGINT, _signal.default_int_handler)\n"
 )
+
+
+def spawn(
+    args: list[str], tmp_path: Path | None = None, *, color: bool = False, shell: str | None = None
+) -> tuple[pexpect.spawn, io.StringIO]:
+    """``python -m legrules ARGS`` on a pseudo-terminal (or ``shell`` run in ``tmp_path``),
+    with the default signals, no colour unless asked, and a transcript of what it showed."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("NO_COLOR", "LEGRULES_RULES", "LEGRULES_AUDIT_LOG")
+    }
+    env["TERM"] = "xterm"
+    if not color:
+        env["NO_COLOR"] = "1"
+    transcript = io.StringIO()
+    if shell is not None:
+        child = pexpect.spawn(
+            "/bin/sh",
+            ["-c", shell],
+            env=env,
+            cwd=str(tmp_path or REPO),
+            encoding="utf-8",
+            timeout=60,
+            preexec_fn=default_signals,
+        )
+    else:
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "legrules", *args],
+            env=env,
+            cwd=str(REPO),
+            encoding="utf-8",
+            timeout=60,
+            dimensions=(50, 120),
+            preexec_fn=default_signals,
+        )
+    child.logfile_read = transcript
+    return child, transcript

@@ -6,8 +6,6 @@ command must decide to ask by itself, prompts must appear, Ctrl-C must be a real
 
 from __future__ import annotations
 
-import io
-import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -18,49 +16,9 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from tests.processes import default_signals
+from tests.processes import PROMPT, REVIEW, spawn
 
 pytestmark = pytest.mark.slow
-
-PROMPT = r"> \[[^\]\r\n]*\] "
-REVIEW = "Press Enter to see your result"
-
-
-def spawn(
-    args: list[str], tmp_path: Path, *, color: bool = False, shell: str | None = None
-) -> tuple[pexpect.spawn, io.StringIO]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("NO_COLOR", "LEGRULES_RULES", "LEGRULES_AUDIT_LOG")
-    }
-    env["TERM"] = "xterm"
-    if not color:
-        env["NO_COLOR"] = "1"
-    transcript = io.StringIO()
-    if shell is not None:
-        child = pexpect.spawn(
-            "/bin/sh",
-            ["-c", shell],
-            env=env,
-            cwd=str(tmp_path),
-            encoding="utf-8",
-            timeout=60,
-            preexec_fn=default_signals,
-        )
-    else:
-        child = pexpect.spawn(
-            sys.executable,
-            ["-m", "legrules", *args],
-            env=env,
-            cwd=str(REPO),
-            encoding="utf-8",
-            timeout=60,
-            dimensions=(50, 120),
-            preexec_fn=default_signals,
-        )
-    child.logfile_read = transcript
-    return child, transcript
 
 
 def answer_rest_with_enter(child: pexpect.spawn) -> int:

@@ -3,45 +3,15 @@
 
 from __future__ import annotations
 
-import io
-import os
-import sys
 from pathlib import Path
 
 import pexpect
 import pytest
 import yaml
 
-from tests.conftest import REPO
-from tests.processes import default_signals
+from tests.processes import PROMPT, REVIEW, spawn
 
 pytestmark = pytest.mark.slow
-
-PROMPT = r"> \[[^\]\r\n]*\] "
-REVIEW = "Press Enter to see your result"
-
-
-def spawn(args: list[str]) -> tuple[pexpect.spawn, io.StringIO]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("LEGRULES_RULES", "LEGRULES_AUDIT_LOG")
-    }
-    env["TERM"] = "xterm"
-    env["NO_COLOR"] = "1"
-    transcript = io.StringIO()
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "legrules", *args],
-        env=env,
-        cwd=str(REPO),
-        encoding="utf-8",
-        timeout=60,
-        dimensions=(50, 120),
-        preexec_fn=default_signals,
-    )
-    child.logfile_read = transcript
-    return child, transcript
 
 
 def test_ctrl_c_with_save_keeps_the_answers_and_resume_asks_the_rest(tmp_path: Path) -> None:
