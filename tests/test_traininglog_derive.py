@@ -21,6 +21,7 @@ from legrules.traininglog import (
     parse_log,
 )
 from legrules.traininglog.analysis import e1rm
+from legrules.traininglog.derive import DerivedAnswer
 from legrules.traininglog.packfiles import OWN_CHOICE, LogSettings
 from tests.logfactory import Synth, native_csv, program
 
@@ -428,3 +429,27 @@ def test_the_set_that_makes_a_session_heavy_does_not_depend_on_row_order() -> No
         for order in ([squat, press], [press, squat])
     }
     assert chosen == {"Leg Press (Machine)"}
+
+
+def test_the_summary_shows_zero_and_false_as_values_and_only_nothing_as_none() -> None:
+    from legrules.traininglog.report import summary_text
+
+    sets = program(6)
+    analysis = measure(sets)
+    derived = derive(sets)
+    evidence = derived.answers[0].evidence
+    shown = derived.model_copy(
+        update={
+            "answers": (
+                DerivedAnswer(question="sessions", value=0, evidence=evidence),
+                DerivedAnswer(question="stalled", value=False, evidence=evidence),
+                DerivedAnswer(question="exercises", value=[], evidence=evidence),
+                DerivedAnswer(question="lifts", value=["squat", "rdl"], evidence=evidence),
+            )
+        }
+    )
+    lines = summary_text(analysis, shown).splitlines()
+    assert "  sessions = 0" in lines
+    assert "  stalled = false" in lines
+    assert "  exercises = (none)" in lines
+    assert "  lifts = [squat, rdl]" in lines
