@@ -201,8 +201,17 @@ class UnknownIdError(LegrulesError):
 
     exit_code = EXIT_BAD_INPUT
 
-    def __init__(self, kind: str, given: str, known: list[str], where: str) -> None:
-        self.suggestion = closest(given, known)
+    def __init__(
+        self,
+        kind: str,
+        given: str,
+        known: list[str],
+        where: str,
+        *,
+        suggestion: str | None = None,
+    ) -> None:
+        # ``suggestion``: the caller's better guess (from a normalised spelling), if any
+        self.suggestion = suggestion or closest(given, known)
         hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
         super().__init__(
             f"unknown {kind} id {given!r}{hint}; {where} lists them",
