@@ -176,9 +176,12 @@ def chart(
 
     Exit codes: 0 drawn, 2 unreadable log, bad options or matplotlib not installed.
     """
+    from legrules.output import output as checked_output
     from legrules.traininglog.chart import chart_format, render_chart
 
-    chart_format(output)  # a wrong name fails before the log is read
+    # a wrong name, or the log itself as the output, fails before the log is read
+    chart_format(output)
+    checked_output(output, "the chart", inputs=[file])
     analysis, _ = _measure(file, units, log_format, as_of, rules_dir)
-    written = render_chart(analysis, output)
+    written = render_chart(analysis, output, inputs=[file])
     click.echo(f"legrules: chart written to {written}", err=True)
