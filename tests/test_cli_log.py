@@ -254,3 +254,14 @@ def test_render_chart_refuses_to_draw_over_the_log_it_read(tmp_path: Path) -> No
     with pytest.raises(OutputError, match="refusing to write the chart"):
         render_chart(analysis, log_file)
     assert log_file.read_bytes() == before
+
+
+def test_a_log_on_stdin_over_the_limit_says_so_as_every_input_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from legrules.traininglog import readers
+
+    monkeypatch.setattr(readers, "MAX_LOG_BYTES", 2**20)
+    result = run("summary", "-", *AS_OF, stdin="a" * (2**20 + 1))
+    assert result.exit_code == 2
+    assert "<stdin>: too large: the limit is 1 MiB" in result.stderr

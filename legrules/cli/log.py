@@ -73,13 +73,10 @@ def _measure(
     from legrules.traininglog.derive import derive_answers
     from legrules.traininglog.packfiles import load_exercise_table, load_settings
     from legrules.traininglog.readers import MAX_LOG_BYTES, decode, parse_log, read_log
+    from legrules.yamlio import read_stream_bytes
 
     if file == "-":
-        raw = sys.stdin.buffer.read(MAX_LOG_BYTES + 1)
-        if len(raw) > MAX_LOG_BYTES:
-            from legrules.errors import InputFileError
-
-            raise InputFileError("<stdin>", f"larger than {MAX_LOG_BYTES // 2**20} MiB")
+        raw = read_stream_bytes(sys.stdin.buffer, "<stdin>", MAX_LOG_BYTES)
         text = decode(raw, "<stdin>")
         log = parse_log(text, "<stdin>", format=log_format, units=units, today=as_of, raw=raw)
     else:
