@@ -260,9 +260,3 @@ def load_answers_file(path: str | os.PathLike[str], questionnaire: Questionnaire
     """Read a JSON or YAML answers file and validate it; errors name the file."""
     raw, source = read_answers_document(path)
     return validate_answers(raw, questionnaire, source=source)
-
-
-def load_answers_text(text: str, questionnaire: Questionnaire, source: str) -> Answers:
-    """Validate answers given as text (stdin): JSON or YAML."""
-    raw = parse_answers_document(text, source)
-    return validate_answers(raw, questionnaire, source=source)

@@ -137,6 +137,27 @@ class LegrulesError(Exception):
             else (Problem(location=location, message=message),)
         )
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Rebuilt from its message and attributes, not by calling ``__init__`` again.
+
+        Pickle's default calls ``type(self)(*self.args)``, which breaks every subclass
+        whose ``__init__`` takes other arguments than the message (``InputFileError(where,
+        reason)``...): an error raised in a worker process (``ProcessPoolExecutor``,
+        multiprocessing) then reached the parent as a BrokenProcessPool instead of
+        itself. Fixed once here, so a new subclass cannot forget it.
+        """
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(
+    cls: type[LegrulesError], args: tuple[object, ...], state: dict[str, object]
+) -> LegrulesError:
+    """A pickled :class:`LegrulesError` back, as it was: same type, message and fields."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class ProblemsError(LegrulesError):
     """An input with one or more problems, all reported at once (not first-error-only)."""
@@ -180,8 +201,17 @@ class UnknownIdError(LegrulesError):
 
     exit_code = EXIT_BAD_INPUT
 
-    def __init__(self, kind: str, given: str, known: list[str], where: str) -> None:
-        self.suggestion = closest(given, known)
+    def __init__(
+        self,
+        kind: str,
+        given: str,
+        known: list[str],
+        where: str,
+        *,
+        suggestion: str | None = None,
+    ) -> None:
+        # ``suggestion``: the caller's better guess (from a normalised spelling), if any
+        self.suggestion = suggestion or closest(given, known)
         hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
         super().__init__(
             f"unknown {kind} id {given!r}{hint}; {where} lists them",

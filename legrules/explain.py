@@ -16,12 +16,12 @@ from typing import Literal
 
 from legrules.assessment import Assessment
 from legrules.conditions import describe, first_failure
-from legrules.errors import Problem, RulePackError, closest
 from legrules.evaluator import run_pack
 from legrules.pack import RulePack
 from legrules.questionnaire import AnswerValue
 from legrules.ruleschema import AnyOf, FindingLeaf, facts_read
 from legrules.values import show_value
+from legrules.whyasked import find_recommendation
 from legrules.wrap import WIDTH, wrap
 
 
@@ -131,21 +131,11 @@ def why_not(
     """Explain why ``recommendation`` was or was not made for these (validated) answers.
 
     ``assessment``, when given, supplies suppressions and the final recommendations; the
-    rest is recomputed from the answers. Unknown ids raise RulePackError with a
-    did-you-mean, so a typo is not answered with "no rule can recommend it".
+    rest is recomputed from the answers. ``recommendation`` is an id or a title (see
+    :func:`legrules.whyasked.find_recommendation`); an unknown one raises UnknownIdError
+    with a did-you-mean, so a typo is not answered with "no rule can recommend it".
     """
-    known = pack.recommendations()
-    if recommendation not in known:
-        raise RulePackError(
-            [
-                Problem(
-                    location=recommendation,
-                    message="unknown recommendation id",
-                    allowed=", ".join(known),
-                    suggestion=closest(recommendation, known),
-                )
-            ]
-        )
+    recommendation = find_recommendation(pack, recommendation)
     fired, findings = run_pack(pack, answers)
     found = frozenset(findings)
     questions = pack.questions()
@@ -200,7 +190,9 @@ def why_not(
         )
     if assessment is None:
         made = any(v.outcome == "fired" and v.suppressed_by is None for v in verdicts)
-    return WhyNot(recommendation, made, verdicts, title=known[recommendation].title)
+    return WhyNot(
+        recommendation, made, verdicts, title=pack.recommendations()[recommendation].title
+    )
 
 
 def finding_sources(assessment: Assessment) -> dict[str, list[str]]:

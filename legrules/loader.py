@@ -146,6 +146,18 @@ def pack_files(root: Path) -> list[Path]:
     ]
 
 
+def load_questionnaire(root: str | os.PathLike[str]) -> Questionnaire:
+    """The questionnaire of the pack in ``root`` alone, validated as :func:`load_pack`
+    validates it; RulePackError listing every problem otherwise. For readers that need
+    the questions but not the rules (training-log answers), so a pack whose rules are
+    being edited still has its questions read the one way."""
+    problems: list[Problem] = []
+    questionnaire, _, _ = _parse_model(Path(root) / "questionnaire.yaml", Questionnaire, problems)
+    if questionnaire is None:
+        raise RulePackError(problems)
+    return questionnaire
+
+
 def load_pack(root: str | os.PathLike[str]) -> RulePack:
     """Load and cross-check the pack in ``root``; raise RulePackError listing all problems."""
     root = Path(root)

@@ -134,7 +134,14 @@ def _unwrap(loaded: object, key: str) -> CompiledPack | None:
 
 
 def _write(path: Path, key: str, compiled: CompiledPack) -> None:
-    """Write the entry atomically: readers see the old file, the new one, or none."""
+    """Write the entry atomically: readers see the old file, the new one, or none.
+
+    Its own atomic write rather than :mod:`legrules.output`'s, which is for files a user
+    asked for: a cache entry is private (mkstemp's 0600 is kept, where an output gets
+    the usual 0666 less the umask), has no inputs to protect and no device or stdout to
+    write to, and a failure to write it is silent (no cache, the pack is compiled
+    again), where an output's failure is an OutputWriteError and exit 1.
+    """
     try:
         blob = pickle.dumps(_entry(key, compiled), protocol=pickle.HIGHEST_PROTOCOL)
         fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)

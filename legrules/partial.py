@@ -1,20 +1,25 @@
 """Conditions over partly known answers, and a search for answers that satisfy a condition.
 
-Two users need more than :func:`legrules.conditions.evaluate`:
+Several users need more than :func:`legrules.conditions.evaluate`:
 
-* the interactive questionnaire, which must know, with only some questions asked, whether
-  a rule is already certain to fire, certain not to, or still open (to skip questions
-  that cannot change the outcome);
+* the interactive questionnaire (:mod:`legrules.skips`), which must know, with only some
+  questions asked, whether a rule is already certain to fire, certain not to, or still
+  open (to skip questions that cannot change the outcome), and whether a hard red flag
+  already makes a referral certain (:func:`legrules.withholding.certain_referrals`);
 * ``legrules rules lint``, which must know whether *any* answers can make a rule fire
-  (unreachable rules) or make it fire without a suppressing rule (shadowed rules).
+  (unreachable rules) or make it fire without a suppressing rule (shadowed rules);
+* ``legrules questions ID`` (:mod:`legrules.whyasked`), which says which rules an
+  unanswered question silences and which questions a rule depends on.
 
-Both use three-valued (Kleene) logic: ``True`` and ``False`` are certain whatever the
+All use three-valued (Kleene) logic: ``True`` and ``False`` are certain whatever the
 unknown answers turn out to be; ``None`` means "depends on answers not known yet". It is
 sound (a certain verdict is never wrong) but not complete (``x or not x`` stays ``None``
-until ``x`` is known), which is the safe direction for both users.
+until ``x`` is known), which is the safe direction for every user.
 
 A finding is true exactly when some rule deriving it fires. The loader rejects derivation
-cycles, so a finding's value is computed by evaluating its derivers, recursively.
+cycles, so a finding's value is computed after those of every finding its derivers
+read: depth first with an explicit stack, not recursion, because a chain of derivations
+can be thousands of rules long.
 """
 
 from __future__ import annotations

@@ -15,6 +15,12 @@ these settings, so a model cannot quietly be more lenient than its neighbours:
 
 A model that needs more (``populate_by_name`` for ``in``/``not`` aliases) sets only
 that in its own ``model_config``; pydantic merges it with these.
+
+The one deliberate exception is the audit record models (:mod:`legrules.audit.model`):
+they read back what this and older legrules versions stored, so they forbid extra keys
+and are frozen but are not strict (a stored value another version wrote in a looser
+type must still read back, or an old decision could not be shown or verified).
+tests/test_strict_models.py holds every other model to this base class.
 """
 
 from __future__ import annotations

@@ -181,6 +181,22 @@ def suggest_recommendation(pack: RulePack, text: str) -> str | None:
     return closest(as_id, catalogue, cutoff=0.5)
 
 
+def find_recommendation(pack: RulePack, text: str) -> str:
+    """The recommendation id ``text`` names (see :func:`resolve_recommendation`);
+    UnknownIdError (exit 2) with a did-you-mean otherwise, so a typo is never answered
+    with "no rule can recommend it". The one lookup the library and the CLI share."""
+    found = resolve_recommendation(pack, text)
+    if found is None:
+        raise UnknownIdError(
+            "recommendation",
+            text,
+            list(pack.recommendations()),
+            "`legrules rules graph`",
+            suggestion=suggest_recommendation(pack, text),
+        )
+    return found
+
+
 def silenced_rules(pack: RulePack, question_id: str) -> list[str]:
     """Rules that cannot fire while ``question_id`` is unanswered, whatever else is.
 

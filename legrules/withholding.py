@@ -124,12 +124,6 @@ class Withholders:
         return sorted(found.values(), key=lambda other: self._position[other.id])
 
 
-def withholders(pack: RulePack, rule: Rule, rec_id: str) -> list[Rule]:
-    """Rules whose firing withdraws ``rec_id`` when ``rule`` recommends it (firing
-    order); :class:`Withholders` answers this for many rules at once."""
-    return Withholders(pack).of(rule, rec_id)
-
-
 def certain_referrals(pack: RulePack, state: PartialState) -> list[str]:
     """Rules whose referral is certain for these partly known answers (a hard red flag).
 

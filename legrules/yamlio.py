@@ -91,7 +91,8 @@ def _limit_text(limit: int) -> str:
     return f"{limit // MIB} MiB" if limit % MIB == 0 else f"{limit} bytes"
 
 
-def _too_large(source: str, limit: int) -> InputFileError:
+def too_large(source: str, limit: int) -> InputFileError:
+    """The one wording for an input over its size limit, whatever reads it."""
     return InputFileError(source, f"too large: the limit is {_limit_text(limit)}")
 
 
@@ -151,12 +152,12 @@ def read_bytes(path: Path, limit: int = PACK_FILE_LIMIT) -> bytes:
     try:
         with open_regular(path) as (handle, info):
             if info.st_size > limit:
-                raise _too_large(str(path), limit)
+                raise too_large(str(path), limit)
             data = handle.read(limit + 1)  # the file may have grown since fstat
     except OSError as error:
         raise InputFileError(str(path), f"cannot read ({error.strerror})") from None
     if len(data) > limit:
-        raise _too_large(str(path), limit)
+        raise too_large(str(path), limit)
     return data
 
 
@@ -179,15 +180,22 @@ def read_text(path: Path, limit: int = PACK_FILE_LIMIT) -> str:
     return _decode(read_bytes(path, limit), str(path))
 
 
-def read_stream(stream: IO[bytes], source: str, limit: int = ANSWERS_LIMIT) -> str:
-    """Read UTF-8 text from a binary stream (stdin), at most ``limit`` bytes."""
+def read_stream_bytes(stream: IO[bytes], source: str, limit: int) -> bytes:
+    """The bytes of a binary stream (stdin), at most ``limit`` of them (else an error):
+    a stream has no size to check first, so one byte more than allowed is read to tell
+    "exactly the limit" from "over it"."""
     try:
         data = stream.read(limit + 1)
     except OSError as error:
         raise InputFileError(source, f"cannot read ({error.strerror})") from None
     if len(data) > limit:
-        raise _too_large(source, limit)
-    return _decode(data, source)
+        raise too_large(source, limit)
+    return data
+
+
+def read_stream(stream: IO[bytes], source: str, limit: int = ANSWERS_LIMIT) -> str:
+    """Read UTF-8 text from a binary stream (stdin), at most ``limit`` bytes."""
+    return _decode(read_stream_bytes(stream, source, limit), source)
 
 
 # ---------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from legrules import AnswersError, Engine, InputFileError, load_answers_file, validate_answers
-from legrules.answers import load_answers_text
+from legrules.answers import parse_answers_document
 from legrules.loader import load_pack
 from legrules.paths import default_rules_dir
 from tests.profiles import examples
@@ -198,7 +198,7 @@ def test_an_empty_answers_file_is_an_error_not_every_default(name: str, tmp_path
 @pytest.mark.parametrize("text", list(EMPTY_DOCUMENTS.values()))
 def test_empty_answers_text_is_an_error(text: str) -> None:
     with pytest.raises(AnswersError, match="empty"):
-        load_answers_text(text, QUESTIONNAIRE, "<stdin>")
+        validate_answers(parse_answers_document(text, "<stdin>"), QUESTIONNAIRE, source="<stdin>")
 
 
 def test_an_empty_mapping_still_means_every_default(tmp_path: Path) -> None:

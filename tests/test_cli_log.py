@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import struct
 import sys
@@ -227,3 +228,40 @@ def test_a_log_with_nothing_to_measure(tmp_path: Path) -> None:
     assert chart.exit_code == 2
     assert "nothing to draw" in chart.stderr
     assert not (tmp_path / "c.png").exists()
+
+
+def test_chart_over_its_own_log_is_refused_and_the_log_is_unchanged(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    log_file = tmp_path / "log.svg"  # a CSV log under a chart's name
+    log_file.write_bytes((LOGS / "legrules.csv").read_bytes())
+    before = log_file.read_bytes()
+    result = run("chart", str(log_file), *AS_OF, "-o", str(log_file))
+    assert result.exit_code == 2
+    assert "refusing to write the chart over it" in result.stderr
+    assert log_file.read_bytes() == before
+
+
+def test_render_chart_refuses_to_draw_over_the_log_it_read(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from legrules.output import OutputError
+    from legrules.traininglog import analyse, read_log
+    from legrules.traininglog.chart import render_chart
+
+    log_file = tmp_path / "log.png"
+    log_file.write_bytes((LOGS / "legrules.csv").read_bytes())
+    before = log_file.read_bytes()
+    analysis = analyse(read_log(log_file, today=dt.date(2024, 1, 31)))
+    with pytest.raises(OutputError, match="refusing to write the chart"):
+        render_chart(analysis, log_file)
+    assert log_file.read_bytes() == before
+
+
+def test_a_log_on_stdin_over_the_limit_says_so_as_every_input_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from legrules.traininglog import readers
+
+    monkeypatch.setattr(readers, "MAX_LOG_BYTES", 2**20)
+    result = run("summary", "-", *AS_OF, stdin="a" * (2**20 + 1))
+    assert result.exit_code == 2
+    assert "<stdin>: too large: the limit is 1 MiB" in result.stderr

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from legrules import Engine, RulePackError
+from legrules import Engine
 from legrules.conditions import describe
+from legrules.errors import UnknownIdError
 from legrules.explain import why_not
 
 
@@ -47,9 +48,16 @@ def test_why_not_on_a_made_recommendation(engine: Engine) -> None:
     )
 
 
-def test_unknown_recommendation_suggests(engine: Engine) -> None:
-    with pytest.raises(RulePackError, match="did you mean 'leg_curl'"):
+def test_unknown_recommendation_is_an_unknown_id_with_a_suggestion(engine: Engine) -> None:
+    with pytest.raises(UnknownIdError, match="did you mean 'leg_curl'") as caught:
         why_not(engine.pack, engine.validate({}), "leg_curls")
+    assert caught.value.suggestion == "leg_curl"
+    assert caught.value.exit_code == 2
+
+
+def test_why_not_takes_a_title_as_the_cli_does(engine: Engine) -> None:
+    result = why_not(engine.pack, engine.validate({}), "Leg curls")
+    assert result.recommendation == "leg_curl"
 
 
 def test_describe_reads_like_a_sentence(engine: Engine) -> None:

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from legrules import AnswersError, InputFileError, LegrulesError, RulePackError, answers, loader
-from legrules.answers import load_answers_file, load_answers_text, validate_answers
+from legrules.answers import load_answers_file, parse_answers_document, validate_answers
 from legrules.batch import run_batch
 from legrules.cli import cli
 from legrules.errors import MAX_LISTED, SHOWN_CHARS, closest, show
@@ -36,7 +36,7 @@ needs_dev_zero = pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /
 
 def refused(text: str, source: str = "answers.yaml") -> LegrulesError:
     with pytest.raises(LegrulesError) as caught:
-        load_answers_text(text, QUESTIONNAIRE, source)
+        validate_answers(parse_answers_document(text, source), QUESTIONNAIRE, source=source)
     return caught.value
 
 
@@ -92,7 +92,9 @@ def test_saved_answers_write_shared_values_out_in_full() -> None:
     )
     assert "&" not in text
     with pytest.raises(AnswersError, match="knee_signs"):  # read back, not refused as an alias
-        load_answers_text(text, QUESTIONNAIRE, "saved.yaml")
+        validate_answers(
+            parse_answers_document(text, "saved.yaml"), QUESTIONNAIRE, source="saved.yaml"
+        )
 
 
 # --- 9. bounded reads of regular files only ---------------------------------------------
@@ -313,7 +315,12 @@ def test_a_duplicate_key_in_a_batch_line_is_that_lines_error(tmp_path: Path) -> 
     ],
 )
 def test_yaml_12_integers(text: str, value: int) -> None:
-    assert load_answers_text(f"age: {text}\n", QUESTIONNAIRE, "a.yaml")["age"] == value
+    assert (
+        validate_answers(
+            parse_answers_document(f"age: {text}\n", "a.yaml"), QUESTIONNAIRE, source="a.yaml"
+        )["age"]
+        == value
+    )
 
 
 @pytest.mark.parametrize("text", ["0x1F", "0o17", "1:05", "3_4", "0b101", "1e1", "40.0"])
@@ -367,12 +374,11 @@ def test_tags_other_than_the_core_ones_and_misfits_are_errors(text: str, expecte
 
 
 def test_core_tags_that_fit_are_accepted() -> None:
-    loaded = load_answers_text(
+    text = (
         "pain_type: !!str none\nage: !!int 40\nknee_ache: !!null ~\n"
-        "squat_form_breaks: !!bool true\npain_locations: !!seq [knee]\n",
-        QUESTIONNAIRE,
-        "a.yaml",
+        "squat_form_breaks: !!bool true\npain_locations: !!seq [knee]\n"
     )
+    loaded = validate_answers(parse_answers_document(text, "a.yaml"), QUESTIONNAIRE)
     assert (loaded["pain_type"], loaded["age"], loaded["knee_ache"]) == ("none", 40, "none")
     assert loaded["squat_form_breaks"] is True
     assert loaded["pain_locations"] == ["knee"]

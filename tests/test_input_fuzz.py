@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from legrules import LegrulesError
-from legrules.answers import load_answers_file, load_answers_text
+from legrules.answers import load_answers_file, parse_answers_document, validate_answers
 from legrules.loader import load_pack
 from legrules.paths import default_rules_dir
 from legrules.yamlio import parse_json
@@ -107,14 +107,22 @@ def survives(call: Callable[[], object]) -> None:
 @FUZZ
 @given(st.one_of(yaml_documents(), values, st.text(max_size=200)))
 def test_any_answers_text_is_accepted_or_a_legrules_error(text: str) -> None:
-    survives(lambda: load_answers_text(text, QUESTIONNAIRE, "fuzz.yaml"))
+    survives(
+        lambda: validate_answers(
+            parse_answers_document(text, "fuzz.yaml"), QUESTIONNAIRE, source="fuzz.yaml"
+        )
+    )
 
 
 @FUZZ
 @given(json_values)
 def test_any_json_answers_are_accepted_or_a_legrules_error(text: str) -> None:
     survives(lambda: parse_json(text, "fuzz.json"))
-    survives(lambda: load_answers_text(text, QUESTIONNAIRE, "fuzz.json"))
+    survives(
+        lambda: validate_answers(
+            parse_answers_document(text, "fuzz.json"), QUESTIONNAIRE, source="fuzz.json"
+        )
+    )
 
 
 @FUZZ

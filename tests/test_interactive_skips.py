@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from legrules import Engine, load_pack
-from legrules.answers import load_answers_text
+from legrules.answers import parse_answers_document, validate_answers
 from legrules.errors import UnknownIdError
 from legrules.interview import (
     AnswerParseError,
@@ -215,7 +215,9 @@ def test_saved_answers_read_back_identically(engine: Engine) -> None:
     }
     for as_json in (False, True):
         text = dump_answers(values, json_format=as_json, stamp="now")
-        loaded = load_answers_text(text, engine.questionnaire, "saved")
+        loaded = validate_answers(
+            parse_answers_document(text, "saved"), engine.questionnaire, source="saved"
+        )
         assert {k: loaded[k] for k in values} == values
     assert dump_answers({}, json_format=False, stamp="now").endswith("{}\n")
 

@@ -23,7 +23,7 @@ from legrules.partial import (
 from legrules.paths import default_rules_dir
 from legrules.questionnaire import AnswerValue
 from legrules.ruleschema import AllOf, Condition, FactLeaf
-from legrules.withholding import withholders
+from legrules.withholding import Withholders
 from tests.conftest import RuleWriter
 from tests.profiles import examples
 from tests.strategies import fact_tree
@@ -218,7 +218,7 @@ def test_not_a_pack(tmp_path: Path) -> None:
 
 def test_withholders_of_exercise_include_every_referral(engine: Engine) -> None:
     baseline = engine.pack.rule("two-day-baseline")
-    names = [r.id for r in withholders(engine.pack, baseline, "leg_curl")]
+    names = [r.id for r in Withholders(engine.pack).of(baseline, "leg_curl")]
     assert "sharp-or-escalating-pain" in names
     assert "two-day-baseline" not in names
 

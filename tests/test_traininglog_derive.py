@@ -21,6 +21,7 @@ from legrules.traininglog import (
     parse_log,
 )
 from legrules.traininglog.analysis import e1rm
+from legrules.traininglog.derive import DerivedAnswer
 from legrules.traininglog.packfiles import OWN_CHOICE, LogSettings
 from tests.logfactory import Synth, native_csv, program
 
@@ -352,7 +353,42 @@ def test_a_pack_without_a_question_or_value_gets_no_such_answer(tmp_path: Path) 
     assert "tracks_progress" not in facts.values()
     assert "heavy_sessions" not in facts.values()
     (reason,) = [n.reason for n in facts.not_derived if n.question == "heavy_sessions"]
-    assert reason == "measured 'every_session', but every_session not among none, some, all"
+    assert reason == (
+        "measured 'every_session', but not an allowed value; allowed: one of: none, some, all"
+    )
+
+
+def _pack_with_questionnaire(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the default pack whose questionnaire has ``old`` (from the first
+    ``- id: current_exercises``) replaced by ``new``."""
+    pack = tmp_path / "pack"
+    shutil.copytree(default_rules_dir(), pack, ignore=shutil.ignore_patterns("tests"))
+    questionnaire = pack / "questionnaire.yaml"
+    text = questionnaire.read_text(encoding="utf-8")
+    at = text.index("  - id: current_exercises\n")
+    assert old in text[at:]
+    text = text[:at] + text[at:].replace(old, new, 1)
+    questionnaire.write_text(text, encoding="utf-8")
+    return pack
+
+
+def test_a_measured_list_is_no_answer_to_a_one_choice_question(tmp_path: Path) -> None:
+    """The questionnaire's own check decides (an enum takes one value, not a list)."""
+    pack = _pack_with_questionnaire(tmp_path, "    type: multi\n", "    type: enum\n")
+    text = (pack / "questionnaire.yaml").read_text(encoding="utf-8")
+    at = text.index("  - id: current_exercises\n")
+    text = text[:at] + text[at:].replace("    default: []\n", "    default: squat\n", 1)
+    (pack / "questionnaire.yaml").write_text(text, encoding="utf-8")
+    facts = derive(program(10), pack)
+    assert "current_exercises" not in facts.values()
+    (reason,) = [n.reason for n in facts.not_derived if n.question == "current_exercises"]
+    assert "expected one of the listed values" in reason
+
+
+def test_a_questionnaire_the_loader_refuses_is_a_pack_error(tmp_path: Path) -> None:
+    pack = _pack_with_questionnaire(tmp_path, "    type: multi\n", "    type: several\n")
+    with pytest.raises(RulePackError, match=r"questionnaire\.yaml"):
+        derive(program(10), pack)
 
 
 def test_measurements_for_rules_to_come() -> None:
@@ -428,3 +464,27 @@ def test_the_set_that_makes_a_session_heavy_does_not_depend_on_row_order() -> No
         for order in ([squat, press], [press, squat])
     }
     assert chosen == {"Leg Press (Machine)"}
+
+
+def test_the_summary_shows_zero_and_false_as_values_and_only_nothing_as_none() -> None:
+    from legrules.traininglog.report import summary_text
+
+    sets = program(6)
+    analysis = measure(sets)
+    derived = derive(sets)
+    evidence = derived.answers[0].evidence
+    shown = derived.model_copy(
+        update={
+            "answers": (
+                DerivedAnswer(question="sessions", value=0, evidence=evidence),
+                DerivedAnswer(question="stalled", value=False, evidence=evidence),
+                DerivedAnswer(question="exercises", value=[], evidence=evidence),
+                DerivedAnswer(question="lifts", value=["squat", "rdl"], evidence=evidence),
+            )
+        }
+    )
+    lines = summary_text(analysis, shown).splitlines()
+    assert "  sessions = 0" in lines
+    assert "  stalled = false" in lines
+    assert "  exercises = (none)" in lines
+    assert "  lifts = [squat, rdl]" in lines

@@ -379,6 +379,12 @@ def test_size_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         read_log(path)
 
 
+def test_log_text_over_the_limit_names_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(readers, "MAX_LOG_BYTES", 100)
+    with pytest.raises(InputFileError, match="<text>: too large: the limit is 100 bytes"):
+        read_log(native_csv(program(2)))
+
+
 def test_unknown_format_and_units_arguments() -> None:
     text = native_csv(program(1))
     with pytest.raises(TrainingLogError, match="unknown log format"):

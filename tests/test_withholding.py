@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from legrules.partial import PartialState
 from legrules.runtime import Engine
-from legrules.withholding import certain_referrals, suppresses, withholders
+from legrules.withholding import Withholders, certain_referrals, suppresses
 from tests.rulekit import SHIPPED, make_rule, pack_of
 
 ALWAYS: dict[str, list[object]] = {"all": []}
@@ -25,8 +25,8 @@ def test_a_suppressor_keeps_its_own_recommendation() -> None:
     assert [(s.recommendation, s.by, s.made_by) for s in result.suppressed] == [
         ("leg_curl", "a-instead", ["b-curls"])
     ]
-    assert withholders(pack, a, "leg_extension") == []
-    assert withholders(pack, b, "leg_curl") == [a]
+    assert Withholders(pack).of(a, "leg_extension") == []
+    assert Withholders(pack).of(b, "leg_curl") == [a]
     assert not suppresses(a, "leg_extension", "exercise")
     assert suppresses(a, "leg_curl", "exercise")
 
@@ -39,7 +39,7 @@ def test_a_referral_withdraws_its_own_rules_exercises_too() -> None:
     result = Engine(pack).assess({})
     assert result.status == "referral"
     assert ("leg_curl", "refer-and-curl") in [(s.recommendation, s.by) for s in result.suppressed]
-    assert withholders(pack, refer, "leg_curl") == [refer]
+    assert Withholders(pack).of(refer, "leg_curl") == [refer]
 
 
 def test_a_referral_that_can_be_suppressed_is_not_certain() -> None:

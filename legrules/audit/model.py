@@ -188,6 +188,12 @@ def _coarse_matches(
 
 
 class _Frozen(BaseModel):
+    """The audit records' base, deliberately not :class:`legrules.strict.StrictModel`
+    (the base of every other model): a record is read back from what this or an older
+    legrules version stored, so it is closed and immutable but validated leniently (a
+    value an older version stored in a looser type still reads, and its decision can
+    still be shown and verified)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

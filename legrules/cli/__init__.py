@@ -8,8 +8,6 @@ stays fast.
 
 from __future__ import annotations
 
-import textwrap
-
 import click
 
 from legrules import __version__
@@ -23,12 +21,13 @@ from legrules.cli.rules import rules
 from legrules.cli.schema import schema
 from legrules.errors import EXIT_CODES
 from legrules.paths import contract_file
+from legrules.wrap import wrap
 
 
 def _epilog() -> str:
     """The exit codes from their one table, and where the contract is in this install."""
     codes = [
-        textwrap.fill(meaning, 74, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7)
+        "\n".join(wrap(meaning, " " * 7, 74, first=f"  {code:<5}"))
         for code, meaning in EXIT_CODES.items()
     ]
     return (

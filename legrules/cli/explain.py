@@ -19,7 +19,7 @@ from legrules.cli._common import (
     handle_errors,
     rules_option,
 )
-from legrules.errors import EXIT_BAD_INPUT
+from legrules.errors import EXIT_BAD_INPUT, UnknownIdError
 from legrules.paths import contract_file
 
 GRAPH_FORMATS = ("mermaid", "dot")
@@ -84,23 +84,22 @@ def explain(
     from legrules.explain import why_not
     from legrules.graph import assessment_graph, render_graph
     from legrules.render import explanation_lines
-    from legrules.whyasked import resolve_recommendation, suggest_recommendation
+    from legrules.whyasked import find_recommendation
 
     if not answers_given(answers_path, answer_pairs, defaults):
         fail(f"explain needs the answers to explain. {NO_ANSWERS_HELP}", EXIT_BAD_INPUT)
     engine = engine_for(rules_dir)
     recommendation_ids = []
     for text in why_not_ids:
-        rec_id = resolve_recommendation(engine.pack, text)
-        if rec_id is None:
-            close = suggest_recommendation(engine.pack, text)
-            hint = f" (did you mean {close!r}?)" if close else ""
+        try:
+            recommendation_ids.append(find_recommendation(engine.pack, text))
+        except UnknownIdError as error:
+            hint = f" (did you mean {error.suggestion!r}?)" if error.suggestion else ""
             fail(
                 f"--why-not {text!r}: unknown recommendation{hint}; the ids are listed in "
                 f"section 2 of {contract_file()} and by `legrules rules graph`",
                 EXIT_BAD_INPUT,
             )
-        recommendation_ids.append(rec_id)
     answers = gather_answers(engine, answers_path, answer_pairs)
     result = engine.assess(answers)
     if fmt in GRAPH_FORMATS:

@@ -73,13 +73,10 @@ def _measure(
     from legrules.traininglog.derive import derive_answers
     from legrules.traininglog.packfiles import load_exercise_table, load_settings
     from legrules.traininglog.readers import MAX_LOG_BYTES, decode, parse_log, read_log
+    from legrules.yamlio import read_stream_bytes
 
     if file == "-":
-        raw = sys.stdin.buffer.read(MAX_LOG_BYTES + 1)
-        if len(raw) > MAX_LOG_BYTES:
-            from legrules.errors import InputFileError
-
-            raise InputFileError("<stdin>", f"larger than {MAX_LOG_BYTES // 2**20} MiB")
+        raw = read_stream_bytes(sys.stdin.buffer, "<stdin>", MAX_LOG_BYTES)
         text = decode(raw, "<stdin>")
         log = parse_log(text, "<stdin>", format=log_format, units=units, today=as_of, raw=raw)
     else:
@@ -176,9 +173,12 @@ def chart(
 
     Exit codes: 0 drawn, 2 unreadable log, bad options or matplotlib not installed.
     """
+    from legrules.output import output as checked_output
     from legrules.traininglog.chart import chart_format, render_chart
 
-    chart_format(output)  # a wrong name fails before the log is read
+    # a wrong name, or the log itself as the output, fails before the log is read
+    chart_format(output)
+    checked_output(output, "the chart", inputs=[file])
     analysis, _ = _measure(file, units, log_format, as_of, rules_dir)
-    written = render_chart(analysis, output)
+    written = render_chart(analysis, output, inputs=[file])
     click.echo(f"legrules: chart written to {written}", err=True)

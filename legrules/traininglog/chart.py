@@ -7,10 +7,13 @@ directly, not pyplot, so drawing touches no global state and needs no display.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from legrules.errors import EXIT_BAD_INPUT, LegrulesError
+from legrules.output import output
 from legrules.traininglog.analysis import LogAnalysis
 from legrules.traininglog.model import LB_TO_KG
 from legrules.traininglog.packfiles import MUSCLES
@@ -33,8 +36,7 @@ class PlotExtraMissing(LegrulesError):
 
 
 class ChartFormatError(LegrulesError):
-    """A chart that cannot be drawn: a name that is not .png/.svg, nothing to draw, or a
-    file that cannot be written."""
+    """A chart that cannot be drawn: a name that is not .png/.svg, or nothing to draw."""
 
     exit_code = EXIT_BAD_INPUT
 
@@ -59,10 +61,21 @@ def _matplotlib() -> Any:
     return matplotlib, Figure
 
 
-def render_chart(analysis: LogAnalysis, path: str | Path) -> Path:
-    """Draw the chart into ``path`` (.png or .svg); return the path."""
+def render_chart(
+    analysis: LogAnalysis,
+    path: str | Path,
+    *,
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+) -> Path:
+    """Draw the chart into ``path`` (.png or .svg); return the path.
+
+    Written through :func:`legrules.output.output`, as every file legrules writes: the
+    log (and ``inputs``) cannot be drawn over, the file is complete or absent, and a
+    failed write is an OutputWriteError (exit 1).
+    """
     target = Path(path)
     fmt = chart_format(target)
+    destination = output(target, "the chart", inputs=[analysis.log.source, *inputs])
     if not analysis.weekly_sets:
         raise ChartFormatError(
             f"{analysis.log.source}: nothing to draw: the log has no set of a leg lift "
@@ -123,8 +136,6 @@ def render_chart(analysis: LogAnalysis, path: str | Path) -> Path:
         )
         figure.autofmt_xdate()
         metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-        try:
-            figure.savefig(target, format=fmt, metadata=metadata)
-        except OSError as error:
-            raise ChartFormatError(f"{target}: cannot write ({error.strerror})") from None
+        with destination.open(binary=True) as stream:
+            figure.savefig(stream, format=fmt, metadata=metadata)
     return target

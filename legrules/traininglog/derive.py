@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from legrules.errors import InputFileError, Problem, RulePackError
+from legrules.loader import load_questionnaire
 from legrules.paths import pack_dir
+from legrules.questionnaire import Question
 from legrules.strict import StrictModel
 from legrules.traininglog.analysis import (
     Evidence,
@@ -30,7 +31,6 @@ from legrules.traininglog.analysis import (
 )
 from legrules.traininglog.model import TrainingLog
 from legrules.traininglog.packfiles import load_exercise_table, load_settings
-from legrules.yamlio import parse_yaml, read_text
 
 AnswerValue = bool | int | str | list[str]
 
@@ -76,62 +76,16 @@ class DerivedFacts(StrictModel):
 # ------------------------------------------------------------------ the pack's questions
 
 
-@dataclass(frozen=True)
-class _Question:
-    id: str
-    type: str
-    values: tuple[str, ...] | None
-    min: int | None
-    max: int | None
-
-    def check(self, value: AnswerValue) -> str | None:
-        """Why ``value`` is not an allowed answer, or None."""
-        if self.type == "bool":
-            return None if isinstance(value, bool) else "expected true or false"
-        if self.type == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                return "expected a whole number"
-            low = value if self.min is None else self.min
-            high = value if self.max is None else self.max
-            return None if low <= value <= high else f"{value} is outside {low}..{high}"
-        allowed = self.values or ()
-        items = value if isinstance(value, list) else [value]
-        bad = [item for item in items if item not in allowed]
-        return None if not bad else f"{', '.join(map(str, bad))} not among {', '.join(allowed)}"
-
-
-def _from_object(question: Any) -> _Question:
-    def get(key: str) -> Any:
-        if isinstance(question, Mapping):
-            return question.get(key)
-        return getattr(question, key, None)
-
-    values = get("values")
-    return _Question(
-        id=str(get("id")),
-        type=str(get("type")),
-        values=tuple(values) if values is not None else None,
-        min=get("min"),
-        max=get("max"),
-    )
-
-
-def _questions(pack: Any) -> dict[str, _Question]:
+def _questions(pack: Any) -> dict[str, Question]:
     """The questions of ``pack``: a pack directory (or None for the default), or an
     object with ``questionnaire`` (a RulePack, an Engine) or ``questions`` (a
-    Questionnaire). Duck-typed so this package depends on no engine module."""
-    source: Iterable[Any]
+    Questionnaire). A directory is read by the loader, as every pack is, so a measured
+    value is checked by the questionnaire's own :meth:`Question.check_value`."""
     if pack is None or isinstance(pack, str | os.PathLike):
-        path = pack_dir(None if pack is None else Path(pack)) / "questionnaire.yaml"
-        try:
-            data, _ = parse_yaml(read_text(path), str(path))
-        except InputFileError as error:
-            raise RulePackError([Problem(location=error.where, message=error.reason)]) from None
-        source = data.get("questions", []) if isinstance(data, dict) else []
+        questions = load_questionnaire(pack_dir(None if pack is None else Path(pack))).questions
     else:
         holder = getattr(pack, "questionnaire", pack)
-        source = getattr(holder, "questions", [])
-    questions = [_from_object(q) for q in source]
+        questions = getattr(holder, "questions", [])
     return {q.id: q for q in questions}
 
 
@@ -150,7 +104,7 @@ def _pack_root(pack: Any) -> Path | None:
 @dataclass
 class _Builder:
     analysis: LogAnalysis
-    questions: dict[str, _Question]
+    questions: dict[str, Question]
     answers: list[DerivedAnswer]
     missing: list[NotDerived]
 
@@ -161,10 +115,13 @@ class _Builder:
                 NotDerived(question=question, reason="the pack has no such question")
             )
             return
-        problem = spec.check(value)
+        problem = spec.check_value(value)
         if problem is not None:
             self.missing.append(
-                NotDerived(question=question, reason=f"measured {value!r}, but {problem}")
+                NotDerived(
+                    question=question,
+                    reason=f"measured {value!r}, but {problem}; allowed: {spec.allowed_text()}",
+                )
             )
             return
         self.answers.append(DerivedAnswer(question=question, value=value, evidence=evidence))

@@ -36,7 +36,7 @@ from legrules.traininglog.model import (
     TrainingLogError,
     Unit,
 )
-from legrules.yamlio import LineMap, parse_json, parse_yaml, read_bytes
+from legrules.yamlio import LineMap, parse_json, parse_yaml, read_bytes, too_large
 
 MAX_LOG_BYTES = 32 * 1024 * 1024
 """Larger than any real export (five years of daily training is about 5 MB), small
@@ -738,7 +738,7 @@ def _load(path_or_text: str | os.PathLike[str]) -> tuple[str, str, bytes]:
     ):
         raw = path_or_text.encode("utf-8")
         if len(raw) > MAX_LOG_BYTES:
-            raise InputFileError("<text>", f"too large: the limit is {MAX_LOG_BYTES // 2**20} MiB")
+            raise too_large("<text>", MAX_LOG_BYTES)
         return path_or_text, "<text>", raw
     path = Path(path_or_text)
     source = str(path)

@@ -6,11 +6,12 @@ is returned, never printed (only legrules/cli does I/O).
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 from legrules.traininglog.analysis import LogAnalysis, count, show_set, show_weight
-from legrules.traininglog.derive import DerivedFacts
+from legrules.traininglog.derive import DerivedAnswer, DerivedFacts
+from legrules.values import show_value
+from legrules.wrap import table, wrap
 
 SCHEMA_VERSION = 1
 _SHOWN_SESSIONS = 8
@@ -26,11 +27,6 @@ def summary_json(analysis: LogAnalysis, derived: DerivedFacts) -> dict[str, Any]
     }
     data["derived"] = derived.model_dump(mode="json")
     return {"schema_version": SCHEMA_VERSION, **data}
-
-
-def _wrap(text: str, indent: int, width: int) -> list[str]:
-    pad = " " * indent
-    return textwrap.wrap(text, width=width, initial_indent=pad, subsequent_indent=pad) or [pad]
 
 
 def _head(analysis: LogAnalysis) -> list[str]:
@@ -60,7 +56,7 @@ def _lifts(analysis: LogAnalysis, width: int) -> list[str]:
     lines = ["", f"Lifts (best e1RM a week; trend: the last {n} weeks against the {n} before)"]
     if not analysis.lifts:
         return [*lines, "  no leg lift legrules knows (see Exercises below)"]
-    name_width = max(len(t.lift) for t in analysis.lifts)
+    rows = []
     for trend in analysis.lifts:
         best = (
             f"best {show_weight(trend.best.e1rm_kg, unit)} in {trend.best.week}"
@@ -69,10 +65,11 @@ def _lifts(analysis: LogAnalysis, width: int) -> list[str]:
         )
         change = f"{trend.change:+.1%}" if trend.change is not None else ""
         label = trend.trend.replace("_", " ") + (" (stalled)" if trend.stalled else "")
-        lines.append(f"  {trend.lift:<{name_width}}  {label:<20} {change:>7}  {best}")
+        rows.append([trend.lift, label, change.rjust(7), best])
+    lines += table(rows, indent="  ")
     stalled = [t for t in analysis.lifts if t.stalled]
     for trend in stalled:
-        lines += _wrap(f"stalled: {trend.evidence.sentence}", 2, width)
+        lines += wrap(f"stalled: {trend.evidence.sentence}", "  ", width)
     return lines
 
 
@@ -106,13 +103,15 @@ def _sessions(analysis: LogAnalysis) -> list[str]:
         f"Leg sessions: {len(sessions)} in {count(weeks, 'week')} "
         f"({len(sessions) / weeks:.1f} a week), {heavy} heavy",
     ]
+    rows = []
     for session in sessions[-_SHOWN_SESSIONS:]:
         why = (
             f"heavy: {show_set(session.heavy_set, unit, dated=False)} ({session.heavy_because})"
             if session.heavy_set is not None
             else "not heavy"
         )
-        lines.append(f"  {session.date}  {session.hard_sets:>3} hard sets  {why}")
+        rows.append([str(session.date), f"{session.hard_sets:>3} hard sets", why])
+    lines += table(rows, indent="  ")
     if len(sessions) > _SHOWN_SESSIONS:
         lines.append(f"  ... and {len(sessions) - _SHOWN_SESSIONS} earlier (--json lists all)")
     return lines
@@ -123,8 +122,16 @@ def _sides(analysis: LogAnalysis, width: int) -> list[str]:
         return []
     lines = ["", "Left and right"]
     for side in analysis.sides:
-        lines += _wrap(side.evidence.sentence, 2, width)
+        lines += wrap(side.evidence.sentence, "  ", width)
     return lines
+
+
+def _shown(answer: DerivedAnswer) -> str:
+    """The value as an answers file spells it (the one formatter), "(none)" only when
+    nothing was found: 0 and false are measurements, not absences."""
+    if answer.value is None or answer.value == []:
+        return "(none)"
+    return show_value(answer.value, form="ids")
 
 
 def _answers(derived: DerivedFacts, width: int) -> list[str]:
@@ -132,15 +139,12 @@ def _answers(derived: DerivedFacts, width: int) -> list[str]:
     if not derived.answers:
         lines.append("  none")
     for answer in derived.answers:
-        value = ", ".join(answer.value) if isinstance(answer.value, list) else answer.value
-        if isinstance(answer.value, bool):
-            value = str(answer.value).lower()
-        lines.append(f"  {answer.question} = {value or '(none)'}")
-        lines += _wrap(answer.evidence.sentence, 6, width)
+        lines.append(f"  {answer.question} = {_shown(answer)}")
+        lines += wrap(answer.evidence.sentence, " " * 6, width)
     if derived.not_derived:
         lines += ["", "Not measured"]
         for missing in derived.not_derived:
-            lines += _wrap(f"{missing.question}: {missing.reason}", 2, width)
+            lines += wrap(f"{missing.question}: {missing.reason}", "  ", width)
     return lines
 
 
@@ -153,24 +157,24 @@ def _exercises(analysis: LogAnalysis, width: int) -> list[str]:
     for use in unknown:
         hint = f"; did you mean {use.suggestion!r}?" if use.suggestion else ""
         where = ", ".join(map(str, use.lines))
-        lines += _wrap(
+        lines += wrap(
             f"unknown, not analysed: {use.name!r}, {count(use.sets, 'set')} (line {where}){hint}"
             if use.sets == 1
             else f"unknown, not analysed: {use.name!r}, {use.sets} sets (lines {where}){hint}",
-            2,
+            "  ",
             width,
         )
     if unknown:
-        lines += _wrap(
+        lines += wrap(
             "Add a name to the right lift in the rule pack's exercise-names.yaml to count it.",
-            2,
+            "  ",
             width,
         )
     groups: dict[str, list[str]] = {}
     for use in ignored:
         groups.setdefault(use.ignored_as or "", []).append(f"{use.name} ({use.sets})")
     for group, names in sorted(groups.items()):
-        lines += _wrap(f"ignored, {group.replace('_', ' ')}: {', '.join(names)}", 2, width)
+        lines += wrap(f"ignored, {group.replace('_', ' ')}: {', '.join(names)}", "  ", width)
     return lines
 
 
@@ -180,7 +184,7 @@ def _skipped(analysis: LogAnalysis, width: int) -> list[str]:
         return []
     lines = ["", f"Skipped rows ({len(skipped)})"]
     for row in skipped[:_SHOWN_SKIPS]:
-        lines += _wrap(f"line {row.line}: {row.reason}", 2, width)
+        lines += wrap(f"line {row.line}: {row.reason}", "  ", width)
     if len(skipped) > _SHOWN_SKIPS:
         lines.append(f"  ... and {len(skipped) - _SHOWN_SKIPS} more (--json lists all)")
     return lines
