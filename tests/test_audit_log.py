@@ -30,6 +30,7 @@ from legrules.audit import (
     replay,
 )
 from legrules.audit.model import REDACTED_PREFIX
+from legrules.errors import UnknownIdError
 from legrules.explain import why_not
 from legrules.loader import load_pack
 from legrules.pack import RulePack
@@ -235,8 +236,12 @@ def test_explain_uses_the_stored_rules_after_they_changed(
 
 def test_explain_unknown_recommendation_suggests(audited: Engine, log_path: Path) -> None:
     result = audited.assess({})
-    with AuditLog(log_path, readonly=True) as log, pytest.raises(RulePackError, match="leg_curl"):
+    with (
+        AuditLog(log_path, readonly=True) as log,
+        pytest.raises(UnknownIdError, match="did you mean 'leg_curl'") as caught,
+    ):
         explain_record(log, result.assessment_id, "leg_curls")
+    assert caught.value.exit_code == 2
 
 
 def test_the_deprecated_methods_warn_and_give_what_the_functions_give(
