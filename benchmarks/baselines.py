@@ -10,10 +10,10 @@ from typing import Any
 from durable.engine import Host
 
 from legrules.api import Engine
-from legrules.conditions import leaf_holds
-from legrules.facts import finding_fact
-from legrules.pack import RulePack
-from legrules.ruleschema import AllOf, AnyOf, Condition, FactLeaf, FindingLeaf, NotOf
+from legrules.logic.conditions import leaf_holds
+from legrules.pack.model import RulePack
+from legrules.pack.schema import AllOf, AnyOf, Condition, FactLeaf, FindingLeaf, NotOf
+from legrules.run.facts import finding_fact
 
 
 class _QuietHost(Host):  # type: ignore[misc]

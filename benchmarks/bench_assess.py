@@ -11,7 +11,7 @@ from pytest_benchmark.fixture import BenchmarkFixture
 from benchmarks.baselines import BareDurable, compiled_python
 from benchmarks.conftest import block_medians, paired_medians
 from legrules import Engine
-from legrules.facts import FactBuilder
+from legrules.run.facts import FactBuilder
 
 # A lifter with several findings: compensation in squats and hinges, one leg dominant,
 # rushing reps, not tracking, heavy every session. Many rules fire and one chain runs.

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from legrules.api import Engine
-from legrules.batch import run_batch
-from legrules.compiler import CompiledPack, compile_pack
-from legrules.loader import load_pack
 from legrules.paths import default_rules_dir
+from legrules.run.batch import run_batch
+from legrules.run.compiler import CompiledPack, compile_pack
+from legrules.run.loader import load_pack
 
 CHOICES: dict[str, list[str | int]] = {
     "squat_felt_most": ["glutes", "quads", "evenly", "not_sure"],

@@ -19,9 +19,9 @@ from pathlib import Path
 import yaml
 
 from benchmarks.bench_scale import synthetic_pack
-from legrules.lint import lint_pack
-from legrules.loader import load_pack
+from legrules.authoring.lint import lint_pack
 from legrules.paths import default_rules_dir
+from legrules.run.loader import load_pack
 
 TARGET_SECONDS = 30.0
 

@@ -12,12 +12,10 @@ from typing import Any
 import pytest
 
 from legrules import Engine, validate_answers
-from legrules.evaluator import run_pack
-from legrules.loader import load_pack
-from legrules.pack import RulePack
-from legrules.paths import default_rules_dir
-from legrules.questionnaire import Question
-from legrules.ruleschema import (
+from legrules.logic.evaluator import run_pack
+from legrules.pack.model import RulePack
+from legrules.pack.questionnaire import Question
+from legrules.pack.schema import (
     AllOf,
     AnyOf,
     Condition,
@@ -29,6 +27,8 @@ from legrules.ruleschema import (
     SourceRef,
     Then,
 )
+from legrules.paths import default_rules_dir
+from legrules.run.loader import load_pack
 
 BASE = load_pack(default_rules_dir())
 

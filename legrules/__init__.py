@@ -13,9 +13,7 @@ from typing import TYPE_CHECKING, Any
 from legrules._version import __version__
 
 if TYPE_CHECKING:
-    from legrules.answers import Answers, load_answers_file, validate_answers
     from legrules.api import Engine, assess
-    from legrules.assessment import Assessment, Recommendation
     from legrules.audit import AuditLog
     from legrules.errors import (
         AnswersError,
@@ -26,18 +24,20 @@ if TYPE_CHECKING:
         RuleLoopError,
         RulePackError,
     )
-    from legrules.loader import load_pack
-    from legrules.ruleschema import rule_file_json_schema
+    from legrules.pack.schema import rule_file_json_schema
+    from legrules.run.answers import Answers, load_answers_file, validate_answers
+    from legrules.run.assessment import Assessment, Recommendation
+    from legrules.run.loader import load_pack
     from legrules.traininglog import TrainingLog, read_log
 
 _LAZY = {
-    "Answers": "legrules.answers",
-    "load_answers_file": "legrules.answers",
-    "validate_answers": "legrules.answers",
+    "Answers": "legrules.run.answers",
+    "load_answers_file": "legrules.run.answers",
+    "validate_answers": "legrules.run.answers",
     "Engine": "legrules.api",
     "assess": "legrules.api",
-    "Assessment": "legrules.assessment",
-    "Recommendation": "legrules.assessment",
+    "Assessment": "legrules.run.assessment",
+    "Recommendation": "legrules.run.assessment",
     "AuditLog": "legrules.audit",
     "AnswersError": "legrules.errors",
     "EngineError": "legrules.errors",
@@ -46,8 +46,8 @@ _LAZY = {
     "Problem": "legrules.errors",
     "RuleLoopError": "legrules.errors",
     "RulePackError": "legrules.errors",
-    "load_pack": "legrules.loader",
-    "rule_file_json_schema": "legrules.ruleschema",
+    "load_pack": "legrules.run.loader",
+    "rule_file_json_schema": "legrules.pack.schema",
     "TrainingLog": "legrules.traininglog",
     "read_log": "legrules.traininglog",
 }

@@ -5,7 +5,7 @@
 >>> result = engine.assess({"squat_felt_most": "glutes"})
 >>> result.status, [r.id for r in result.recommendations][:1]  # doctest: +SKIP
 
-The engine itself is :mod:`legrules.runtime`; this module adds what needs the layers
+The engine itself is :mod:`legrules.run.engine`; this module adds what needs the layers
 above it (an audit log opened from a path) and the shared default engine.
 """
 
@@ -16,29 +16,29 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from legrules import runtime
-from legrules.answers import Answers
-from legrules.assessment import Assessment
-from legrules.compiler import CompiledPack
-from legrules.pack import RulePack
-from legrules.recorder import Recorder
+from legrules.pack.model import RulePack
+from legrules.run import engine as runtime
+from legrules.run.answers import Answers
+from legrules.run.assessment import Assessment
+from legrules.run.compiler import CompiledPack
+from legrules.run.recorder import Recorder
 
 
 class Engine(runtime.Engine):
     """One loaded rule pack, compiled once, assessing answers from any number of threads.
 
     ``rules`` is a pack directory (default: ``$LEGRULES_RULES`` or the shipped pack), a
-    :class:`~legrules.pack.RulePack` already loaded with :func:`~legrules.load_pack`, or
-    a :class:`~legrules.compiler.CompiledPack` (for example from
-    :func:`legrules.packcache.compiled_pack`, which keeps compiled packs between runs).
+    :class:`~legrules.pack.model.RulePack` already loaded with :func:`~legrules.load_pack`, or
+    a :class:`~legrules.run.compiler.CompiledPack` (for example from
+    :func:`legrules.run.packcache.compiled_pack`, which keeps compiled packs between runs).
     ``max_firings`` bounds one assessment's forward chain (default: the most activations
     a loop-free pack can produce, computed by the compiler); exceeding it raises
     :class:`~legrules.errors.RuleLoopError` naming the rules involved.
     ``audit_log`` (a path or an :class:`~legrules.audit.AuditLog`, or any
-    :class:`~legrules.recorder.Recorder`) records every assessment in that decision log.
+    :class:`~legrules.run.recorder.Recorder`) records every assessment in that decision log.
 
     Engines of one pack in one process share one native ruleset
-    (:data:`legrules.engine.RULESETS`). An Engine pickles as its compiled pack (and its
+    (:data:`legrules.run.durable.RULESETS`). An Engine pickles as its compiled pack (and its
     options): unpickled, in this process or another, it uses that process's ruleset for
     the pack, so it gives exactly the original's results (Spark, Dask, Ray and
     multiprocessing pickle what their workers use). An audit log goes as its absolute

@@ -13,7 +13,7 @@ computed over is fixed here once:
   with any JSON library that writes UTF-8.
 
 One caller keeps ``ensure_ascii=True``: the stored rule pack's ``content_hash``
-(:mod:`legrules.snapshot`). Existing audit logs hold that hash over the ASCII-escaped
+(:mod:`legrules.run.snapshot`). Existing audit logs hold that hash over the ASCII-escaped
 text, and the shipped pack has non-ASCII characters, so UTF-8 text would stop those
 logs from verifying. Changing a hashed text is a log format change, never a cleanup.
 """

@@ -18,7 +18,7 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 # 128 + SIGPIPE: what a shell reports for a tool stopped by a closed pipe (`| head`)
 EXIT_CLOSED_PIPE = 141
-# 128 + SIGHUP and 128 + SIGTERM: a batch stopped by the signal (legrules.batch.Terminated)
+# 128 + SIGHUP and 128 + SIGTERM: a batch stopped by the signal (legrules.run.batch.Terminated)
 EXIT_HANGUP = 129
 EXIT_TERMINATED = 143
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from legrules.loader import load_pack
-from legrules.pack import RulePack
+from legrules.pack.model import RulePack
+from legrules.pack.schema import Rule
 from legrules.paths import default_rules_dir
-from legrules.ruleschema import Rule
+from legrules.run.loader import load_pack
 
 SHIPPED = load_pack(default_rules_dir())
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from legrules.pack import RulePack
-from legrules.partial import leaves_by_fact, value_domain
-from legrules.questionnaire import SAFE_INT, Question, Questionnaire
-from legrules.ruleschema import (
+from legrules.logic.partial import leaves_by_fact, value_domain
+from legrules.pack.model import RulePack
+from legrules.pack.questionnaire import SAFE_INT, Question, Questionnaire
+from legrules.pack.schema import (
     MAX_CONDITION_DEPTH,
     AllOf,
     AnyOf,

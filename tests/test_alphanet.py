@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from legrules.alphanet import STACK_LIMIT, AlphaNet, fits_alone, most_matched, shard
+from legrules.run.alphanet import STACK_LIMIT, AlphaNet, fits_alone, most_matched, shard
 from tests.profiles import examples
 
 _CHECK = {

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from legrules import AnswersError, Engine, InputFileError, load_answers_file, validate_answers
-from legrules.answers import parse_answers_document
-from legrules.loader import load_pack
 from legrules.paths import default_rules_dir
+from legrules.run.answers import parse_answers_document
+from legrules.run.loader import load_pack
 from tests.profiles import examples
 
 QUESTIONNAIRE = load_pack(default_rules_dir()).questionnaire

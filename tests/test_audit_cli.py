@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from legrules.audit import AuditLog
 from legrules.cli import cli
-from legrules.loader import load_pack
+from legrules.pack.schema import facts_read
 from legrules.paths import default_rules_dir
-from legrules.ruleschema import facts_read
+from legrules.run.loader import load_pack
 from tests.conftest import EXAMPLES
 from tests.test_audit_log import NEVER, write_probe
 

@@ -24,9 +24,9 @@ import pytest
 
 from legrules import Engine
 from legrules.audit import AuditLog, AuditWriteError
-from legrules.loader import load_pack
-from legrules.pack import RulePack
+from legrules.pack.model import RulePack
 from legrules.paths import default_rules_dir
+from legrules.run.loader import load_pack
 
 pytestmark = pytest.mark.slow
 

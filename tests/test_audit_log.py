@@ -31,11 +31,11 @@ from legrules.audit import (
 )
 from legrules.audit.model import REDACTED_PREFIX
 from legrules.errors import UnknownIdError
-from legrules.explain import why_not
-from legrules.loader import load_pack
-from legrules.pack import RulePack
+from legrules.explain.whynot import why_not
+from legrules.pack.model import RulePack
+from legrules.pack.schema import facts_read
 from legrules.paths import default_rules_dir
-from legrules.ruleschema import facts_read
+from legrules.run.loader import load_pack
 
 # A rule the tests own: always fires on the default answers, and is the only rule that
 # makes its recommendation (checked, not assumed, in the tests that rely on it).

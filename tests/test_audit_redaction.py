@@ -21,9 +21,9 @@ import pytest
 from legrules import Engine
 from legrules.audit import AuditLog, replay
 from legrules.audit.model import REDACTED_PREFIX, redaction_closure
-from legrules.loader import load_pack
+from legrules.pack.questionnaire import AnswerValue, Question
 from legrules.paths import default_rules_dir
-from legrules.questionnaire import AnswerValue, Question
+from legrules.run.loader import load_pack
 
 from .conftest import EXAMPLES
 

@@ -9,7 +9,7 @@ import pytest
 
 from legrules import Engine
 from legrules.audit import AuditLog, AuditRecord
-from legrules.audit.report import record_lines, record_text
+from legrules.report.audit import record_lines, record_text
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from legrules import InputFileError
-from legrules.batch import run_batch
 from legrules.output import OutputError
+from legrules.run.batch import run_batch
 
 LINES = [
     '{"squat_felt_most": "glutes"}',
@@ -109,9 +109,9 @@ def test_cli_batch_with_a_broken_pack_reports_it_once_without_starting_workers(
 
 
 def test_batch_accepts_a_compiled_pack(tmp_path: Path) -> None:
-    from legrules.compiler import compile_pack
-    from legrules.loader import load_pack
     from legrules.paths import default_rules_dir
+    from legrules.run.compiler import compile_pack
+    from legrules.run.loader import load_pack
 
     source = tmp_path / "in.jsonl"
     source.write_text(LINES[0] + "\n", encoding="utf-8")
@@ -156,7 +156,7 @@ def test_batch_keeps_a_bounded_number_of_chunks_in_flight(
 ) -> None:
     # Submitting every chunk up front (Executor.map) read the whole input into memory
     # and held every result until the parent caught up.
-    from legrules import batch
+    from legrules.run import batch
 
     monkeypatch.setattr(batch, "ProcessPoolExecutor", _LazyPool)
     lines = [LINES[0]] * (batch.CHUNK_LINES * 12 + 7)
@@ -211,7 +211,7 @@ def test_cli_batch_reports_hostile_lines_without_an_internal_error(tmp_path: Pat
 def test_count_lines_counts_what_the_batch_assesses(tmp_path: Path) -> None:
     # The progress bar's count read the input as UTF-8 text: a non-UTF-8 line made the
     # batch fail with "internal error" before it started, on a terminal only.
-    from legrules.batch import count_lines
+    from legrules.run.batch import count_lines
 
     source = tmp_path / "in.jsonl"
     source.write_bytes(b"\n".join([GOOD, b"  ", b"\xff\n", GOOD]))
@@ -310,9 +310,9 @@ def test_a_device_target_is_written_straight_not_replaced(
 
 @pytest.fixture(scope="module")
 def compiled() -> Any:
-    from legrules.compiler import compile_pack
-    from legrules.loader import load_pack
     from legrules.paths import default_rules_dir
+    from legrules.run.compiler import compile_pack
+    from legrules.run.loader import load_pack
 
     return compile_pack(load_pack(default_rules_dir()))
 
@@ -320,8 +320,8 @@ def compiled() -> Any:
 def _hostile_lines() -> Any:
     from hypothesis import strategies as st
 
-    from legrules.loader import load_pack
     from legrules.paths import default_rules_dir
+    from legrules.run.loader import load_pack
     from tests.strategies import answers_strategy
 
     questionnaire = load_pack(default_rules_dir()).questionnaire
@@ -362,7 +362,7 @@ def test_no_batch_line_escapes_as_anything_but_its_own_record(compiled: Any) -> 
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from legrules import batch
+    from legrules.run import batch
 
     @settings(max_examples=40, deadline=None)
     @given(st.lists(_hostile_lines(), min_size=1, max_size=6))

@@ -40,7 +40,7 @@ def _gate(fifo: Path) -> str:
     """Code run in the batch's parent before the CLI: workers are forked from it, so they
     inherit a line assessor that blocks forever past line GATED_AFTER."""
     return (
-        "import legrules.batch as _b\n"
+        "import legrules.run.batch as _b\n"
         "_assess = _b._assess_line\n"
         "def _gated(engine, number, data):\n"
         f"    if number > {GATED_AFTER}:\n"

@@ -13,7 +13,7 @@ import pytest
 
 from legrules.audit.model import genesis_hash, redaction_hash
 from legrules.canonical import canonical_json
-from legrules.snapshot import PackSnapshot
+from legrules.run.snapshot import PackSnapshot
 
 
 def test_sorted_compact_utf8() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from legrules import __version__
+from legrules._version import __version__
 from legrules.cli import cli
 from tests.conftest import EXAMPLES
 

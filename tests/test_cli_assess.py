@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from legrules import Engine
 from legrules.cli import cli
-from legrules.questionnaire import AnswerValue
-from legrules.skips import default_for, next_pending, walk
+from legrules.interview.skips import default_for, next_pending, walk
+from legrules.pack.questionnaire import AnswerValue
 from tests.conftest import EXAMPLES
 
 

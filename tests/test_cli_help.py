@@ -121,19 +121,19 @@ def test_ctrl_c_is_exit_130_without_traceback(
     def interrupted(*a: object, **k: object) -> None:
         raise KeyboardInterrupt
 
-    # Import the modules first: one imported while legrules.loader.load_pack is
+    # Import the modules first: one imported while legrules.run.loader.load_pack is
     # patched would bind the patched function for good, and break later tests.
-    import legrules.lint
-    import legrules.packcache
-    import legrules.runtime
+    import legrules.authoring.lint
+    import legrules.run.engine
+    import legrules.run.packcache
 
     del legrules
     for target in (
-        "legrules.loader.load_pack",
-        "legrules.runtime.load_pack",
-        "legrules.packcache.compiled_pack",
-        "legrules.lint.load_pack",
-        "legrules.ruleschema.rule_file_json_schema",
+        "legrules.run.loader.load_pack",
+        "legrules.run.engine.load_pack",
+        "legrules.run.packcache.compiled_pack",
+        "legrules.authoring.lint.load_pack",
+        "legrules.pack.schema.rule_file_json_schema",
     ):
         monkeypatch.setattr(target, interrupted)
     result = CliRunner().invoke(cli, args)
@@ -168,9 +168,16 @@ def test_the_cli_imports_the_engine_lazily() -> None:
     `legrules --help` and `legrules rules --help` pay only for click.
     """
     cli_dir = Path(legrules.cli.__file__).parent
-    # legrules.output needs only the standard library and legrules.errors; legrules.wrap
+    # legrules.output needs only the standard library and legrules.errors; legrules.text
     # (the exit codes in --help) only textwrap
-    allowed = {"legrules", "legrules.errors", "legrules.paths", "legrules.output", "legrules.wrap"}
+    allowed = {
+        "legrules",
+        "legrules._version",
+        "legrules.errors",
+        "legrules.paths",
+        "legrules.output",
+        "legrules.text",
+    }
     seen: set[str] = set()
     pending = ["legrules.cli"]
     while pending:

@@ -12,18 +12,18 @@ from click.testing import CliRunner
 
 import legrules.errors
 from legrules import Engine
-from legrules.batch import Terminated
-from legrules.cli import cli
-from legrules.contractdoc import (
+from legrules.authoring.contract import (
     ASSESSMENT_INTRO,
     COMMAND,
     MEANINGS,
     assessment_models,
     render,
 )
+from legrules.cli import cli
 from legrules.errors import EXIT_CODES, EXIT_HANGUP, EXIT_TERMINATED, LegrulesError
-from legrules.loader import load_pack
 from legrules.paths import contract_file
+from legrules.run.batch import Terminated
+from legrules.run.loader import load_pack
 from tests.conftest import REPO
 
 CONTRACT = REPO / "docs" / "CONTRACT.md"

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from legrules.answers import validate_answers
 from legrules.audit.model import redaction_closure
-from legrules.pack import RulePack
-from legrules.questionnaire import Questionnaire
-from legrules.skips import default_for, walk
+from legrules.interview.skips import default_for, walk
+from legrules.pack.model import RulePack
+from legrules.pack.questionnaire import Questionnaire
+from legrules.run.answers import validate_answers
 from tests.rulekit import SHIPPED
 
 HOME_EQUIPMENT = ["dumbbells", "bench_or_step"]

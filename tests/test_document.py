@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from legrules.document import (
+from legrules.report.document import (
     Document,
     Footer,
     Item,

@@ -12,13 +12,16 @@ from typing import Any
 
 import pytest
 
-from legrules import Engine, RuleLoopError, api, runtime, validate_answers
-from legrules.assessment import Assessment
+from legrules import Engine, RuleLoopError, api, validate_answers
 from legrules.audit import AuditLog
-from legrules.compiler import CompiledPack, compile_pack
-from legrules.engine import DurableRuleset
 from legrules.errors import EngineError
-from legrules.facts import (
+from legrules.pack.questionnaire import AnswerValue, Questionnaire
+from legrules.paths import default_rules_dir
+from legrules.run import engine as runtime
+from legrules.run.assessment import Assessment
+from legrules.run.compiler import CompiledPack, compile_pack
+from legrules.run.durable import DurableRuleset
+from legrules.run.facts import (
     ANSWERS_KIND,
     KIND_KEY,
     Fact,
@@ -28,10 +31,8 @@ from legrules.facts import (
     finding_fact,
     item_field,
 )
-from legrules.loader import load_pack
-from legrules.paths import default_rules_dir
-from legrules.questionnaire import AnswerValue, Questionnaire
-from legrules.recorder import Recorder
+from legrules.run.loader import load_pack
+from legrules.run.recorder import Recorder
 
 LOWBACK = {"hinge_felt_most": "lower_back"}
 # LOWBACK fires DERIVER, which derives the finding CHAINED reads
@@ -132,7 +133,7 @@ def test_an_engine_whose_action_raises_is_left_clean(
     def boom(finding: str) -> Fact:
         raise RuntimeError("action failed")
 
-    monkeypatch.setattr("legrules.runtime.finding_fact", boom)
+    monkeypatch.setattr("legrules.run.engine.finding_fact", boom)
     with pytest.raises(RuntimeError, match="action failed"):
         engine.assess(LOWBACK)
     monkeypatch.undo()
@@ -223,7 +224,7 @@ def answers_fact(
 
 def test_fact_builder_matches_answers_fact(engine: Engine) -> None:
     """The planned builder and the plain function shape the same fact."""
-    from legrules.facts import FactBuilder
+    from legrules.run.facts import FactBuilder
 
     fields = engine.compiled.fact_fields
     builder = FactBuilder(engine.questionnaire, fields)

@@ -22,9 +22,9 @@ import durable_rules_engine
 import pytest
 
 from legrules import Engine
-from legrules.engine import DurableRuleset, free_unused, native_ruleset_count
 from legrules.errors import EngineError
-from legrules.facts import ANSWERS_KIND, KIND_KEY
+from legrules.run.durable import DurableRuleset, free_unused, native_ruleset_count
+from legrules.run.facts import ANSWERS_KIND, KIND_KEY
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ def _one_rule(name: str = "r") -> dict[str, Any]:
 FINALIZER_INSIDE_AN_ASSESSMENT = r"""
 import gc, json
 from legrules import Engine
-from legrules.engine import DurableRuleset, native_ruleset_count
+from legrules.run.durable import DurableRuleset, native_ruleset_count
 from legrules.errors import EngineError
 
 RULE = {"r": {"all": [{"a": {"_t": "answers"}}]}}

@@ -20,8 +20,8 @@ import pytest
 
 from legrules import Engine, EngineError
 from legrules.audit import AuditLog
-from legrules.engine import RULESETS, DurableRuleset, native_ruleset_count
 from legrules.paths import default_rules_dir
+from legrules.run.durable import RULESETS, DurableRuleset, native_ruleset_count
 
 from .conftest import EXAMPLES
 

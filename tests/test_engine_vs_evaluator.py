@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from legrules import Engine, validate_answers
-from legrules.compiler import compile_pack
-from legrules.evaluator import run_pack
-from legrules.loader import load_pack
-from legrules.pack import RulePack
+from legrules.logic.evaluator import run_pack
+from legrules.pack.model import RulePack
+from legrules.pack.questionnaire import Question, Questionnaire
+from legrules.pack.schema import Condition, Recommend, Rule, SourceRef, Then
 from legrules.paths import default_rules_dir
-from legrules.questionnaire import Question, Questionnaire
-from legrules.ruleschema import Condition, Recommend, Rule, SourceRef, Then
+from legrules.run.compiler import compile_pack
+from legrules.run.loader import load_pack
 from tests.conftest import REPO
 from tests.profiles import examples
 from tests.strategies import answers_strategy, random_pack
@@ -195,7 +195,7 @@ YES_TO_EVERYTHING: dict[str, Any] = {
 _MATCH_STACK_SCRIPT = """
 import sys
 from legrules import Engine, validate_answers
-from legrules.evaluator import run_pack
+from legrules.logic.evaluator import run_pack
 from tests.test_engine_vs_evaluator import DEFAULT_PACK, YES_TO_EVERYTHING, pack_of
 
 def agree(pack, raws):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from legrules import Engine
-from legrules.conditions import describe
 from legrules.errors import UnknownIdError
-from legrules.explain import why_not
+from legrules.explain.whynot import why_not
+from legrules.logic.conditions import describe
 
 
 def test_why_not_names_the_failed_condition_and_answer(engine: Engine) -> None:

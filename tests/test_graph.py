@@ -9,7 +9,14 @@ import subprocess
 import pytest
 
 from legrules import Engine
-from legrules.graph import Graph, assessment_graph, pack_graph, render_graph, to_dot, to_mermaid
+from legrules.report.graph import (
+    Graph,
+    assessment_graph,
+    pack_graph,
+    render_graph,
+    to_dot,
+    to_mermaid,
+)
 
 SAFE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 

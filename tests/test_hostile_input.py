@@ -16,16 +16,17 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from legrules import AnswersError, InputFileError, LegrulesError, RulePackError, answers, loader
-from legrules.answers import load_answers_file, parse_answers_document, validate_answers
-from legrules.batch import run_batch
+from legrules import AnswersError, InputFileError, LegrulesError, RulePackError
 from legrules.cli import cli
 from legrules.errors import MAX_LISTED, SHOWN_CHARS, closest, show
-from legrules.interview import dump_answers
-from legrules.loader import load_pack
-from legrules.packcache import cache_key, compiled_pack
+from legrules.pack.typed import dump_answers
+from legrules.pack.yamlio import ANSWERS_LIMIT, PACK_FILE_LIMIT, parse_json, parse_yaml, read_stream
 from legrules.paths import default_rules_dir
-from legrules.yamlio import ANSWERS_LIMIT, PACK_FILE_LIMIT, parse_json, parse_yaml, read_stream
+from legrules.run import answers, loader
+from legrules.run.answers import load_answers_file, parse_answers_document, validate_answers
+from legrules.run.batch import run_batch
+from legrules.run.loader import load_pack
+from legrules.run.packcache import cache_key, compiled_pack
 
 from .conftest import RuleWriter
 

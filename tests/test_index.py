@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from legrules.index import PackIndex, index_rules
-from legrules.pack import RulePack
-from legrules.ruleschema import FactLeaf, FindingLeaf, walk
+from legrules.pack.index import PackIndex, index_rules
+from legrules.pack.model import RulePack
+from legrules.pack.schema import FactLeaf, FindingLeaf, walk
 from tests.profiles import examples
 from tests.rulekit import SHIPPED
 from tests.strategies import random_pack

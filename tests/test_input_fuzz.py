@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from legrules import LegrulesError
-from legrules.answers import load_answers_file, parse_answers_document, validate_answers
-from legrules.loader import load_pack
+from legrules.pack.yamlio import parse_json
 from legrules.paths import default_rules_dir
-from legrules.yamlio import parse_json
+from legrules.run.answers import load_answers_file, parse_answers_document, validate_answers
+from legrules.run.loader import load_pack
 
 QUESTIONNAIRE = load_pack(default_rules_dir()).questionnaire
 FUZZ = settings(

@@ -8,21 +8,21 @@ from pathlib import Path
 import pytest
 
 from legrules import Engine, load_pack
-from legrules.answers import parse_answers_document, validate_answers
 from legrules.errors import UnknownIdError
-from legrules.interview import (
+from legrules.explain.whyasked import why_asked
+from legrules.interview.skips import answered, next_pending, skip_reason, walk
+from legrules.pack.model import RulePack
+from legrules.pack.questionnaire import AnswerValue
+from legrules.pack.schema import FactLeaf
+from legrules.pack.typed import (
     AnswerParseError,
     dump_answers,
     leaf_in_words,
     parse_strict,
     parse_typed,
 )
-from legrules.pack import RulePack
 from legrules.paths import default_rules_dir
-from legrules.questionnaire import AnswerValue
-from legrules.ruleschema import FactLeaf
-from legrules.skips import answered, next_pending, skip_reason, walk
-from legrules.whyasked import why_asked
+from legrules.run.answers import parse_answers_document, validate_answers
 
 # ----------------------------------------------------------------------- skipping
 

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from legrules import Assessment, Engine, validate_answers
-from legrules.loader import load_pack
 from legrules.paths import default_rules_dir
+from legrules.run.loader import load_pack
 from tests.profiles import examples
 from tests.strategies import answers_strategy
 

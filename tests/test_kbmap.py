@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from legrules import Engine
-from legrules.kbmap import load_coverage, render, rows
+from legrules.authoring.kbmap import load_coverage, render, rows
 from tests.conftest import REPO
 
 
@@ -30,5 +30,6 @@ def test_every_rule_cites_an_item(engine: Engine) -> None:
 def test_committed_map_is_current(engine: Engine) -> None:
     committed = (REPO / "docs" / "knowledge-base-map.md").read_text(encoding="utf-8")
     assert committed == render(engine.pack), (
-        "docs/knowledge-base-map.md is stale: python -m legrules.kbmap > docs/knowledge-base-map.md"
+        "docs/knowledge-base-map.md is stale: "
+        "python -m legrules.authoring.kbmap > docs/knowledge-base-map.md"
     )

@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given, settings
 
 from legrules import Engine, RulePackError
-from legrules.conditions import evaluate
-from legrules.lint import CHECKS, lint_pack
-from legrules.loader import load_pack
-from legrules.partial import (
+from legrules.authoring.lint import CHECKS, lint_pack
+from legrules.logic.conditions import evaluate
+from legrules.logic.partial import (
     PartialState,
     SearchCache,
     evaluate3,
@@ -20,10 +19,11 @@ from legrules.partial import (
     leaves_by_fact,
     value_domain,
 )
+from legrules.logic.withholding import Withholders
+from legrules.pack.questionnaire import AnswerValue
+from legrules.pack.schema import AllOf, Condition, FactLeaf
 from legrules.paths import default_rules_dir
-from legrules.questionnaire import AnswerValue
-from legrules.ruleschema import AllOf, Condition, FactLeaf
-from legrules.withholding import Withholders
+from legrules.run.loader import load_pack
 from tests.conftest import RuleWriter
 from tests.profiles import examples
 from tests.strategies import fact_tree
@@ -58,11 +58,11 @@ def test_the_shipped_pack_has_no_errors() -> None:
 
 
 def test_every_check_is_documented() -> None:
-    import legrules.lint
+    import legrules.authoring.lint
 
     for code, (name, _) in CHECKS.items():
-        assert code in (legrules.lint.__doc__ or "")
-        assert name in (legrules.lint.__doc__ or "")
+        assert code in (legrules.authoring.lint.__doc__ or "")
+        assert name in (legrules.authoring.lint.__doc__ or "")
 
 
 def test_contradiction_is_unreachable(write_rules: RuleWriter, pack_copy: Path) -> None:

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from legrules import Engine, RulePackError, load_pack
-from legrules.compiler import _terms_bound, compile_condition
-from legrules.conditions import evaluate
+from legrules.logic.conditions import evaluate
 from legrules.paths import default_rules_dir
+from legrules.run.compiler import _terms_bound, compile_condition
 from tests.conftest import RuleWriter
 from tests.profiles import examples
 from tests.strategies import deep_chain, fact_tree, wide_negation

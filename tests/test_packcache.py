@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from legrules import Engine, RulePackError, packcache
-from legrules.compiler import CompiledPack
-from legrules.packcache import cache_key, compiled_pack, default_cache_dir
+from legrules import Engine, RulePackError
+from legrules.run import packcache
+from legrules.run.compiler import CompiledPack
+from legrules.run.packcache import cache_key, compiled_pack, default_cache_dir
 
 from .conftest import EXAMPLES
 
@@ -153,7 +154,7 @@ def test_a_failed_write_leaves_no_partial_entry(
     def full_disk(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("legrules.packcache.os.replace", full_disk)
+    monkeypatch.setattr("legrules.run.packcache.os.replace", full_disk)
     assert compiled_pack(pack_copy, cache).pack.rules
     assert list(cache.iterdir()) == []
 

@@ -1,4 +1,4 @@
-"""The question groups: one vocabulary (legrules.questionnaire.Group) with one title and
+"""The question groups: one vocabulary (legrules.pack.questionnaire.Group) with one title and
 one intro each, used by validation, the interview, `legrules questions` and the schema."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from pydantic import ValidationError
 
-from legrules.answerschema import answers_json_schema
 from legrules.api import Engine
 from legrules.cli import cli
-from legrules.questionnaire import GROUP_INTROS, GROUP_TITLES, Group, Question
+from legrules.pack.answerschema import answers_json_schema
+from legrules.pack.questionnaire import GROUP_INTROS, GROUP_TITLES, Group, Question
 
 
 def test_every_group_has_a_title_and_an_intro_in_order() -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 
 from legrules import Assessment, Engine, load_answers_file
-from legrules.assessment import PlanItem
-from legrules.document import Block, Document, Items, Paragraph, Part
-from legrules.explain import why_not
-from legrules.render import (
+from legrules.explain.whynot import why_not
+from legrules.report.assessment import (
     NOT_GIVEN,
     dose,
     explanation_lines,
@@ -17,6 +15,8 @@ from legrules.render import (
     report,
     short_title,
 )
+from legrules.report.document import Block, Document, Items, Paragraph, Part
+from legrules.run.assessment import PlanItem
 from tests.conftest import EXAMPLES
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from legrules import Engine
+from legrules.authoring.ruletests import load_cases, run_all, run_case
 from legrules.paths import default_rules_dir
-from legrules.ruletests import load_cases, run_all, run_case
 
 CASES = load_cases(default_rules_dir() / "tests")
 
@@ -15,7 +15,7 @@ CASES = load_cases(default_rules_dir() / "tests")
     ("file", "case"), CASES, ids=[f"{file}::{case.name}" for file, case in CASES]
 )
 def test_rule_case(engine: Engine, file: str, case: object) -> None:
-    from legrules.ruletests import Case
+    from legrules.authoring.ruletests import Case
 
     assert isinstance(case, Case)
     result = run_case(engine, file, case)
@@ -29,7 +29,7 @@ def test_every_rule_is_covered_by_a_firing_and_a_silent_case(engine: Engine) -> 
 
 
 def test_a_failing_case_is_reported(engine: Engine) -> None:
-    from legrules.ruletests import Case
+    from legrules.authoring.ruletests import Case
 
     bad = Case(name="wrong on purpose", answers={}, fires=["glute-dominance"])
     result = run_case(engine, "inline", bad)

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from legrules import Engine
-from legrules.assessment import Assessment
-from legrules.loader import load_pack
 from legrules.paths import default_rules_dir
+from legrules.run.assessment import Assessment
+from legrules.run.loader import load_pack
 from tests.profiles import examples
 from tests.strategies import answers_strategy, value_strategy
 

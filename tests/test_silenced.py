@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from legrules.whyasked import silenced_rules
+from legrules.explain.whyasked import silenced_rules
 from tests.rulekit import SHIPPED, make_rule, pack_of
 
 OVER_45 = {"fact": "age", "gt": 45}

@@ -13,8 +13,8 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 import legrules
-from legrules.answers import answers_model
 from legrules.api import Engine
+from legrules.run.answers import answers_model
 from legrules.strict import StrictModel
 
 # The audit record models read what older legrules versions stored: they forbid extra

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from legrules import Engine
-from legrules.loader import load_pack
 from legrules.paths import default_rules_dir
+from legrules.run.loader import load_pack
 from tests.strategies import answers_strategy
 
 THREADS = 8

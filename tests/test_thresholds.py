@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from legrules.answers import validate_answers
-from legrules.evaluator import run_pack
-from legrules.runtime import Engine
+from legrules.logic.evaluator import run_pack
+from legrules.run.answers import validate_answers
+from legrules.run.engine import Engine
 from tests.rulekit import make_rule, pack_of
 
 OPS = ("lt", "lte", "gt", "gte")

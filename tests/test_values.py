@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from legrules import Engine
-from legrules.questionnaire import AnswerValue
-from legrules.values import Form, show_value
+from legrules.pack.questionnaire import AnswerValue
+from legrules.pack.values import Form, show_value
 
 CASES: list[tuple[str, AnswerValue, tuple[str, str, str]]] = [
     # question, value, (words, ids, both)

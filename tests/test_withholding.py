@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from legrules.partial import PartialState
-from legrules.runtime import Engine
-from legrules.withholding import Withholders, certain_referrals, suppresses
+from legrules.logic.partial import PartialState
+from legrules.logic.withholding import Withholders, certain_referrals, suppresses
+from legrules.run.engine import Engine
 from tests.rulekit import SHIPPED, make_rule, pack_of
 
 ALWAYS: dict[str, list[object]] = {"all": []}

@@ -9,11 +9,19 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from legrules import validate_answers
-from legrules.conditions import evaluate, static_witness, witness
-from legrules.loader import load_pack
-from legrules.partial import facts_closure, find_answers
+from legrules.logic.conditions import evaluate, static_witness, witness
+from legrules.logic.partial import facts_closure, find_answers
+from legrules.pack.schema import (
+    AllOf,
+    AnyOf,
+    Condition,
+    FactLeaf,
+    FindingLeaf,
+    NotOf,
+    findings_read,
+)
 from legrules.paths import default_rules_dir
-from legrules.ruleschema import AllOf, AnyOf, Condition, FactLeaf, FindingLeaf, NotOf, findings_read
+from legrules.run.loader import load_pack
 from tests.profiles import examples
 from tests.rulekit import make_rule, pack_of
 from tests.strategies import answers_strategy, fact_leaf

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from legrules.wrap import table, wrap
+from legrules.text import table, wrap
 
 
 def test_wrap_keeps_hyphenated_ids_whole_and_collapses_whitespace() -> None:

@@ -44,7 +44,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from legrules.assessment import Assessment
 from legrules.audit.model import (
     GENESIS,
     AuditError,
@@ -63,16 +62,17 @@ from legrules.audit.model import (
 )
 from legrules.audit.verify import Row, VerifyReport, verify_rows
 from legrules.canonical import canonical_json
-from legrules.compiler import CompiledPack, compile_pack
 from legrules.errors import Problem, RulePackError, closest
-from legrules.pack import RulePack
-from legrules.questionnaire import AnswerValue
-from legrules.snapshot import PackSnapshot
+from legrules.pack.model import RulePack
+from legrules.pack.questionnaire import AnswerValue
+from legrules.run.assessment import Assessment
+from legrules.run.compiler import CompiledPack, compile_pack
+from legrules.run.snapshot import PackSnapshot
 
 if TYPE_CHECKING:
     from legrules.audit.replay import Replay
-    from legrules.explain import WhyNot
-    from legrules.runtime import Engine
+    from legrules.explain.whynot import WhyNot
+    from legrules.run.engine import Engine
 
 #: 2: the chain starts from the log's metadata (the salt) and packs hold only what is
 #: checked. Version 1 logs are still read and verified, never appended to.
@@ -470,7 +470,7 @@ class AuditLog:
         """Snapshot a pack's files now, and check they are the pack that was compiled.
 
         :class:`~legrules.Engine` calls this when it is built with ``audit_log=`` (see
-        :class:`~legrules.recorder.Recorder`), so the files are read right after they were
+        :class:`~legrules.run.recorder.Recorder`), so the files are read right after they were
         loaded. Raises AuditError if the files on disk no longer produce the compiled
         fingerprint (they changed since loading), because storing them would explain
         records with rules that did not produce them.

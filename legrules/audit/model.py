@@ -28,13 +28,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from legrules.assessment import Assessment, RulesetInfo
 from legrules.canonical import canonical_json
 from legrules.errors import EXIT_CHECK_FAILED, LegrulesError, Problem
-from legrules.pack import RulePack
-from legrules.plan import EQUIPMENT
-from legrules.questionnaire import AnswerValue, Questionnaire
-from legrules.ruleschema import facts_read, findings_read
+from legrules.pack.model import RulePack
+from legrules.pack.questionnaire import AnswerValue, Questionnaire
+from legrules.pack.schema import facts_read, findings_read
+from legrules.run.assessment import Assessment, RulesetInfo
+from legrules.run.plan import EQUIPMENT
 
 RECORD_VERSION = 1
 GENESIS = "sha256:" + "0" * 64

@@ -18,14 +18,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from legrules.answers import Answers, validate_answers
-from legrules.assessment import Assessment, Plan
 from legrules.audit.model import AuditError, AuditRecord
 from legrules.errors import AnswersError
-from legrules.index import index_rules
-from legrules.pack import RulePack
-from legrules.questionnaire import AnswerValue, Questionnaire
-from legrules.runtime import Engine
+from legrules.pack.index import index_rules
+from legrules.pack.model import RulePack
+from legrules.pack.questionnaire import AnswerValue, Questionnaire
+from legrules.run.answers import Answers, validate_answers
+from legrules.run.assessment import Assessment, Plan
+from legrules.run.engine import Engine
 
 if TYPE_CHECKING:
     from legrules.audit.log import AuditLog

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from legrules import __version__
+from legrules._version import __version__
 from legrules.cli._common import CONTEXT_SETTINGS, LegrulesGroup
 from legrules.cli.assess import assess
 from legrules.cli.audit import audit
@@ -21,7 +21,7 @@ from legrules.cli.rules import rules
 from legrules.cli.schema import schema
 from legrules.errors import EXIT_CODES
 from legrules.paths import contract_file
-from legrules.wrap import wrap
+from legrules.text import wrap
 
 
 def _epilog() -> str:

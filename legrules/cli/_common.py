@@ -24,11 +24,11 @@ from legrules.errors import (
 from legrules.paths import ENV_AUDIT_LOG, ENV_RULES
 
 if TYPE_CHECKING:
-    from legrules.answers import Answers
     from legrules.api import Engine
     from legrules.audit import AuditLog
-    from legrules.compiler import CompiledPack
-    from legrules.pack import RulePack
+    from legrules.pack.model import RulePack
+    from legrules.run.answers import Answers
+    from legrules.run.compiler import CompiledPack
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -161,8 +161,8 @@ def compiled_for(rules_dir: Path | None) -> CompiledPack:
     """The pack a command runs on, compiled, kept between runs in the per-user cache
     (``$LEGRULES_CACHE_DIR``; ``LEGRULES_NO_CACHE=1`` turns it off): a one-shot command
     would otherwise spend most of its time re-reading and compiling the pack."""
-    from legrules.packcache import compiled_pack
     from legrules.paths import default_cache_dir, pack_dir
+    from legrules.run.packcache import compiled_pack
 
     return compiled_pack(pack_dir(rules_dir), default_cache_dir())
 
@@ -305,8 +305,8 @@ def gather_answers(
     engine: Engine, answers_path: str | None, answer_pairs: tuple[str, ...]
 ) -> Answers:
     """Answers from --answers (file or stdin) and --answer, validated (AnswersError if bad)."""
-    from legrules.answers import read_answers_document, validate_answers
-    from legrules.interview import parse_answer_options
+    from legrules.pack.typed import parse_answer_options
+    from legrules.run.answers import read_answers_document, validate_answers
 
     document: object = {}
     source: str | None = None
@@ -325,7 +325,7 @@ def warn_unanswered(pack: RulePack, answers: Answers, style: Callable[[str, str]
     missing = answers.unanswered()
     if not missing:
         return
-    from legrules.whyasked import silenced_rules
+    from legrules.explain.whyasked import silenced_rules
 
     questions = pack.questions()
     noun = "question has" if len(missing) == 1 else "questions have"

@@ -6,7 +6,7 @@ terminal's own line editing applies); Ctrl-C raises KeyboardInterrupt, which the
 turns into exit code 130 without a traceback, and end of input (Ctrl-D) does the same.
 
 What to ask, what to skip and how typed text becomes an answer are decided by the
-library (:mod:`legrules.skips`, :mod:`legrules.interview`); this module only talks.
+library (:mod:`legrules.interview.skips`, :mod:`legrules.pack.typed`); this module only talks.
 """
 
 from __future__ import annotations
@@ -18,19 +18,19 @@ from collections.abc import Callable
 
 import click
 
-from legrules.interview import (
+from legrules.explain.whyasked import why_asked
+from legrules.interview.skips import Step, answered, default_for, next_pending, walk
+from legrules.pack.model import RulePack
+from legrules.pack.questionnaire import GROUP_INTROS, GROUP_TITLES, AnswerValue, Question
+from legrules.pack.typed import (
     AnswerParseError,
     choices_hint,
     label,
     parse_typed,
     short_prompt,
 )
-from legrules.pack import RulePack
-from legrules.questionnaire import GROUP_INTROS, GROUP_TITLES, AnswerValue, Question
-from legrules.skips import Step, answered, default_for, next_pending, walk
-from legrules.values import show_value
-from legrules.whyasked import why_asked
-from legrules.wrap import wrap
+from legrules.pack.values import show_value
+from legrules.text import wrap
 
 Style = Callable[[str, str], str]
 

@@ -28,7 +28,7 @@ from legrules.output import Output, output
 
 if TYPE_CHECKING:
     from legrules.api import Engine
-    from legrules.questionnaire import AnswerValue
+    from legrules.pack.questionnaire import AnswerValue
 
 
 @click.command()
@@ -192,7 +192,7 @@ def assess(
         return
     # the report renderers (and the explanation machinery behind them) are imported
     # only when a report is asked for: JSON output does not need them
-    from legrules.render import render_markdown, render_text
+    from legrules.report.assessment import render_markdown, render_text
 
     if fmt == "markdown":
         click.echo(render_markdown(result, engine.pack, explain=explain), nl=False)
@@ -205,7 +205,7 @@ def assess(
 
 
 def _write_answers(save: Output, values: Mapping[str, object]) -> None:
-    from legrules.interview import dump_answers
+    from legrules.pack.typed import dump_answers
 
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     json_format = save.given.lower().endswith(".json")
@@ -255,7 +255,7 @@ def _check_resume(*, given: bool, no_input: bool) -> None:
 def _earlier_answers(engine: Engine, path: Path) -> dict[str, AnswerValue]:
     """The answers saved in ``path`` (none if it does not exist yet), validated; a
     question left unanswered there stays unanswered (it was asked), not defaulted."""
-    from legrules.answers import read_answers_document, validate_answers
+    from legrules.run.answers import read_answers_document, validate_answers
 
     if not path.exists():
         return {}
@@ -290,7 +290,7 @@ def _run_batch(
     workers: int | None,
     rules_dir: Path | None,
 ) -> None:
-    from legrules.batch import Terminated, count_lines, run_batch
+    from legrules.run.batch import Terminated, count_lines, run_batch
 
     if batch_path is None or out_path is None:
         fail("--batch IN.jsonl and --out OUT.jsonl go together", EXIT_BAD_INPUT)

@@ -167,8 +167,8 @@ def audit_list(
 
     Exit codes: 0 done (also when nothing matches), 2 no readable audit log.
     """
-    from legrules.audit.report import LIST_HEADER, summary_row
-    from legrules.wrap import table
+    from legrules.report.audit import LIST_HEADER, summary_row
+    from legrules.text import table
 
     with _open(log_path) as log:
         records = log.records(**_filters(since, until, recommendation, rule, status), limit=limit)
@@ -211,7 +211,7 @@ def audit_show(assessment_id: str, log_path: Path | None, fmt: str) -> None:
     Exit codes: 0 done, 2 no such record (or the prefix matches several), no readable
     audit log.
     """
-    from legrules.audit.report import record_text
+    from legrules.report.audit import record_text
 
     with _open(log_path) as log:
         record = log.get(assessment_id)
@@ -314,7 +314,7 @@ def audit_replay(
     that is invalid or not the recorded one, invalid rules, no readable audit log.
     """
     from legrules.audit import replay
-    from legrules.interview import parse_answer_options
+    from legrules.pack.typed import parse_answer_options
 
     with _open(log_path) as log, engine_for(rules_dir) as engine:
         record = log.get(assessment_id)

@@ -81,10 +81,10 @@ def explain(
 
     Exit codes: 0 done, 2 invalid answers, unknown recommendation id or invalid rules.
     """
-    from legrules.explain import why_not
-    from legrules.graph import assessment_graph, render_graph
-    from legrules.render import explanation_lines
-    from legrules.whyasked import find_recommendation
+    from legrules.explain.whyasked import find_recommendation
+    from legrules.explain.whynot import why_not
+    from legrules.report.assessment import explanation_lines
+    from legrules.report.graph import assessment_graph, render_graph
 
     if not answers_given(answers_path, answer_pairs, defaults):
         fail(f"explain needs the answers to explain. {NO_ANSWERS_HELP}", EXIT_BAD_INPUT)

@@ -68,12 +68,12 @@ def _log_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def _measure(
     file: str, units: str | None, log_format: str, as_of: dt.date | None, rules_dir: Path | None
 ) -> tuple[LogAnalysis, DerivedFacts]:
+    from legrules.pack.yamlio import read_stream_bytes
     from legrules.paths import pack_dir
     from legrules.traininglog.analysis import analyse
     from legrules.traininglog.derive import derive_answers
     from legrules.traininglog.packfiles import load_exercise_table, load_settings
     from legrules.traininglog.readers import MAX_LOG_BYTES, decode, parse_log, read_log
-    from legrules.yamlio import read_stream_bytes
 
     if file == "-":
         raw = read_stream_bytes(sys.stdin.buffer, "<stdin>", MAX_LOG_BYTES)

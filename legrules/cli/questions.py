@@ -35,12 +35,12 @@ def questions(question_id: str | None, fmt: str, rules_dir: Path | None) -> None
 
     Exit codes: 0 done, 2 unknown question id or invalid rules.
     """
-    from legrules.answerschema import answers_json_schema, question_schema
-    from legrules.loader import load_pack
+    from legrules.explain.whyasked import find_question, why_asked
+    from legrules.pack.answerschema import answers_json_schema, question_schema
+    from legrules.pack.questionnaire import GROUP_TITLES
     from legrules.paths import pack_dir
-    from legrules.questionnaire import GROUP_TITLES
-    from legrules.ruledoc import question_text, questions_text
-    from legrules.whyasked import find_question, why_asked
+    from legrules.report.ruledoc import question_text, questions_text
+    from legrules.run.loader import load_pack
 
     pack = load_pack(pack_dir(rules_dir))
     if question_id is not None:

@@ -63,9 +63,9 @@ def rules_list(
 
     Exit codes: 0 done (also when nothing matches), 2 invalid rules.
     """
-    from legrules.loader import load_pack
-    from legrules.ruledoc import filter_rules, rule_rows
-    from legrules.wrap import table
+    from legrules.report.ruledoc import filter_rules, rule_rows
+    from legrules.run.loader import load_pack
+    from legrules.text import table
 
     pack = load_pack(pack_dir(rules_dir))
     found = filter_rules(pack, tags=tags, provenance=provenance, status=status)
@@ -105,9 +105,9 @@ def rules_show(rule_id: str, fmt: str, rules_dir: Path | None) -> None:
 
     Exit codes: 0 done, 2 unknown rule id (with a did-you-mean) or invalid rules.
     """
-    from legrules.loader import load_pack
-    from legrules.ruledoc import rule_text, rule_to_dict
-    from legrules.whyasked import find_rule
+    from legrules.explain.whyasked import find_rule
+    from legrules.report.ruledoc import rule_text, rule_to_dict
+    from legrules.run.loader import load_pack
 
     pack = load_pack(pack_dir(rules_dir))
     rule = find_rule(pack, rule_id)
@@ -146,7 +146,7 @@ def rules_lint(strict: bool, fmt: str, rules_dir: Path | None) -> None:
     Exit codes: 0 no errors (warnings allowed unless --strict), 1 problems found,
     2 the directory is not a rule pack.
     """
-    from legrules.lint import lint_pack
+    from legrules.authoring.lint import lint_pack
 
     issues = lint_pack(pack_dir(rules_dir))
     errors = [i for i in issues if i.severity == "error"]
@@ -201,7 +201,7 @@ def rules_test(
     Exit codes: 0 every case passed, 1 a case failed (or coverage is missing with
     --require-coverage), 2 invalid rules or a malformed test case file.
     """
-    from legrules.ruletests import run_all
+    from legrules.authoring.ruletests import run_all
 
     engine = engine_for(rules_dir)
     results, coverage = run_all(engine, tests_dir)
@@ -257,8 +257,8 @@ def rules_graph(fmt: str, rules_dir: Path | None) -> None:
 
     Exit codes: 0 done, 2 invalid rules.
     """
-    from legrules.graph import pack_graph, render_graph
-    from legrules.loader import load_pack
+    from legrules.report.graph import pack_graph, render_graph
+    from legrules.run.loader import load_pack
 
     graph = pack_graph(load_pack(pack_dir(rules_dir)))
     if fmt == "json":

@@ -32,7 +32,7 @@ def schema_rules() -> None:
 
     Exit codes: 0 done.
     """
-    from legrules.ruleschema import rule_file_json_schema
+    from legrules.pack.schema import rule_file_json_schema
 
     echo_json(rule_file_json_schema(), sort_keys=True)
 
@@ -49,9 +49,9 @@ def schema_answers(rules_dir: Path | None) -> None:
 
     Exit codes: 0 done, 2 invalid rules.
     """
-    from legrules.answerschema import answers_json_schema
-    from legrules.loader import load_pack
+    from legrules.pack.answerschema import answers_json_schema
     from legrules.paths import pack_dir
+    from legrules.run.loader import load_pack
 
     pack = load_pack(pack_dir(rules_dir))
     echo_json(answers_json_schema(pack.questionnaire))

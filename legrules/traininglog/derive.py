@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from legrules.loader import load_questionnaire
+from legrules.pack.questionnaire import Question
 from legrules.paths import pack_dir
-from legrules.questionnaire import Question
+from legrules.run.loader import load_questionnaire
 from legrules.strict import StrictModel
 from legrules.traininglog.analysis import (
     Evidence,

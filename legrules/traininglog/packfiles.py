@@ -16,9 +16,10 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, Field, StrictBool, ValidationError
 
 from legrules.errors import InputFileError, Problem, RulePackError, closest
+from legrules.pack.problems import validation_problems
+from legrules.pack.yamlio import LineMap, parse_yaml, read_text
 from legrules.paths import pack_dir
 from legrules.strict import StrictModel
-from legrules.yamlio import LineMap, parse_yaml, read_text
 
 NAMES_FILE = "exercise-names.yaml"
 SETTINGS_FILE = "training-log.yaml"
@@ -97,17 +98,6 @@ class LogSettings(StrictModel):
         return self.sources.get(name, OWN_CHOICE)
 
 
-def _problems(error: ValidationError, source: str, lines: LineMap) -> list[Problem]:
-    problems = []
-    for item in error.errors(include_url=False):
-        path = tuple(item["loc"])
-        line = lines.line(path)
-        where = f"{source}:{line}" if line else source
-        field = ".".join(str(p) for p in path) or "(file)"
-        problems.append(Problem(location=f"{where} {field}", message=item["msg"]))
-    return problems
-
-
 def _read(path: Path) -> tuple[Any, LineMap]:
     try:
         return parse_yaml(read_text(path), str(path))
@@ -121,7 +111,7 @@ def _validate(model: type[M], data: Any, path: Path, lines: LineMap) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise RulePackError(_problems(error, str(path), lines)) from None
+        raise RulePackError(validation_problems(error, data, str(path), lines)) from None
 
 
 def load_exercise_table(pack: str | Path | None = None) -> ExerciseTable:
@@ -185,7 +175,9 @@ def load_settings(pack: str | Path | None = None) -> LogSettings:
         try:
             setting = Setting.model_validate(entry)
         except ValidationError as error:
-            problems.extend(_problems(error, str(path), lines))
+            problems.extend(
+                validation_problems(error, entry, str(path), lines, at=("settings", name))
+            )
             continue
         values[name] = setting.value
         sources[name] = setting.source
@@ -194,14 +186,6 @@ def load_settings(pack: str | Path | None = None) -> LogSettings:
     try:
         return LogSettings(**values, sources=sources)
     except ValidationError as error:
-        prefix = ("settings",)
         raise RulePackError(
-            [
-                Problem(
-                    location=f"{path}:{lines.line((*prefix, str(item['loc'][0])))} "
-                    f"settings.{item['loc'][0]}",
-                    message=item["msg"],
-                )
-                for item in error.errors(include_url=False)
-            ]
+            validation_problems(error, data["settings"], str(path), lines, at=("settings",))
         ) from None

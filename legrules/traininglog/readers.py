@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from legrules.errors import InputFileError, Problem, closest
+from legrules.pack.yamlio import LineMap, parse_json, parse_yaml, read_bytes, too_large
 from legrules.traininglog import fields as f
 from legrules.traininglog.dates import DateFormatError, DateReader, slash_order
 from legrules.traininglog.model import (
@@ -36,7 +37,6 @@ from legrules.traininglog.model import (
     TrainingLogError,
     Unit,
 )
-from legrules.yamlio import LineMap, parse_json, parse_yaml, read_bytes, too_large
 
 MAX_LOG_BYTES = 32 * 1024 * 1024
 """Larger than any real export (five years of daily training is about 5 MB), small

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from legrules.pack.values import show_value
+from legrules.text import table, wrap
 from legrules.traininglog.analysis import LogAnalysis, count, show_set, show_weight
 from legrules.traininglog.derive import DerivedAnswer, DerivedFacts
-from legrules.values import show_value
-from legrules.wrap import table, wrap
 
 SCHEMA_VERSION = 1
 _SHOWN_SESSIONS = 8

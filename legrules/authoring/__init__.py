@@ -1,0 +1,1 @@
+"""For rule authors: lint, rule test cases, the knowledge-base map."""

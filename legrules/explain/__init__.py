@@ -1,0 +1,1 @@
+"""WHY NOT and WHY: explanations computed from the pack and the evaluator."""

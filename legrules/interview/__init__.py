@@ -1,0 +1,1 @@
+"""The questionnaire's logic: which questions to skip given the answers so far."""

@@ -1,0 +1,1 @@
+"""What a condition means: two- and three-valued evaluation, witnesses, withholding."""

@@ -1,0 +1,211 @@
+"""The meaning of condition trees, as a pure-Python evaluator (walking them is
+:mod:`legrules.pack.schema`'s).
+
+The evaluator is the *definition* of what a condition means. The durable-rules
+compilation must agree with it (a property test checks thousands of answer sets), and
+explanations (which answers mattered, why a rule did not fire) are computed from it, so
+they never depend on engine internals.
+
+Semantics of a leaf on an unanswered question (``None``): every operator is false except
+``missing``; ``not`` inverts that, so ``not: {fact: x, eq: 1}`` is true when x is
+unanswered. Findings are true once derived and never false afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+
+from legrules.pack.questionnaire import AnswerValue
+from legrules.pack.schema import (
+    AllOf,
+    AnyOf,
+    Condition,
+    FactLeaf,
+    FindingLeaf,
+    NotOf,
+    children,
+    facts_read,
+)
+
+
+def leaf_holds(leaf: FactLeaf, value: AnswerValue) -> bool:
+    """Whether one leaf holds for one answer value (the operator semantics)."""
+    op, expected = leaf.op, leaf.value
+    if op == "missing":
+        return value is None
+    if value is None:
+        return False
+    if op == "exists":
+        return True
+    if op == "eq":
+        return bool(value == expected)
+    if op == "ne":
+        return bool(value != expected)
+    if op in ("lt", "lte", "gt", "gte"):
+        if not isinstance(value, int) or isinstance(value, bool):
+            return False
+        bound = int(expected)
+        return {
+            "lt": value < bound,
+            "lte": value <= bound,
+            "gt": value > bound,
+            "gte": value >= bound,
+        }[op]
+    if op == "in":
+        return value in list(expected)
+    if not isinstance(value, list):
+        return False
+    if op == "contains":
+        wanted = expected if isinstance(expected, list) else [expected]
+        return any(item in value for item in wanted)
+    if op == "empty":
+        return (len(value) == 0) is bool(expected)
+    raise ValueError(f"unknown operator {op!r}")  # pragma: no cover - schema forbids it
+
+
+def evaluate(
+    condition: Condition, answers: Mapping[str, AnswerValue], findings: Set[str] = frozenset()
+) -> bool:
+    """Whether ``condition`` holds for these answers and derived findings."""
+    if isinstance(condition, FactLeaf):
+        return leaf_holds(condition, answers.get(condition.fact))
+    if isinstance(condition, FindingLeaf):
+        return condition.finding in findings
+    if isinstance(condition, AllOf):
+        return all(evaluate(c, answers, findings) for c in condition.all)
+    if isinstance(condition, AnyOf):
+        return any(evaluate(c, answers, findings) for c in condition.any)
+    return not evaluate(condition.not_, answers, findings)
+
+
+def witness(
+    condition: Condition,
+    answers: Mapping[str, AnswerValue],
+    findings: Set[str] = frozenset(),
+    *,
+    holds: bool | None = None,
+) -> dict[str, AnswerValue]:
+    """The answers that made a true condition true: what a ``because`` should show.
+
+    For ``any``, every alternative that held (not just the first), so the explanation
+    does not depend on evaluation order; under ``not``, every answer the inner condition
+    read, since together they made it false. ``holds=True`` skips re-checking a
+    condition the caller knows is true (the engine fired it).
+    """
+    facts: list[str] = []
+
+    def collect(node: Condition) -> None:
+        if isinstance(node, FactLeaf):
+            facts.append(node.fact)
+        elif isinstance(node, AllOf):
+            for child in node.all:
+                collect(child)
+        elif isinstance(node, AnyOf):
+            for child in node.any:
+                if evaluate(child, answers, findings):
+                    collect(child)
+        elif isinstance(node, NotOf):
+            facts.extend(facts_read(node.not_))
+
+    if holds if holds is not None else evaluate(condition, answers, findings):
+        collect(condition)
+    return {fact: copy_value(answers.get(fact)) for fact in dict.fromkeys(facts)}
+
+
+def static_witness(condition: Condition) -> tuple[str, ...] | None:
+    """The facts :func:`witness` reports for ``condition`` whenever it holds, if they do
+    not depend on the answers; None if they do (an ``any`` outside a ``not``, where
+    the alternatives that held decide). An engine works this out once per rule, so
+    most explanations cost a dictionary lookup per fact instead of a tree walk.
+    """
+    facts: list[str] = []
+
+    def collect(node: Condition) -> bool:
+        if isinstance(node, FactLeaf):
+            facts.append(node.fact)
+        elif isinstance(node, AllOf):
+            return all(collect(child) for child in node.all)
+        elif isinstance(node, AnyOf):
+            return False
+        elif isinstance(node, NotOf):
+            facts.extend(facts_read(node.not_))
+        return True
+
+    return tuple(dict.fromkeys(facts)) if collect(condition) else None
+
+
+def copy_value(value: AnswerValue) -> AnswerValue:
+    """A list answer is copied, so no two parts of an Assessment share one list."""
+    return list(value) if isinstance(value, list) else value
+
+
+def first_failure(
+    condition: Condition, answers: Mapping[str, AnswerValue], findings: Set[str] = frozenset()
+) -> list[Condition]:
+    """The path to the first leaf that makes a false condition false (for why-not).
+
+    Returns the nodes from the root down to the failing leaf; empty when the condition
+    holds. For ``any`` the path goes into the first alternative (all of them failed).
+    """
+    if evaluate(condition, answers, findings):
+        return []
+    path: list[Condition] = [condition]
+    node = condition
+    while True:
+        if isinstance(node, AllOf):
+            node = next(c for c in node.all if not evaluate(c, answers, findings))
+        elif isinstance(node, AnyOf):
+            node = node.any[0]
+        else:
+            return path
+        path.append(node)
+
+
+_OP_WORDS = {
+    "eq": "is",
+    "ne": "is not",
+    "lt": "<",
+    "lte": "<=",
+    "gt": ">",
+    "gte": ">=",
+    "in": "is one of",
+    "contains": "includes",
+}
+
+
+def describe(condition: Condition) -> str:
+    """A condition in readable words, e.g. ``pain_score >= 6 or pain_type is sharp``."""
+    if isinstance(condition, FactLeaf):
+        op, value = condition.op, condition.value
+        if op == "exists":
+            return f"{condition.fact} is answered"
+        if op == "missing":
+            return f"{condition.fact} is not answered"
+        if op == "empty":
+            return f"{condition.fact} is {'empty' if value else 'not empty'}"
+        if op == "contains" and isinstance(value, list):
+            return f"{condition.fact} includes any of {', '.join(map(str, value))}"
+        shown = ", ".join(_word(v) for v in value) if isinstance(value, list) else _word(value)
+        return f"{condition.fact} {_OP_WORDS[op]} {shown}"
+    if isinstance(condition, FindingLeaf):
+        return f"finding {condition.finding}"
+    if isinstance(condition, AllOf):
+        if not condition.all:
+            return "always"
+        return " and ".join(_group(c) for c in condition.all)
+    if isinstance(condition, AnyOf):
+        return " or ".join(_group(c) for c in condition.any)
+    return f"not {_group(condition.not_)}"
+
+
+def _word(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _group(condition: Condition) -> str:
+    text = describe(condition)
+    if isinstance(condition, AllOf | AnyOf) and len(children(condition)) > 1:
+        return f"({text})"
+    return text

@@ -1,0 +1,1 @@
+"""Every renderer: reports, explanations, rule docs, graphs, audit records."""

@@ -1,0 +1,265 @@
+"""The engine core: one compiled pack, assessing answers, recording through a :class:`Recorder`.
+
+:class:`legrules.Engine` (:mod:`legrules.api`) is the public face of this class and adds
+what needs the layers above it (an audit log opened from a path). This module imports
+nothing from :mod:`legrules.audit`: the audit package replays records with this engine, so
+the dependency runs one way only.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from legrules._version import __version__
+from legrules.errors import EngineError, RuleLoopError
+from legrules.logic.conditions import copy_value, static_witness, witness
+from legrules.pack.model import RulePack
+from legrules.pack.questionnaire import Questionnaire
+from legrules.pack.schema import Rule
+from legrules.paths import pack_dir
+from legrules.run.answers import Answers, validate_answers
+from legrules.run.assessment import (
+    SCHEMA_VERSION,
+    Assessment,
+    EngineInfo,
+    RulesetInfo,
+)
+from legrules.run.compiler import CompiledPack, compile_pack
+from legrules.run.durable import ENGINE_NAME, ENGINE_VERSION, RULESETS, DurableRuleset, free_unused
+from legrules.run.facts import FactBuilder, finding_fact
+from legrules.run.loader import load_pack
+from legrules.run.plan import build_plan
+from legrules.run.recommend import build_outcome, source_text
+from legrules.run.recorder import Recorder
+
+_E = TypeVar("_E", bound="Engine")
+
+
+class Engine:
+    """One loaded rule pack, compiled once, assessing answers from any number of threads.
+
+    The arguments and the pickling contract are documented on :class:`legrules.Engine`,
+    which is this class plus an audit log given as a path. Here ``audit_log`` is any
+    :class:`~legrules.run.recorder.Recorder` (an :class:`~legrules.audit.AuditLog`, which
+    the caller opened); it is told the pack now and every assessment afterwards, and it
+    is pickled with the engine (an AuditLog reopens its file by absolute path).
+    """
+
+    def __init__(
+        self,
+        rules: str | os.PathLike[str] | RulePack | CompiledPack | None = None,
+        *,
+        max_firings: int | None = None,
+        audit_log: Recorder | None = None,
+    ) -> None:
+        if isinstance(rules, CompiledPack):
+            compiled = rules
+        elif isinstance(rules, RulePack):
+            compiled = compile_pack(rules)
+        else:
+            compiled = compile_pack(load_pack(pack_dir(rules)))
+        self._compiled: CompiledPack = compiled
+        self._pack = self._compiled.pack
+        self._rules = self._pack.rules_by_id()
+        self._sources = {rule.id: source_text(self._pack, rule) for rule in self._pack.rules}
+        self._static_witness = {rule.id: static_witness(rule.when) for rule in self._pack.rules}
+        self._max_firings = max_firings or self._compiled.activation_bound
+        self._facts = FactBuilder(self._pack.questionnaire, self._compiled.fact_fields)
+        if audit_log is not None and not isinstance(audit_log, Recorder):
+            raise TypeError(
+                "audit_log must be a path or a Recorder such as legrules.AuditLog, not "
+                f"{type(audit_log).__name__}"
+            )
+        self._audit = audit_log
+        if audit_log is not None:
+            audit_log.register_pack(self._compiled)
+        self._ruleset: DurableRuleset | None = RULESETS.get(
+            self._compiled.fingerprint,
+            self._compiled.shards,
+            routes=self._compiled.shard_findings,
+            name_hint=self._pack.meta.name,
+        )
+        self._ruleset_info = RulesetInfo(
+            name=self._pack.meta.name,
+            version=self._pack.meta.version,
+            fingerprint=self._compiled.fingerprint,
+        )
+        self._engine_info = EngineInfo(
+            name=ENGINE_NAME, version=ENGINE_VERSION, legrules_version=__version__
+        )
+
+    @property
+    def pack(self) -> RulePack:
+        return self._pack
+
+    @property
+    def compiled(self) -> CompiledPack:
+        return self._compiled
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        return self._pack.questionnaire
+
+    @property
+    def fingerprint(self) -> str:
+        return self._compiled.fingerprint
+
+    def validate(self, answers: Mapping[str, Any], source: str | None = None) -> Answers:
+        """Validate raw answers against this pack's questionnaire (AnswersError if bad)."""
+        return validate_answers(answers, self._pack.questionnaire, source)
+
+    def assess(self, answers: Mapping[str, Any] | Answers) -> Assessment:
+        """Assess one answer set. Raw mappings are validated first."""
+        validated = answers if isinstance(answers, Answers) else self.validate(answers)
+        fired, findings = self._fire(validated)
+        reasons = [self._reason(f, validated) for f in fired]
+        outcome = build_outcome(self._pack, [(f.rule, r) for f, r in zip(fired, reasons)])
+        withheld: dict[str, list[str]] = {}
+        for suppression in outcome.suppressed:
+            withheld.setdefault(suppression["by"], []).append(suppression["recommendation"])
+        trace = [
+            {
+                "seq": seq,
+                "rule": f.rule.id,
+                "version": f.rule.version,
+                "branch": f.branch,
+                "matched": {"answers": reason["answers"], "findings": reason["findings"]},
+                "asserted": {
+                    "recommend": [r.id for r in f.rule.then.recommend],
+                    "derive": list(f.rule.then.derive),
+                    "suppress": withheld.get(f.rule.id, []),
+                },
+            }
+            for seq, (f, reason) in enumerate(zip(fired, reasons), start=1)
+        ]
+        # Everything is assembled as plain data and validated here in one pass: the
+        # output is fully checked against its models, for a fraction of the cost of
+        # constructing each nested model on its own.
+        result = Assessment.model_validate(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "assessment_id": str(uuid.uuid4()),
+                "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "status": outcome.status,
+                "ruleset": self._ruleset_info,
+                "engine": self._engine_info,
+                "answers": validated.to_dict(),
+                "unanswered": validated.unanswered(),
+                "findings": findings,
+                "recommendations": outcome.recommendations,
+                "suppressed": outcome.suppressed,
+                "plan": build_plan(self._pack, outcome, [f.rule for f in fired], validated),
+                "trace": trace,
+            }
+        )
+        if self._audit is not None:
+            self._audit.record(result, self._compiled, provided=validated.provided)
+        return result
+
+    def fired_rules(self, answers: Mapping[str, Any] | Answers) -> list[str]:
+        """Rule ids the engine fires for these answers, in firing order (no post-processing)."""
+        validated = answers if isinstance(answers, Answers) else self.validate(answers)
+        return [f.rule.id for f in self._fire(validated)[0]]
+
+    def live_sessions(self) -> int:
+        """Sessions left in the engine's ruleset (shared by the engines of this pack in
+        this process); 0 unless an assessment is running right now."""
+        return self._open_ruleset().live_sessions()
+
+    def close(self) -> None:
+        """The engine cannot assess afterwards. Its native ruleset is freed when no other
+        engine of the same pack in this process uses it."""
+        self._ruleset = None
+        free_unused()
+        if self._audit is not None:
+            self._audit.close()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the compiled pack, options and recorder, never as native handles
+        (see :class:`legrules.Engine`)."""
+        self._open_ruleset()  # a closed engine stays closed: refuse rather than revive
+        return (_unpickle_engine, (type(self), self._compiled, self._max_firings, self._audit))
+
+    def _open_ruleset(self) -> DurableRuleset:
+        ruleset = self._ruleset
+        if ruleset is None:
+            raise EngineError("this engine was closed")
+        return ruleset
+
+    def __enter__(self: _E) -> _E:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _fire(self, answers: Answers) -> tuple[list[_Fired], list[str]]:
+        """Run the engine; record each rule's first firing and the findings it derived.
+
+        The callback does the least it can (it runs inside the engine's lock): the
+        explanation of each firing is built afterwards from what was recorded.
+        """
+        fired: list[_Fired] = []
+        fired_ids: set[str] = set()
+        findings: list[str] = []
+        activations = 0
+        branch_rule = self._compiled.branch_rule
+
+        def on_fire(branch: str) -> list[dict[str, Any]]:
+            nonlocal activations
+            activations += 1
+            rule = self._rules[branch_rule[branch]]
+            if activations > self._max_firings:
+                chain = list(dict.fromkeys([*(f.rule.id for f in fired), rule.id]))
+                raise RuleLoopError(chain, self._max_firings)
+            if rule.id in fired_ids:
+                return []  # another match path or branch of a rule that already fired
+            fired_ids.add(rule.id)
+            fired.append(_Fired(rule, branch, frozenset(findings)))
+            new = [f for f in rule.then.derive if f not in findings]
+            findings.extend(new)
+            return [finding_fact(f) for f in new]
+
+        self._open_ruleset().run(self._facts.build(answers), on_fire)
+        return fired, findings
+
+    def _reason(self, fired: _Fired, answers: Answers) -> dict[str, Any]:
+        """One rule's part in a recommendation (a :class:`Reason`, as data)."""
+        rule = fired.rule
+        facts = self._static_witness[rule.id]
+        matched = (
+            witness(rule.when, answers, fired.known, holds=True)
+            if facts is None
+            else {fact: copy_value(answers[fact]) for fact in facts}
+        )
+        return {
+            "rule": rule.id,
+            "rule_version": rule.version,
+            "title": rule.title,
+            "rationale": rule.because,
+            "source": self._sources[rule.id],
+            "provenance": rule.provenance,
+            "detail": None,
+            "answers": matched,
+            "findings": self._compiled.branch_findings[fired.branch],
+        }
+
+
+def _unpickle_engine(
+    cls: type[Engine], compiled: CompiledPack, max_firings: int, audit: Recorder | None
+) -> Engine:
+    """Rebuild a pickled engine around this process's ruleset for its pack."""
+    return cls(compiled, max_firings=max_firings, audit_log=audit)
+
+
+@dataclass(frozen=True)
+class _Fired:
+    """A rule's first firing: which compiled branch matched, and the findings known then."""
+
+    rule: Rule
+    branch: str
+    known: frozenset[str]
