@@ -104,3 +104,20 @@ def test_a_new_module_must_be_given_a_layer(tmp_path: Path) -> None:
     result = _lint(root)
     assert result.returncode == 1, result.stdout
     assert "legrules.newthing" in result.stdout
+
+
+def test_documented_module_paths_still_work() -> None:
+    """The README of earlier releases named these paths; they moved but keep working."""
+    import legrules.packcache
+    import legrules.run.packcache
+
+    assert legrules.packcache.compiled_pack is legrules.run.packcache.compiled_pack
+    result = subprocess.run(
+        [sys.executable, "-m", "legrules.kbmap"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (REPO / "docs" / "knowledge-base-map.md").read_text(encoding="utf-8")
