@@ -13,15 +13,21 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from legrules.pack.model import RulePack
 from legrules.run import engine as runtime
 from legrules.run.answers import Answers
-from legrules.run.assessment import Assessment
+from legrules.run.assessment import Assessment, TrainingLogUse
 from legrules.run.compiler import CompiledPack
 from legrules.run.recorder import Recorder
+
+if TYPE_CHECKING:
+    from legrules.traininglog.assessing import MeasuredLogs
+    from legrules.traininglog.model import TrainingLog
+
+    LogArgument = TrainingLog | Sequence[TrainingLog] | MeasuredLogs
 
 
 class Engine(runtime.Engine):
@@ -61,6 +67,43 @@ class Engine(runtime.Engine):
             audit_log = AuditLog(audit_log)
         super().__init__(rules, max_firings=max_firings, audit_log=audit_log)
 
+    def assess(
+        self,
+        answers: Mapping[str, Any] | Answers,
+        *,
+        log: LogArgument | None = None,
+        training_log: TrainingLogUse | None = None,
+    ) -> Assessment:
+        """Assess one answer set; with ``log`` (a :class:`~legrules.TrainingLog` from
+        :func:`~legrules.read_log`, a list of them, or
+        :func:`~legrules.traininglog.assessing.measure_logs`' result), measured from the
+        lifter's training log too.
+
+        The answers the log can measure replace the person's own (the result's
+        ``training_log`` shows both, with a clarify note where they disagree, and the
+        evidence for each). The engine below never reads a log: this layer measures it,
+        merges the answers and hands the rest down as plain data.
+        """
+        if log is None:
+            return super().assess(answers, training_log=training_log)
+        if training_log is not None:
+            raise TypeError("give log= or training_log=, not both")
+        # imported here: reading logs costs start-up time for everyone who does not
+        from legrules.traininglog.assessing import (  # noqa: PLC0415
+            measure_logs,
+            merge_answers,
+            with_reported,
+        )
+
+        own = answers if isinstance(answers, Answers) else self.validate(answers)
+        reported = {key: own[key] for key in own if key in own.provided}
+        measured = measure_logs(log, self)
+        merged = self.validate(
+            merge_answers(reported, measured), "your answers and your training log"
+        )
+        use = with_reported(measured, reported, self.questionnaire.questions)
+        return super().assess(merged, training_log=use)
+
 
 _DEFAULT: Engine | None = None
 _DEFAULT_LOCK = threading.Lock()
@@ -84,14 +127,20 @@ def _default_engine() -> Engine:
 
 
 def assess(
-    answers: Mapping[str, Any] | Answers, rules: str | os.PathLike[str] | None = None
+    answers: Mapping[str, Any] | Answers,
+    rules: str | os.PathLike[str] | None = None,
+    *,
+    log: LogArgument | None = None,
 ) -> Assessment:
-    """Assess with the default pack (engine built once and reused) or with ``rules``.
+    """Assess with the default pack (engine built once and reused) or with ``rules``;
+    ``log`` as for :meth:`Engine.assess`.
 
     Convenient for scripts; an application that assesses often should hold an
     :class:`Engine` itself.
     """
     if rules is not None:
         with Engine(rules) as engine:
-            return engine.assess(answers)
-    return _default_engine().assess(answers)
+            return engine.assess(answers, log=log)
+    engine = _default_engine()
+    # without a log, called as before: a subclass's assess need not know log=
+    return engine.assess(answers) if log is None else engine.assess(answers, log=log)

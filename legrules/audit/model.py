@@ -161,12 +161,45 @@ def redact_assessment(
             firing["matched"]["answers"], firing["matched"]["findings"] = coarse[firing["rule"]]
         scrub(firing["matched"]["answers"])
     scrub(data["answers"])
+    if data.get("training_log") is not None:
+        _redact_training_log(data["training_log"], names, salt)
     data["unanswered"] = [name for name in data["unanswered"] if name not in names]
     if EQUIPMENT in names and data["plan"] is not None:
         for day in data["plan"]["days"]:
             for item in day["items"]:
                 item["equipment_ok"] = item["requires_equipment"] = None
     return data
+
+
+WITHHELD_EVIDENCE = "withheld: the record redacts an answer the training log measures"
+
+
+def _redact_training_log(use: dict[str, Any], names: set[str], salt: bytes) -> None:
+    """What a training log contributed, with nothing left that gives a redacted answer
+    away.
+
+    A measured answer that is redacted is stored as its salted hash; what the person had
+    answered, and whether the two agreed, are not stored (that they disagreed, or a
+    hash of theirs unequal to the measured one's, tells a yes from a no). The evidence
+    of every measured answer is withheld too, with the clarify notes that quote it and
+    the reasons a question was not measured: all of them are counts over the same
+    sessions and sets (the sessions a week behind ``leg_sessions_per_week`` are the
+    sessions ``heavy_sessions`` counts), so one
+    answer's evidence can give another away. The logs' digests, sizes and dates stay:
+    they say which log was read, not what it measured.
+    """
+    measured = {item["question"] for item in use["measured"]}
+    judged = measured | {item["question"] for item in use["not_measured"]}
+    if names.isdisjoint(judged):
+        return
+    for item in use["measured"]:
+        item["evidence"] = None
+        item["note"] = None
+        if item["question"] in names:
+            item["value"] = redaction_hash(salt, item["question"], item["value"])
+            item["reported"] = item["agrees"] = None
+    for item in use["not_measured"]:
+        item["reason"] = WITHHELD_EVIDENCE
 
 
 def _coarse_matches(

@@ -133,6 +133,14 @@ At least these fields, with these meanings; add freely, but only additively:
   or a named screening standard), so an auditor can check it.
 - Same answers + same rules => same output, byte for byte, except `assessment_id`
   and timestamps.
+- `training_log` is null unless the assessment read a training log (`assess --log`,
+  `Engine.assess(answers, log=...)`). Then `training_log.logs[]` names each file (with
+  the sha256 `digest` of its bytes), and `training_log.measured[]` lists every answer
+  measured from it: the `value` the assessment used (it replaces the person's own),
+  what the person had `reported`, whether they `agree`, the clarify `note` when they do
+  not, and the `evidence` (a sentence, and the dates, sets and numbers it rests on).
+  An explanation's `because[].answers` cites a measured answer by question id: its
+  evidence is `training_log.measured[]` with that `question`.
 """
 
 EXIT_INTRO = """\

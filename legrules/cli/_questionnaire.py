@@ -177,30 +177,41 @@ def run(
     ask_all: bool,
     style: Style,
     given: dict[str, AnswerValue] | None = None,
+    measured: frozenset[str] = frozenset(),
 ) -> dict[str, AnswerValue]:
     """Ask, review, and return the answers given (questions that still apply).
 
-    ``given`` are answers from an earlier, interrupted run: they are kept and only the
-    rest is asked. Raises :class:`Interrupted` on Ctrl-C or end of input.
+    ``given`` are answers from an earlier, interrupted run, or ``measured`` from a
+    training log: they are kept and only the rest is asked. Raises
+    :class:`Interrupted` on Ctrl-C or end of input.
     """
     given = dict(given or {})
     try:
-        return _run(pack, given, ask_all=ask_all, style=style)
+        return _run(pack, given, ask_all=ask_all, style=style, measured=measured)
     except KeyboardInterrupt:
         raise Interrupted(answered(walk(pack, given, ask_all=ask_all))) from None
 
 
 def _run(
-    pack: RulePack, given: dict[str, AnswerValue], *, ask_all: bool, style: Style
+    pack: RulePack,
+    given: dict[str, AnswerValue],
+    *,
+    ask_all: bool,
+    style: Style,
+    measured: frozenset[str] = frozenset(),
 ) -> dict[str, AnswerValue]:
     _say("legrules leg-training questionnaire", "title", style)
     _say(
         "Press Enter to take the answer in [brackets]. Type ? at any question to see why we "
         "ask it. Questions that cannot change your result are skipped. Ctrl-C quits."
     )
-    if given:
-        noun = "answer" if len(given) == 1 else "answers"
-        _say(f"{len(given)} {noun} kept from before; asking the rest.", "dim", style)
+    kept = len(given.keys() - measured)
+    if kept:
+        noun = "answer" if kept == 1 else "answers"
+        _say(f"{kept} {noun} kept from before; asking the rest.", "dim", style)
+    if measured:
+        noun = "answer" if len(measured) == 1 else "answers"
+        _say(f"{len(measured)} {noun} measured from your training log; not asked.", "dim", style)
     group = None
     while True:
         steps = walk(pack, given, ask_all=ask_all)

@@ -29,6 +29,8 @@ from legrules.output import Output, output
 if TYPE_CHECKING:
     from legrules.api import Engine
     from legrules.pack.questionnaire import AnswerValue
+    from legrules.run.answers import Answers
+    from legrules.traininglog.assessing import MeasuredLogs
 
 
 @click.command()
@@ -93,6 +95,23 @@ if TYPE_CHECKING:
     default=None,
     help="With --batch: worker processes (default: one per CPU).",
 )
+@click.option(
+    "--log",
+    "training_logs",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="A training log (Strong, Hevy, FitNotes or legrules CSV/JSON export; "
+    "repeatable): the answers it measures (stalls, heavy sessions, sessions a week, "
+    "hamstring work, exercises, tracking, dominant leg) replace your own and are not "
+    "asked; the report shows the evidence, and where the log and your answer disagree.",
+)
+@click.option(
+    "--units",
+    type=click.Choice(["kg", "lb"]),
+    default=None,
+    help="With --log: the weight unit, for an export that does not say (Strong's classic CSV).",
+)
 @rules_option
 @audit_log_option(
     "Also record this assessment in the audit log at PATH (SQLite, created if missing)."
@@ -113,6 +132,8 @@ def assess(
     batch_path: Path | None,
     out_path: Path | None,
     workers: int | None,
+    training_logs: tuple[Path, ...],
+    units: str | None,
     rules_dir: Path | None,
     log_path: Path | None,
     redact: tuple[str, ...],
@@ -127,6 +148,7 @@ def assess(
       legrules assess --answers my-answers.yaml --explain
       legrules assess --answer squat_felt_most=glutes --answer age=34 --json
       cat answers.json | legrules assess --answers - --format markdown
+      legrules assess --log strong-export.csv --answers my-answers.yaml --explain
       legrules assess --batch clients.jsonl --out assessments.jsonl
 
     On a terminal with no answers given, it asks the questions (grouped, with a
@@ -135,6 +157,14 @@ def assess(
     --no-input, answers must come from --answers, --answer or --defaults.
 
     The report goes to stdout; questions and messages go to stderr.
+
+    With --log, the training log is read first (an unreadable one stops here, exit
+    2, naming the line and column): the answers it measures are not asked, and they
+    replace any you give. Where the log and your answer disagree, a note near the top
+    of the report (and training_log.measured[].note in the JSON) shows both; the
+    assessment uses the measured value. Without --answers or a terminal, the rest take
+    their defaults. With --audit-log, the record keeps each log's digest and the
+    measured answers with their evidence.
 
     With --batch, each input line is assessed in a worker process and written, in
     order, to --out; a bad line becomes an error record there and is reported on stderr
@@ -150,42 +180,39 @@ def assess(
         return
     if workers is not None:
         fail("--workers only applies with --batch", EXIT_BAD_INPUT)
+    if units is not None and not training_logs:
+        fail("--units only applies with --log", EXIT_BAD_INPUT)
     given = answers_given(answers_path, answer_pairs, defaults)
     if resume_path is not None:
         _check_resume(given=given, no_input=no_input)
     # checked before any question is asked: a refused --save is better known first
     save_to = save_path if save_path is not None else resume_path
     save = (
-        output(save_to, "the answers", inputs=[answers_path], logs=[log_path])
+        output(save_to, "the answers", inputs=[answers_path, *training_logs], logs=[log_path])
         if save_to is not None
         else None
     )
     interactive = (resume_path is not None or not given) and not no_input and _common.stdin_is_tty()
-    if not given and not interactive:
+    if not given and not interactive and not training_logs:
         why = "--no-input forbids asking" if no_input else "stdin is not a terminal to ask on"
         fail(f"no answers given, and {why}. {NO_ANSWERS_HELP}", EXIT_BAD_INPUT)
     log = assess_audit_log(log_path, redact)
     engine = _common.engine_for(rules_dir, audit_log=log)
     err_style = _common.styler(_common.color_allowed(err=True))
+    measured = _measure_logs(engine, training_logs, units) if training_logs else None
+    from_log = measured.values() if measured is not None else {}
     if interactive:
-        from legrules.cli import _questionnaire
-
-        earlier = _earlier_answers(engine, resume_path) if resume_path is not None else None
-        try:
-            raw = _questionnaire.run(
-                engine.pack, ask_all=all_questions, style=err_style, given=earlier
-            )
-        except _questionnaire.Interrupted as stop:
-            _save_so_far(save, stop.answers)
-            raise
-        answers = engine.validate(raw, "your answers")
-        click.echo(err=True)
+        answers = _ask(engine, resume_path, save, from_log, all_questions=all_questions)
     else:
         answers = _common.gather_answers(engine, answers_path, answer_pairs)
-    _common.warn_unanswered(engine.pack, answers, err_style)
+    own = {key: answers[key] for key in answers if key in answers.provided}
+    if measured is not None:
+        _common.warn_unanswered(engine.pack, engine.validate({**own, **from_log}), err_style)
+    else:
+        _common.warn_unanswered(engine.pack, answers, err_style)
     if save is not None:
-        _save(save, {key: answers[key] for key in answers if key in answers.provided})
-    result = engine.assess(answers)
+        _save(save, own)
+    result = engine.assess(answers, log=measured)
     note_recorded(log, result.assessment_id)
     if fmt == "json":
         click.echo(result.to_json())
@@ -204,6 +231,61 @@ def assess(
         click.echo(text, nl=False)
 
 
+def _ask(
+    engine: Engine,
+    resume_path: Path | None,
+    save: Output | None,
+    from_log: Mapping[str, AnswerValue],
+    *,
+    all_questions: bool,
+) -> Answers:
+    """The questionnaire at the terminal: what was saved before and what the log
+    measured are kept, the rest is asked; the person's own answers come back."""
+    from legrules.cli import _questionnaire
+
+    earlier = _earlier_answers(engine, resume_path) if resume_path is not None else {}
+    try:
+        raw = _questionnaire.run(
+            engine.pack,
+            ask_all=all_questions,
+            style=_common.styler(_common.color_allowed(err=True)),
+            given={**earlier, **from_log},
+            measured=frozenset(from_log),
+        )
+    except _questionnaire.Interrupted as stop:
+        _save_so_far(save, _own(stop.answers, from_log, earlier))
+        raise
+    click.echo(err=True)
+    return engine.validate(_own(raw, from_log, earlier), "your answers")
+
+
+def _measure_logs(engine: Engine, paths: tuple[Path, ...], units: str | None) -> MeasuredLogs:
+    """Read and measure every --log before a question is asked: a bad log is known
+    first, and what it measures is not asked."""
+    from legrules.traininglog.assessing import measure_logs
+    from legrules.traininglog.readers import read_log
+
+    logs = [read_log(path, units=units) for path in paths]
+    measured = measure_logs(logs, engine)
+    for log in logs:
+        skipped = f", {len(log.skipped)} rows skipped" if log.skipped else ""
+        click.echo(f"legrules: read {log.source}: {len(log.sets)} sets{skipped}", err=True)
+    names = ", ".join(measured.values()) or "none"
+    click.echo(f"legrules: measured from the log: {names}", err=True)
+    return measured
+
+
+def _own(
+    answers: Mapping[str, AnswerValue],
+    from_log: Mapping[str, AnswerValue],
+    earlier: Mapping[str, AnswerValue],
+) -> dict[str, AnswerValue]:
+    """The person's own answers from the questionnaire's: not the measured ones it was
+    given (unless changed at the review), but what an earlier --resume file said."""
+    own = {k: v for k, v in answers.items() if k not in from_log or v != from_log[k]}
+    return {**{k: v for k, v in earlier.items() if k in from_log}, **own}
+
+
 def _write_answers(save: Output, values: Mapping[str, object]) -> None:
     from legrules.pack.typed import dump_answers
 
@@ -214,7 +296,7 @@ def _write_answers(save: Output, values: Mapping[str, object]) -> None:
         out.write(text)
 
 
-def _save(save: Output, values: dict[str, object]) -> None:
+def _save(save: Output, values: Mapping[str, object]) -> None:
     _write_answers(save, values)
     click.echo(f"legrules: saved your answers to {save}", err=True)
     click.echo(f"legrules: next time: legrules assess --answers {save}", err=True)

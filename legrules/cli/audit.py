@@ -250,12 +250,15 @@ def audit_explain(
     The same WHY NOT as `legrules explain --why-not`, computed from the rule pack the log
     stored with the record, so it still holds after the rules have changed. Where a rule
     reads a redacted answer, it says so instead of guessing which condition failed.
+    For an assessment made with a training log (assess --log), the answers those rules
+    read that were measured from the log follow, with the log's digest and the evidence.
 
     Exit codes: 0 done, 2 no such record or recommendation, no readable audit log.
     """
     from dataclasses import asdict
 
     from legrules.audit import explain_record
+    from legrules.report.audit import why_not_log_lines
 
     with _open(log_path) as log:
         record = log.get(assessment_id)
@@ -270,10 +273,18 @@ def audit_explain(
                 {v.rule: v.redacted for v in answer.verdicts if v.redacted is not None}
                 for answer in answers
             ],
+            "training_log": record.assessment.get("training_log"),
         }
         echo_json(data)
         return
-    click.echo("\n".join(answer.text() for answer in answers), nl=False)
+    result = record.result()
+    click.echo(
+        "\n".join(
+            answer.text() + "".join(f"{line}\n" for line in why_not_log_lines(result, answer))
+            for answer in answers
+        ),
+        nl=False,
+    )
 
 
 @audit.command("replay")

@@ -42,7 +42,14 @@ from legrules.report.document import (
     to_markdown,
     to_text,
 )
-from legrules.run.assessment import Assessment, PlanDay, PlanItem, Reason, Recommendation
+from legrules.run.assessment import (
+    Assessment,
+    MeasuredAnswer,
+    PlanDay,
+    PlanItem,
+    Reason,
+    Recommendation,
+)
 from legrules.text import WIDTH, wrap
 
 _URGENCY_WORDS = {
@@ -181,6 +188,7 @@ def _found(assessment: Assessment, labels: _Labels) -> list[tuple[str, list[str]
     )
     surviving = {reason.rule for rec in assessment.recommendations for reason in rec.because}
     out: list[tuple[str, list[str]]] = []
+    measured = _measured(assessment)
     derived_by = finding_sources(assessment)
     seen: set[str] = set()
     for firing in assessment.trace:
@@ -195,6 +203,7 @@ def _found(assessment: Assessment, labels: _Labels) -> list[tuple[str, list[str]
         seen.add(title)
         said = [
             labels.said(q, labels.mentioned(firing.rule, q, answers[q]))
+            + (FROM_LOG if measured.get(q) is not None else "")
             for q in labels.telling(firing.rule, answers)
         ]
         sources = [
@@ -262,6 +271,7 @@ def report(
     labels = _Labels.of(pack)
     sections = [
         _safety(assessment),
+        _training_log(assessment, labels),
         _findings(assessment, labels),
         _exercises(assessment),
         _plan(assessment, labels),
@@ -331,6 +341,51 @@ def _safety(assessment: Assessment) -> Section:
     else:
         blocks.append(Paragraph(_NO_SAFETY_TEXT))
     return Section("Safety first", tuple(blocks))
+
+
+FROM_LOG = " (measured from your training log)"
+
+
+def _measured(assessment: Assessment) -> dict[str, MeasuredAnswer]:
+    use = assessment.training_log
+    return {} if use is None else {m.question: m for m in use.measured}
+
+
+def _training_log(assessment: Assessment, labels: _Labels) -> Section | None:
+    """Near the top: where the log and the person's answers disagree (the clarify
+    notes: the measured value was used), then every answer the log gave, with its
+    evidence, so the lifter can check it against the log."""
+    use = assessment.training_log
+    if use is None:
+        return None
+    blocks: list[Block] = [
+        Paragraph(m.note, lead="Please check", kind="alert") for m in use.measured if m.note
+    ]
+    files = "; ".join(
+        f"{f.source} ({f.format}, {f.sets} sets, {f.first_date} to {f.last_date}"
+        + (f", {f.skipped} rows skipped" if f.skipped else "")
+        + ")"
+        for f in use.logs
+    )
+    blocks.append(Paragraph(f"Read: {files}; judged as of {use.as_of}.", kind="aside"))
+    if use.measured:
+        blocks.append(
+            Items(
+                tuple(
+                    Item(
+                        labels.said(m.question, m.value),
+                        points=(m.evidence.sentence,) if m.evidence is not None else (),
+                    )
+                    for m in use.measured
+                )
+            )
+        )
+    else:
+        blocks.append(Paragraph("The log answered none of the questions."))
+    if use.not_measured:
+        missing = "; ".join(f"{n.question}: {n.reason}" for n in use.not_measured)
+        blocks.append(Paragraph(f"Not measured (your own answer, if any, was used): {missing}"))
+    return Section("Measured from your training log", tuple(blocks))
 
 
 def _findings(assessment: Assessment, labels: _Labels) -> Section:
@@ -408,11 +463,15 @@ def _reason_lines(
     labels: _Labels,
     sources: Mapping[str, list[str]],
     firings: Mapping[str, Mapping[str, AnswerValue]],
+    measured: Mapping[str, MeasuredAnswer],
 ) -> list[str]:
     lines = [f"rule {reason.rule} (v{reason.rule_version}, {reason.provenance}): {reason.title}"]
     if reason.answers:
         for question_id, value in reason.answers.items():
             lines.append(f"  matched {question_id} = {labels.answer(question_id, value, 'both')}")
+            evidence = measured.get(question_id)
+            if evidence is not None and evidence.evidence is not None:
+                lines.append(f"  from your training log: {evidence.evidence.sentence}")
     elif not reason.findings:
         lines.append("  matched: no answers needed (it applies to everyone not referred)")
     for name in reason.findings:
@@ -435,11 +494,12 @@ def explanation_lines(
     labels = _Labels.of(pack)
     sources = finding_sources(assessment)
     firings = {f.rule: f.matched.answers for f in assessment.trace}
+    measured = _measured(assessment)
     out: list[str] = []
     for rec in assessment.recommendations:
         out.append(f"{rec.title} ({rec.id})")
         for number, reason in enumerate(rec.because, 1):
-            lines = _reason_lines(reason, labels, sources, firings)
+            lines = _reason_lines(reason, labels, sources, firings, measured)
             out.extend(wrap(lines[0], "       ", width, first=f"  {number}. "))
             for line in lines[1:]:
                 out.extend(wrap(line.strip(), "         ", width, first="     "))

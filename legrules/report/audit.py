@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from legrules.audit.model import AuditRecord, is_redacted
+from legrules.explain.whynot import WhyNot
 from legrules.pack.questionnaire import AnswerValue
 from legrules.pack.values import show_value
 from legrules.report.assessment import dose
-from legrules.run.assessment import Assessment
+from legrules.run.assessment import Assessment, TrainingLogUse
 from legrules.text import wrap
 
 
@@ -52,6 +55,8 @@ def record_lines(record: AuditRecord, assessment: Assessment) -> list[str]:
         if provided is not None and key not in provided and value is not None:
             mark = "  (default)"
         lines.append(f"  {key}: {_shown(value)}{mark}")
+    if assessment.training_log is not None:
+        lines += ["", *training_log_lines(assessment.training_log)]
     lines += ["", "Recommendations"]
     if not assessment.recommendations:
         lines.append("  (none)")
@@ -121,6 +126,53 @@ def record_lines(record: AuditRecord, assessment: Assessment) -> list[str]:
             )
         )
     return lines
+
+
+def training_log_lines(use: TrainingLogUse, questions: Iterable[str] | None = None) -> list[str]:
+    """The training log(s) a record was assessed with (each file's digest says which,
+    exactly) and the answers measured from them with their evidence; ``questions``
+    keeps only those answers."""
+    lines = [f"Training log (judged as of {use.as_of})"]
+    for number, log in enumerate(use.logs):
+        lines.extend(
+            wrap(
+                f"log {number}: {log.source} ({log.format}; {log.sets} sets, {log.skipped} "
+                f"skipped, {log.first_date} to {log.last_date}) {log.digest}",
+                "      ",
+                first="  ",
+            )
+        )
+    wanted = None if questions is None else set(questions)
+    for item in use.measured:
+        if wanted is not None and item.question not in wanted:
+            continue
+        said = ""
+        if item.agrees is False:
+            said = f" (they answered {_shown(item.reported)}; the log's value was used)"
+        lines.append(f"  measured {item.question} = {_shown(item.value)}{said}")
+        evidence = (
+            item.evidence.sentence
+            if item.evidence is not None
+            else "withheld: the record redacts an answer measured from the log"
+        )
+        lines.extend(wrap(f"evidence: {evidence}", "      ", first="    "))
+    return lines
+
+
+def why_not_log_lines(assessment: Assessment, answer: WhyNot) -> list[str]:
+    """For ``legrules audit explain``: the log evidence behind the answers that the
+    rules which can make the recommendation read (none without a log)."""
+    use = assessment.training_log
+    if use is None:
+        return []
+    rules = {verdict.rule for verdict in answer.verdicts}
+    read = {q for verdict in answer.verdicts for q in verdict.answers}
+    read |= {
+        q for firing in assessment.trace if firing.rule in rules for q in firing.matched.answers
+    }
+    if not read & {item.question for item in use.measured}:
+        return []
+    return ["", *training_log_lines(use, read)]
 
 
 def record_text(record: AuditRecord) -> str:

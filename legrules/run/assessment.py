@@ -159,6 +159,90 @@ class Suppression(StrictModel):
     made_by: list[str] = Field(description="The rules that had recommended it.")
 
 
+class LogFile(StrictModel):
+    """One training log an assessment read (``legrules assess --log``)."""
+
+    source: str = Field(description="The file as given.")
+    digest: str = Field(description="sha256 of the file's bytes: which log, exactly.")
+    format: str = Field(description="strong, hevy, fitnotes or legrules.")
+    variant: str = Field(description="Which export of that app (from the header).")
+    sets: int = Field(description="Sets read.")
+    skipped: int = Field(description="Rows left out (counted and reported, never guessed).")
+    first_date: str | None = Field(description="The first set's date (ISO 8601).")
+    last_date: str | None = Field(description="The last set's date (ISO 8601).")
+
+
+class LogSet(StrictModel):
+    """A logged set cited as evidence."""
+
+    log: int = Field(description="Index into training_log.logs: the file it is in.")
+    line: int = Field(description="Where it is in that file (JSON: its index in the list).")
+    date: str
+    exercise: str = Field(description="As the app spelt it.")
+    weight_kg: float | None = Field(description="null: no load (body weight).")
+    reps: int
+    side: Literal["left", "right"] | None = None
+
+
+class LogEvidence(StrictModel):
+    """Why the log gives this value: a sentence the lifter can check against the log,
+    and the dates, sets and numbers it rests on."""
+
+    sentence: str
+    dates: list[str] = Field(default_factory=list, description="ISO 8601 dates.")
+    sets: list[LogSet] = Field(default_factory=list)
+    numbers: dict[str, float | int | str | None] = Field(default_factory=dict)
+
+
+class MeasuredAnswer(StrictModel):
+    """An answer measured from the training log; the assessment used ``value``."""
+
+    question: str = Field(description="A question id.")
+    value: AnswerValue = Field(description="The measured answer, the one assessed.")
+    reported: AnswerValue = Field(
+        default=None,
+        description="What the person answered themselves, when they did; null otherwise "
+        "(and in an audit record that redacts this question).",
+    )
+    agrees: bool | None = Field(
+        default=None,
+        description="Whether the two agree; null when nothing was reported (or redacted).",
+    )
+    note: str | None = Field(
+        default=None,
+        description="When they disagree: the clarify note the report shows near its top.",
+    )
+    evidence: LogEvidence | None = Field(
+        description="What the value rests on; null only in an audit record that redacts "
+        "an answer measured from the log (evidence gives measured values away)."
+    )
+
+
+class NotMeasured(StrictModel):
+    question: str = Field(description="A question the log could not answer honestly.")
+    reason: str
+
+
+class TrainingLogUse(StrictModel):
+    """What the training log(s) contributed to this assessment, with the evidence."""
+
+    logs: list[LogFile]
+    as_of: str = Field(description="The day the log was judged on (ISO 8601).")
+    window: list[str] | None = Field(
+        description="First and last day of the weeks habits were measured over; null when "
+        "the log has no leg training legrules knows."
+    )
+    measured: list[MeasuredAnswer] = Field(
+        description="Answers taken from the log (they replace any self-reported answer)."
+    )
+    not_measured: list[NotMeasured] = Field(
+        default_factory=list, description="Questions the log could not answer, and why."
+    )
+
+    def get(self, question: str) -> MeasuredAnswer | None:
+        return next((m for m in self.measured if m.question == question), None)
+
+
 class Assessment(StrictModel):
     schema_version: int = Field(
         default=SCHEMA_VERSION, description="This layout's version; only additions keep it."
@@ -188,6 +272,11 @@ class Assessment(StrictModel):
     )
     plan: Plan | None = Field(description="The training plan; null on a referral.")
     trace: list[Firing] = Field(description="Every rule that fired, in order.")
+    training_log: TrainingLogUse | None = Field(
+        default=None,
+        description="Answers measured from a training log (assess --log), each with its "
+        "evidence, and where it disagrees with the person's own answer; null without a log.",
+    )
 
     def to_json(self) -> str:
         """The docs/CONTRACT.md section 3 JSON text (UTF-8 safe, two-space indented)."""

@@ -28,6 +28,7 @@ from legrules.run.assessment import (
     Assessment,
     EngineInfo,
     RulesetInfo,
+    TrainingLogUse,
 )
 from legrules.run.compiler import CompiledPack, compile_pack
 from legrules.run.durable import ENGINE_NAME, ENGINE_VERSION, RULESETS, DurableRuleset, free_unused
@@ -113,8 +114,19 @@ class Engine:
         """Validate raw answers against this pack's questionnaire (AnswersError if bad)."""
         return validate_answers(answers, self._pack.questionnaire, source)
 
-    def assess(self, answers: Mapping[str, Any] | Answers) -> Assessment:
-        """Assess one answer set. Raw mappings are validated first."""
+    def assess(
+        self,
+        answers: Mapping[str, Any] | Answers,
+        *,
+        training_log: TrainingLogUse | None = None,
+    ) -> Assessment:
+        """Assess one answer set. Raw mappings are validated first.
+
+        ``training_log`` is what a training log contributed, as plain data: the layer
+        that reads logs (:meth:`legrules.Engine.assess` with ``log=``) has already merged
+        the measured answers into ``answers``; here it is only carried into the result,
+        and so into the audit record, which hashes it with the rest.
+        """
         validated = answers if isinstance(answers, Answers) else self.validate(answers)
         fired, findings = self._fire(validated)
         reasons = [self._reason(f, validated) for f in fired]
@@ -155,6 +167,7 @@ class Engine:
                 "suppressed": outcome.suppressed,
                 "plan": build_plan(self._pack, outcome, [f.rule for f in fired], validated),
                 "trace": trace,
+                "training_log": training_log,
             }
         )
         if self._audit is not None:
