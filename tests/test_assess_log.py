@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from legrules import Engine, read_log
-from legrules.audit import AuditLog
+from legrules.audit import AuditLog, replay
 from legrules.audit.model import REDACTED_PREFIX
 from legrules.cli import cli
 from legrules.errors import LegrulesError
@@ -225,6 +225,7 @@ def test_audit_record_keeps_the_log_digest_and_evidence_and_verifies(
     with AuditLog(db, readonly=True) as log:
         stored = log.get(assessment_id).result().training_log
         assert log.verify().ok
+        assert replay(log, assessment_id).reproduced
     assert stored is not None
     assert stored.logs[0].digest == digest
     stall = stored.get("strength_stalled")

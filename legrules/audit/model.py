@@ -184,9 +184,9 @@ def _redact_training_log(use: dict[str, Any], names: set[str], salt: bytes) -> N
     of every measured answer is withheld too, with the clarify notes that quote it and
     the reasons a question was not measured: all of them are counts over the same
     sessions and sets (the sessions a week behind ``leg_sessions_per_week`` are the
-    sessions ``heavy_sessions`` counts), so one
-    answer's evidence can give another away. The logs' digests, sizes and dates stay:
-    they say which log was read, not what it measured.
+    sessions ``heavy_sessions`` counts), so one answer's evidence can give another
+    away. The logs' digests, sizes and dates stay: they say which log was read, not
+    what it measured.
     """
     measured = {item["question"] for item in use["measured"]}
     judged = measured | {item["question"] for item in use["not_measured"]}

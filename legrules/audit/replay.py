@@ -30,7 +30,9 @@ from legrules.run.engine import Engine
 if TYPE_CHECKING:
     from legrules.audit.log import AuditLog
 
-_VOLATILE = {"assessment_id", "created_at", "engine", "ruleset"}
+# training_log: a replay re-runs the recorded answers, which already hold what the log
+# measured; the log's evidence is recorded input, not something the rules compute again
+_VOLATILE = {"assessment_id", "created_at", "engine", "ruleset", "training_log"}
 
 
 @dataclass(frozen=True)
