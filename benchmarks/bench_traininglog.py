@@ -1,107 +1,156 @@
-"""Target 7: reading and measuring a five-year training log (49,920 sets) in under 1 s.
+"""Target 8: reading and measuring a five-year training log (49,920 sets) in under 1 s.
 
-One call of what ``legrules log summary`` does with the file: read (Strong's export, or
-every format in full mode), measure (e1RM per lift per week, stalls, hard sets, heavy
-sessions) and derive the answers with their evidence. The exercise table and settings
-are loaded once beforehand, as a long-running caller would.
+What is timed is what a caller of ``legrules assess --log FILE`` (or the library's
+``Engine.assess(answers, log=read_log(path))``) waits for: the file read from disk
+(bytes, UTF-8 decoding, its SHA-256 digest), parsed, the pack's exercise names and
+settings loaded, every lift measured, the answers derived with their evidence, merged
+with the person's own and assessed. The log ends last week, so it is current and every
+habit is derived (a log judged as of a date long after it ends skips that work). Quick
+mode reads the Strong export; full mode every format.
 
-Wall time is the fastest of its rounds (a neighbour on the machine can only add time);
-CPU time is recorded beside it, because on a shared machine it is what legrules itself
-spends. The baseline in the same run is the standard library's csv.reader alone over the
-same text: the least any CSV reader pays.
+The baseline, measured in the same rounds and alternating with legrules so machine
+noise hits both, is the least any CSV reader pays: the same file read from disk and
+split by the standard library's csv.reader.
+
+Each round records wall time, CPU time, and, from ``/proc/self/schedstat`` (Linux), how
+long the process was runnable but waiting for a CPU. On a shared two-core machine the
+wall time can miss the target while legrules' own CPU time does not: the benchmark
+asserts the CPU time, and marks the wall-time target ``xfail`` only when the measured
+wait for a CPU accounts for the miss (wall minus that wait under the target); any other
+miss is a plain failure.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
+import os
+import statistics
 import time
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from legrules.traininglog import (
-    analyse,
-    derive_answers,
-    load_exercise_table,
-    load_settings,
-    parse_log,
-)
-from tests.logfactory import fitnotes_csv, five_years, hevy_csv, native_csv, strong_csv
+from legrules import Engine, read_log
+from legrules.run.assessment import Assessment
+from tests.logfactory import Synth, fitnotes_csv, five_years, hevy_csv, native_csv, strong_csv
 
 TARGET_S = 1.0
-TODAY = dt.date(2024, 1, 20)
+OWN = {"squat_felt_most": "glutes", "strength_stalled": False}
+SCHEDSTAT = Path("/proc/self/schedstat")
 
 
-def _exports() -> dict[str, str]:
-    sets = five_years()
-    return {
+def _recent_five_years() -> list[Synth]:
+    """Five years of sessions ending in the week before this one (so the log is current)."""
+    today = dt.date.today()
+    this_monday = today - dt.timedelta(days=today.weekday())
+    return five_years(start=this_monday - dt.timedelta(weeks=260))
+
+
+def _write_exports(folder: Path) -> dict[str, Path]:
+    sets = _recent_five_years()
+    texts = {
         "strong": strong_csv(sets, "kg", "units"),
         "hevy": hevy_csv(sets),
         "fitnotes": fitnotes_csv(sets),
         "legrules": native_csv(sets),
     }
+    paths = {}
+    for name, text in texts.items():
+        paths[name] = folder / f"five-years-{name}.csv"
+        paths[name].write_text(text, encoding="utf-8")
+    return paths
 
 
-def _fastest(func: Callable[[], object], rounds: int) -> tuple[float, float]:
-    """Fastest wall and CPU seconds of ``rounds`` calls."""
-    wall: list[float] = []
-    cpu: list[float] = []
-    for _ in range(rounds):
-        start, start_cpu = time.perf_counter(), time.process_time()
+def _waited() -> float:
+    """Seconds this process has spent runnable but waiting for a CPU (0 if unknown)."""
+    try:
+        return int(SCHEDSTAT.read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+class _Round:
+    """Wall, CPU and CPU-wait seconds of one call."""
+
+    def __init__(self, func: Callable[[], object]) -> None:
+        wait, cpu, start = _waited(), time.process_time(), time.perf_counter()
         func()
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    return min(wall), min(cpu)
+        self.wall = time.perf_counter() - start
+        self.cpu = time.process_time() - cpu
+        self.wait = _waited() - wait
+
+
+def _csv_floor(path: Path) -> object:
+    with path.open(encoding="utf-8", newline="") as stream:
+        return list(csv.reader(stream))
 
 
 def test_five_year_log(
-    benchmark: BenchmarkFixture, full: bool, results: Callable[..., None]
+    benchmark: BenchmarkFixture,
+    full: bool,
+    results: Callable[..., None],
+    tmp_path: Path,
 ) -> None:
-    exports = _exports()
-    formats = list(exports) if full else ["strong"]
+    paths = _write_exports(tmp_path)
+    formats = list(paths) if full else ["strong"]
     rounds = 5 if full else 3
-    table, settings = load_exercise_table(), load_settings()
+    engine = Engine()
     figures: dict[str, float] = {}
-    worst = ("", 0.0, 0.0)
+    misses: list[str] = []
     for name in formats:
-        text = exports[name]
+        path = paths[name]
 
-        def run(text: str = text) -> object:
-            log = parse_log(text, "five-years.csv", today=TODAY)
-            analysis = analyse(log, table=table, settings=settings, today=TODAY)
-            return derive_answers(analysis)
+        def run(path: Path = path) -> Assessment:
+            return engine.assess(OWN, log=read_log(path))
 
-        facts = run()
-        assert facts.values()["leg_sessions_per_week"] == 4  # type: ignore[attr-defined]
-        wall, cpu = _fastest(run, rounds)
-
-        def floor_run(text: str = text) -> object:
-            return list(csv.reader(io.StringIO(text)))
-
-        floor, _ = _fastest(floor_run, rounds)
-        figures[f"{name}_s"] = round(wall, 3)
-        figures[f"{name}_cpu_s"] = round(cpu, 3)
-        figures[f"{name}_csv_reader_alone_s"] = round(floor, 3)
-        figures[f"{name}_kib"] = len(text.encode()) // 1024
-        if wall > worst[1]:
-            worst = (name, wall, cpu)
-    strong = exports["strong"]
-    benchmark.pedantic(
-        lambda: analyse(parse_log(strong, "x", today=TODAY), table=table, settings=settings),
-        rounds=1,
-        iterations=1,
-    )
-    results(
-        "training_log", sets=len(five_years()), rounds=rounds, target=f"< {TARGET_S} s", **figures
-    )
-    name, wall, cpu = worst
-    # what legrules controls: its own CPU time stays under the target
-    assert cpu < TARGET_S, f"{name}: {cpu:.2f} s of CPU for one read"
-    if wall >= TARGET_S:
-        pytest.xfail(
-            f"{name}: {wall:.2f} s wall for one read, but only {cpu:.2f} s of it on the CPU: "
-            "the machine was busy"
+        result = run()  # warm-up, and the check that the work was really done
+        assert result.training_log is not None
+        measured = {m.question for m in result.training_log.measured}
+        assert {"strength_stalled", "heavy_sessions", "leg_sessions_per_week"} <= measured
+        ours: list[_Round] = []
+        floor: list[_Round] = []
+        for _ in range(rounds):  # alternating, so a busy moment hits both sides
+            ours.append(_Round(run))
+            floor.append(_Round(partial(_csv_floor, path)))
+        best = min(ours, key=lambda r: r.wall)
+        cpu = statistics.median(r.cpu for r in ours)
+        figures.update(
+            {
+                f"{name}_wall_s": round(best.wall, 3),
+                f"{name}_wall_median_s": round(statistics.median(r.wall for r in ours), 3),
+                f"{name}_cpu_median_s": round(cpu, 3),
+                f"{name}_waiting_for_cpu_s": round(best.wait, 3),
+                f"{name}_csv_reader_alone_s": round(min(r.wall for r in floor), 3),
+                f"{name}_csv_reader_cpu_s": round(statistics.median(r.cpu for r in floor), 3),
+                f"{name}_kib": path.stat().st_size // 1024,
+            }
         )
+        # what legrules controls: its own CPU time stays under the target
+        assert cpu < TARGET_S, f"{name}: {cpu:.2f} s of CPU for one read (median)"
+        if best.wall >= TARGET_S:
+            assert best.wall - best.wait < TARGET_S, (
+                f"{name}: {best.wall:.2f} s wall in the fastest round, of which only "
+                f"{best.wait:.2f} s waiting for a CPU: not the machine's load"
+            )
+            misses.append(
+                f"{name}: {best.wall:.2f} s wall in the fastest round = {best.cpu:.2f} s CPU + "
+                f"{best.wait:.2f} s runnable but waiting for a CPU (/proc/self/schedstat)"
+            )
+    strong = paths["strong"]
+    benchmark.pedantic(lambda: engine.assess(OWN, log=read_log(strong)), rounds=1, iterations=1)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else -1.0
+    results(
+        "training_log",
+        sets=len(_recent_five_years()),
+        rounds=rounds,
+        load_average=round(load, 2),
+        target=f"< {TARGET_S} s",
+        **figures,
+    )
+    engine.close()
+    if misses:
+        pytest.xfail("; ".join(misses) + f"; load average {load:.1f} on {os.cpu_count()} CPUs")

@@ -184,7 +184,7 @@ def test_cli_bad_log_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None
 def test_cli_units_without_a_log_is_refused(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["assess", "--defaults", "--units", "kg"])
     assert result.exit_code == 2
-    assert "--units only applies with --log" in result.stderr
+    assert "--units and --as-of only apply with --log" in result.stderr
 
 
 def test_cli_interactive_does_not_ask_what_the_log_measured(
@@ -316,3 +316,23 @@ def test_redacting_an_unrelated_answer_keeps_the_evidence(
     _record(db, ["--log", str(stalled), "--answer", "age=30", "--redact", "age"], runner)
     part = _stored_log_part(db)
     assert "e1RM" in part["content"]
+
+
+def test_cli_the_readme_worked_example(runner: CliRunner) -> None:
+    """The README's example: the committed synthetic Strong export, judged as of a fixed
+    date, turns a "not stalled" answer into the plateau advice."""
+    example = Path(__file__).parent.parent / "examples" / "logs" / "stalled-squat.csv"
+    args = ["assess", "--log", str(example), "--as-of", "2024-03-20"]
+    args += ["--answer", "strength_stalled=false", "--answer", "squat_felt_most=quads"]
+    result = runner.invoke(cli, [*args, "--json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    fired = [firing["rule"] for firing in data["trace"]]
+    assert {"plateau-structure-not-effort", "heavy-every-session"} <= set(fired)
+    assert "compound-only-routine-add-isolation" in fired
+    ids = [rec["id"] for rec in data["recommendations"]]
+    assert ids[:2] == ["split_power_and_structure", "track_progression"]
+    assert data["training_log"]["as_of"] == "2024-03-20"
+    without = runner.invoke(cli, ["assess", *args[5:], "--json"])  # the answers alone
+    assert without.exit_code == 0, without.stderr
+    assert "split_power_and_structure" not in without.stdout

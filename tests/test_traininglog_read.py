@@ -8,6 +8,7 @@ real person's export is committed.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from collections import Counter
 from pathlib import Path
@@ -465,3 +466,19 @@ def test_a_synth_helper_round_trip() -> None:
 def test_a_one_line_json_string_is_text_not_a_path() -> None:
     text = '[{"date": "2024-01-15", "exercise": "Squat", "reps": 5, "weight": 100, "unit": "kg"}]'
     assert read_log(text, today=TODAY).source == "<text>"
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_parsing_leaves_the_cycle_collector_as_it_found_it(enabled: bool) -> None:
+    """Parsing pauses the collector (half the time of a big log went to it); with a log
+    read or refused, the caller's setting is back."""
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        parse_log("date,exercise,set,weight,unit,reps\n2024-01-01,Squat,1,100,kg,5\n", "x.csv")
+        assert gc.isenabled() is enabled
+        with pytest.raises(TrainingLogError):
+            parse_log("\n", "x.csv")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -23,6 +24,7 @@ from legrules.cli._common import (
     rules_option,
 )
 from legrules.cli.audit import assess_audit_log, note_recorded, redact_option
+from legrules.cli.log import iso_date
 from legrules.errors import EXIT_BAD_INPUT
 from legrules.output import Output, output
 
@@ -112,6 +114,14 @@ if TYPE_CHECKING:
     default=None,
     help="With --log: the weight unit, for an export that does not say (Strong's classic CSV).",
 )
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    callback=iso_date,
+    help="With --log: judge the log as of this date (YYYY-MM-DD) instead of today; a log "
+    "answers habit questions only while its last leg session is recent.",
+)
 @rules_option
 @audit_log_option(
     "Also record this assessment in the audit log at PATH (SQLite, created if missing)."
@@ -134,6 +144,7 @@ def assess(
     workers: int | None,
     training_logs: tuple[Path, ...],
     units: str | None,
+    as_of: dt.date | None,
     rules_dir: Path | None,
     log_path: Path | None,
     redact: tuple[str, ...],
@@ -180,8 +191,8 @@ def assess(
         return
     if workers is not None:
         fail("--workers only applies with --batch", EXIT_BAD_INPUT)
-    if units is not None and not training_logs:
-        fail("--units only applies with --log", EXIT_BAD_INPUT)
+    if (units is not None or as_of is not None) and not training_logs:
+        fail("--units and --as-of only apply with --log", EXIT_BAD_INPUT)
     given = answers_given(answers_path, answer_pairs, defaults)
     if resume_path is not None:
         _check_resume(given=given, no_input=no_input)
@@ -199,7 +210,7 @@ def assess(
     log = assess_audit_log(log_path, redact)
     engine = _common.engine_for(rules_dir, audit_log=log)
     err_style = _common.styler(_common.color_allowed(err=True))
-    measured = _measure_logs(engine, training_logs, units) if training_logs else None
+    measured = _measure_logs(engine, training_logs, units, as_of) if training_logs else None
     from_log = measured.values() if measured is not None else {}
     if interactive:
         answers = _ask(engine, resume_path, save, from_log, all_questions=all_questions)
@@ -259,14 +270,16 @@ def _ask(
     return engine.validate(_own(raw, from_log, earlier), "your answers")
 
 
-def _measure_logs(engine: Engine, paths: tuple[Path, ...], units: str | None) -> MeasuredLogs:
+def _measure_logs(
+    engine: Engine, paths: tuple[Path, ...], units: str | None, as_of: dt.date | None
+) -> MeasuredLogs:
     """Read and measure every --log before a question is asked: a bad log is known
     first, and what it measures is not asked."""
     from legrules.traininglog.assessing import measure_logs
     from legrules.traininglog.readers import read_log
 
-    logs = [read_log(path, units=units) for path in paths]
-    measured = measure_logs(logs, engine)
+    logs = [read_log(path, units=units, today=as_of) for path in paths]
+    measured = measure_logs(logs, engine, today=as_of)
     for log in logs:
         skipped = f", {len(log.skipped)} rows skipped" if log.skipped else ""
         click.echo(f"legrules: read {log.source}: {len(log.sets)} sets{skipped}", err=True)

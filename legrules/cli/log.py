@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 _FORMATS = ("auto", "strong", "hevy", "fitnotes", "legrules")
 
 
-def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+def iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+    """The ``--as-of DATE`` callback, alike for ``log`` and ``assess --log``."""
     if value is None:
         return None
     try:
@@ -44,7 +45,7 @@ def _log_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "--as-of",
         "as_of",
         metavar="DATE",
-        callback=_date,
+        callback=iso_date,
         help="Judge the log as of this date (YYYY-MM-DD) instead of today: later sets are "
         "skipped as future, and habits need a leg session in the weeks before it.",
     )(func)

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import hashlib
 import io
 import os
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -795,6 +797,40 @@ def parse_log(
     raw: bytes | None = None,
 ) -> TrainingLog:
     """Read a log from text (e.g. stdin); ``source`` names it in messages."""
+    with _collector_paused():
+        return _parse_log(text, source, format=format, units=units, today=today, raw=raw)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a log is parsed, back on (if it was) after.
+
+    Parsing builds hundreds of thousands of small objects that all live on (a five-year
+    log is 50,000 sets): each allocation burst triggers collections that scan the young
+    objects, and the older generations again and again, finding nothing to free (sets
+    hold no cycles). Measured on the five-year benchmark log: 446 ms of CPU with the
+    collector, 242 ms without. Reference counting still frees everything as usual; the
+    collector catches up on its next run. Other threads lose only collector runs for
+    these milliseconds, never correctness.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_log(
+    text: str,
+    source: str,
+    *,
+    format: str,
+    units: str | None,
+    today: dt.date | None,
+    raw: bytes | None,
+) -> TrainingLog:
     if format not in ("auto", *FORMATS):
         raise _error(
             source,
