@@ -183,7 +183,7 @@ def assess(
 
     Exit codes: 0 done (a referral to a professional is a valid result), 1 a batch
     could not finish (a worker died, the output could not be written), 2 invalid
-    answers, options or rules (with --batch: any bad line), 130 interrupted (Ctrl-C),
+    answers, options, rules or --log (with --batch: any bad line), 130 interrupted (Ctrl-C),
     143/129 a batch stopped by SIGTERM/SIGHUP.
     """
     if batch_path is not None or out_path is not None:
