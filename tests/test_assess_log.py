@@ -336,3 +336,18 @@ def test_cli_the_readme_worked_example(runner: CliRunner) -> None:
     without = runner.invoke(cli, ["assess", *args[5:], "--json"])  # the answers alone
     assert without.exit_code == 0, without.stderr
     assert "split_power_and_structure" not in without.stdout
+
+
+def test_cli_save_keeps_only_your_own_answers(
+    runner: CliRunner, stalled: Path, tmp_path: Path
+) -> None:
+    """A saved answers file is what the person said: a measured value saved there would
+    come back next time as a recollection, long after the log moved on."""
+    saved = tmp_path / "mine.json"
+    args = ["assess", "--log", str(stalled), "--answer", "strength_stalled=false"]
+    result = runner.invoke(cli, [*args, "--answer", "age=30", "--save", str(saved), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(saved.read_text(encoding="utf-8")) == {
+        "strength_stalled": False,
+        "age": 30,
+    }
