@@ -54,13 +54,18 @@ MEANINGS: dict[str, str] = {
     "and curl (a capability, never a product or brand)",
     "second_leg_day": "one leg day a week: how to cover both goals (add a day, or alternate, "
     "or compounds-then-isolation)",
+    "train_around_ache": "a dull ache of 5/10 or less: loads and ranges that keep it there, "
+    "check it the next morning; the lifts that load the area carry cues",
     "clarify_answers": "the answers contradict each other; what was assumed",
-    "see_professional": "stop loading; see a qualified professional",
+    "see_professional": "see a qualified professional before the plan; what to stop and how "
+    "soon depends on the cause (the rule's detail)",
     "emergency_care": "seek emergency care now; no training content at all",
     "delay_training": "delay increasing activity (illness, pregnancy: talk to a health-care "
     "practitioner)",
     "consult_before_vigorous": "advisory only (age > 45, not used to vigorous exercise): the "
     "plan stands, start conservatively",
+    "youth_supervision": "advisory only (age 12-17): the plan stands, under qualified "
+    "supervision, technique before load, build up gradually",
 }
 
 INTRO = f"""\

@@ -237,8 +237,9 @@ def _day_notes(day: PlanDay, labels: _Labels) -> list[Item]:
 
 
 _REFERRAL_TEXT = (
-    "Your answers include a warning sign, so this assessment gives you no training plan. "
-    "Please follow the advice below before training your legs again."
+    "Something in your answers needs a professional's check first, so this assessment "
+    "gives you no training plan. Please follow the advice below before you start or step "
+    "up your training."
 )
 _NO_SAFETY_TEXT = "Nothing in your answers needs a professional's attention first."
 _NOTHING_FOUND_TEXT = "Nothing in your answers points to a specific weak spot."
