@@ -116,6 +116,8 @@ At least these fields, with these meanings; add freely, but only additively:
   "schema_version": 1,
   "assessment_id": "<unique id>",
   "status": "ok" | "referral",          # referral: a safety rule withheld the plan
+  "screening": {"status": "complete" | "incomplete" | "not_done",
+                "missing": ["<safety question id>", ...]},
   "ruleset": {"name": ..., "version": ..., "fingerprint": "sha256:..."},
   "answers": {...},                     # validated, defaults filled in
   "recommendations": [
@@ -138,6 +140,16 @@ At least these fields, with these meanings; add freely, but only additively:
   or a named screening standard), so an auditor can check it.
 - Same answers + same rules => same output, byte for byte, except `assessment_id`
   and timestamps.
+- `screening` says whether the safety questions were answered, not only defaulted:
+  every safety question defaults to "no red flag", so `status: "ok"` with a screening
+  that is `not_done` or `incomplete` found nothing only in what was answered. It is a
+  separate field, not a third `status` value, on purpose: `status` tells a program
+  whether there is a plan (`ok`) or not (`referral`), and a new value there would
+  silently send every existing `ok`/`referral` switch down the wrong branch. The text
+  and Markdown reports show it as a notice at the top of the safety section, naming
+  the missing questions, and then never say that nothing needs a professional's
+  attention. The interactive questionnaire asks every safety question that can still
+  change the outcome, so its results are `complete`.
 """
 
 EXIT_INTRO = """\

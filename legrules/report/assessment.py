@@ -322,14 +322,36 @@ def _of_kind(assessment: Assessment, kind: str) -> list[Recommendation]:
     return [rec for rec in assessment.recommendations if rec.kind == kind]
 
 
+def screening_notice(assessment: Assessment) -> str | None:
+    """The notice for a screening that was not (fully) answered, or None (issue 13).
+
+    Every safety question has a harmless default, so without this a report of unanswered
+    screening reads exactly like a clean one."""
+    screening = assessment.screening
+    if screening is None or screening.status == "complete":
+        return None
+    missing = ", ".join(screening.missing)
+    if screening.status == "not_done":
+        head = "The safety screening was not done: none of its questions was answered"
+    else:
+        head = "The safety screening is incomplete: some of its questions were not answered"
+    return (
+        f"{head}, so their defaults (no red flags) were assumed. Not answered: {missing}. "
+        "Answer them before you rely on this result: they can change it."
+    )
+
+
 def _safety(assessment: Assessment) -> Section:
     referral = assessment.status == "referral"
     blocks: list[Block] = [Paragraph(_REFERRAL_TEXT, kind="alert")] if referral else []
+    notice = screening_notice(assessment)
+    if notice is not None:
+        blocks.append(Paragraph(notice, kind="alert"))
     safety = _of_kind(assessment, "safety")
     role = "safety" if referral else "warn"
     if safety:
         blocks.append(Items(tuple(_entry(rec, "!", role) for rec in safety)))
-    else:
+    elif notice is None:  # never "nothing needs attention" about questions not asked
         blocks.append(Paragraph(_NO_SAFETY_TEXT))
     return Section("Safety first", tuple(blocks))
 
