@@ -90,7 +90,8 @@ def test_a_partly_answered_screening_names_what_is_missing(engine: Engine) -> No
 def test_questions_that_cannot_change_the_outcome_are_not_missing(engine: Engine) -> None:
     # used_to_vigorous_exercise only matters over 45; the pain follow-ups skip on no pain
     young = engine.assess(CLEAR)
-    assert young.screening is not None and young.screening.status == "complete"
+    assert young.screening is not None
+    assert young.screening.status == "complete"
     older = engine.assess({**CLEAR, "age": 50})
     assert older.screening is not None
     assert older.screening.missing == ["used_to_vigorous_exercise"]
@@ -139,9 +140,7 @@ def test_batch_lines_carry_the_screening(tmp_path: Path) -> None:
         cli, ["assess", "--batch", str(lines), "--out", str(out), "--workers", "1"]
     )
     assert result.exit_code == 0, result.output
-    statuses = [
-        json.loads(line)["screening"]["status"] for line in out.read_text().splitlines()
-    ]
+    statuses = [json.loads(line)["screening"]["status"] for line in out.read_text().splitlines()]
     assert statuses == ["complete", "not_done"]
 
 
@@ -174,9 +173,7 @@ SAFETY_ANSWERS = st.fixed_dictionaries(
 )
 
 
-@settings(
-    max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=SAFETY_ANSWERS)
 def test_the_interactive_questionnaire_always_completes_the_screening(
     engine: Engine, raw: dict[str, Any]
