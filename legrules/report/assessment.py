@@ -263,6 +263,7 @@ def report(
     labels = _Labels.of(pack)
     sections = [
         _safety(assessment),
+        _clarify(assessment),
         _findings(assessment, labels),
         _exercises(assessment),
         _plan(assessment, labels),
@@ -403,8 +404,21 @@ def _plan(assessment: Assessment, labels: _Labels) -> Section | None:
     return Section("Weekly plan", tuple(blocks))
 
 
+CLARIFY = "clarify_answers"
+
+
+def _clarify(assessment: Assessment) -> Section | None:
+    """Answers that contradict each other, near the top: what follows rests on the
+    assumption each note states (issue 13)."""
+    rec = assessment.recommendation(CLARIFY)
+    if rec is None:
+        return None
+    notes = [reason.detail for reason in rec.because if reason.detail] or [rec.detail]
+    return Section("Check these answers", (Items(tuple(Item(note) for note in notes)),))
+
+
 def _habits(assessment: Assessment) -> Section | None:
-    habits = _of_kind(assessment, "guidance")
+    habits = [rec for rec in _of_kind(assessment, "guidance") if rec.id != CLARIFY]
     if not habits:
         return None
     return Section("Habits to fix", (Items(tuple(_entry(rec) for rec in habits)),))
