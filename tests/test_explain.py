@@ -63,5 +63,6 @@ def test_why_not_takes_a_title_as_the_cli_does(engine: Engine) -> None:
 def test_describe_reads_like_a_sentence(engine: Engine) -> None:
     rule = engine.pack.rule("sharp-or-escalating-pain")
     assert describe(rule.when) == (
-        "pain_type is sharp or pain_score >= 6 or pain_worse_next_day is true"
+        "pain_type is sharp or (pain_score >= 6 and not pain_type is muscle_fatigue) or "
+        "(pain_worse_next_day is true and not pain_type is muscle_fatigue)"
     )

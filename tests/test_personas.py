@@ -67,6 +67,14 @@ EXPECTATIONS: dict[str, tuple[str, set[str], set[str]]] = {
     "one-leg-day": ("ok", {"second_leg_day"}, set()),
     "over-50-new-to-hard-training": ("ok", {"consult_before_vigorous"}, set()),
     "contradictory": ("ok", {"clarify_answers"}, set()),
+    # issue 13: a teenager, effort that is not pain, a mild lower-back ache
+    "teenager": ("ok", {"youth_supervision"}, {"see_professional", "consult_before_vigorous"}),
+    "doms-sore-next-day": ("ok", {"squat_or_leg_press"}, {"see_professional", "train_around_ache"}),
+    "lowback-ache": (
+        "ok",
+        {"train_around_ache", "romanian_deadlift", "alignment_check", "heel_elevated_squat"},
+        {"see_professional"},
+    ),
 }
 
 

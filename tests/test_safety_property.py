@@ -47,6 +47,10 @@ NERVE_EMERGENCY = ("saddle_numbness", "bladder_or_bowel_change", "both_legs")
 NERVE_URGENT = ("numbness_or_tingling", "pain_below_knee", "leg_weakness")
 # KB RF-2: the pain-monitoring model calls pain above 5/10 unacceptable.
 PAIN_LIMIT = 5
+# Issue 13: "muscle burn, tiredness or soreness only" rates effort, not pain, so its score
+# and next-day soreness (DOMS) are no red flag. Every other pain_type answer keeps them,
+# "no pain" and unanswered included (a contradiction resolves conservatively, KB R45).
+EFFORT_ONLY = "muscle_fatigue"
 
 SETTINGS = settings(
     max_examples=examples(2000), deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -62,10 +66,11 @@ def hard_flags(raw: Mapping[str, Any]) -> list[str]:
     flags = [f"RF-1 {q}" for q in PARQ if raw.get(q) is True]
     if raw.get("pain_type") == "sharp":
         flags.append("RF-2 sharp pain")
+    pain = raw.get("pain_type") != EFFORT_ONLY
     score = raw.get("pain_score")
-    if isinstance(score, int) and score > PAIN_LIMIT:
+    if pain and isinstance(score, int) and score > PAIN_LIMIT:
         flags.append("RF-2 pain score")
-    if raw.get("pain_worse_next_day") is True:
+    if pain and raw.get("pain_worse_next_day") is True:
         flags.append("RF-2 worse next day")
     if raw.get("knee_signs"):
         flags.append("RF-3 knee signs")
@@ -107,8 +112,8 @@ assert set(CLEAR_SAFETY) <= {q.id for q in QUESTIONNAIRE.questions}
 FLAG_ANSWERS: list[st.SearchStrategy[dict[str, Any]]] = [
     *(st.just({q: True}) for q in PARQ),
     st.just({"pain_type": "sharp"}),
-    st.integers(PAIN_LIMIT + 1, 10).map(lambda s: {"pain_score": s}),
-    st.just({"pain_worse_next_day": True}),
+    st.integers(PAIN_LIMIT + 1, 10).map(lambda s: {"pain_score": s, "pain_type": "dull_ache"}),
+    st.just({"pain_worse_next_day": True, "pain_type": "dull_ache"}),
     st.lists(st.sampled_from(KNEE_SIGNS), min_size=1, unique=True).map(lambda v: {"knee_signs": v}),
     st.lists(st.sampled_from(NERVE_EMERGENCY + NERVE_URGENT), min_size=1, unique=True).map(
         lambda v: {"nerve_signs": v}
@@ -145,10 +150,10 @@ def assert_referral(result: Assessment, raw: Mapping[str, Any]) -> None:
     assert result.plan is None
     training = [r.id for r in result.recommendations if r.kind in ("exercise", "guidance")]
     assert training == [], training
-    # a referral always says where to go; the advisory "you can follow the plan" is gone
+    # a referral always says where to go; the advisories "follow the plan" are gone
     ids = {r.id for r in result.recommendations}
     assert ids & {"see_professional", "emergency_care", "delay_training"}
-    assert "consult_before_vigorous" not in ids
+    assert not ids & {"consult_before_vigorous", "youth_supervision"}
 
 
 @SETTINGS
@@ -194,6 +199,32 @@ def test_referral_exactly_when_a_hard_red_flag_is_present(
     else:
         assert result.status == "ok", raw
         assert result.plan is not None
+
+
+EFFORT_ANSWERS: st.SearchStrategy[dict[str, Any]] = st.tuples(
+    CLEAR_ANSWERS,
+    st.fixed_dictionaries(
+        {"pain_type": st.just(EFFORT_ONLY)},
+        optional={
+            "pain_score": st.integers(0, 10),
+            "pain_worse_next_day": st.booleans(),
+            "pain_locations": st.lists(
+                st.sampled_from(["knee", "hip", "low_back", "hamstring", "quad", "other"]),
+                unique=True,
+            ),
+        },
+    ),
+).map(lambda parts: {**parts[0], **parts[1]})
+
+
+@SETTINGS
+@given(raw=EFFORT_ANSWERS)
+def test_effort_and_soreness_alone_never_refer(engine: Engine, raw: dict[str, Any]) -> None:
+    """Issue 13: the burn of a hard set (any score) and next-day soreness are effort."""
+    assert not hard_flags(raw)
+    result = engine.assess(raw)
+    assert result.status == "ok", raw
+    assert not {r.id for r in result.recommendations} & {"see_professional", "train_around_ache"}
 
 
 def test_cleared_injury_keeps_the_plan_with_a_build_up_note(engine: Engine) -> None:

@@ -38,4 +38,7 @@ def test_a_rule_silenced_through_a_finding() -> None:
 
 
 def test_the_shipped_pack() -> None:
-    assert silenced_rules(SHIPPED, "age") == ["over-45-not-used-to-vigorous"]
+    assert silenced_rules(SHIPPED, "age") == [
+        "youth-supervised-technique",
+        "over-45-not-used-to-vigorous",
+    ]

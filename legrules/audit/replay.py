@@ -408,6 +408,24 @@ def replay_answers(
     return answers, supplied, unknown
 
 
+def _given(record: AuditRecord, recorded: Assessment) -> frozenset[str] | None:
+    """The questions the person answered, so a replay reports the screening as it was.
+
+    A redacted record does not store them; its result's screening says which safety
+    questions were missing, and every other recorded answer is taken as given."""
+    if record.provided is not None:
+        return frozenset(record.provided)
+    if recorded.screening is None:
+        return None
+    return frozenset(record.answers) - set(recorded.screening.missing)
+
+
+def _as_given(answers: Answers, given: frozenset[str] | None) -> Answers:
+    if given is None:
+        return answers
+    return Answers(answers.to_dict(), given & answers.provided)
+
+
 def replay(
     log: AuditLog,
     assessment_id: str,
@@ -427,14 +445,19 @@ def replay(
     answers, supplied, unknown = replay_answers(log, record, old, values or {})
     recorded = record.result()
     current = engine if engine is not None else Engine()
+    given = _given(record, recorded)
     try:
         if current.fingerprint == record.ruleset.fingerprint:
-            before = current.assess(validate_answers(answers, current.questionnaire))
+            before = current.assess(
+                _as_given(validate_answers(answers, current.questionnaire), given)
+            )
         else:
             with Engine(old) as stored:
-                before = stored.assess(validate_answers(answers, stored.questionnaire))
+                before = stored.assess(
+                    _as_given(validate_answers(answers, stored.questionnaire), given)
+                )
         validated, dropped = _validate_lenient(answers, current.questionnaire)
-        after = current.assess(validated)
+        after = current.assess(_as_given(validated, given))
         new = current.pack
     finally:
         if engine is None:

@@ -54,13 +54,18 @@ MEANINGS: dict[str, str] = {
     "and curl (a capability, never a product or brand)",
     "second_leg_day": "one leg day a week: how to cover both goals (add a day, or alternate, "
     "or compounds-then-isolation)",
+    "train_around_ache": "a dull ache of 5/10 or less: loads and ranges that keep it there, "
+    "check it the next morning; the lifts that load the area carry cues",
     "clarify_answers": "the answers contradict each other; what was assumed",
-    "see_professional": "stop loading; see a qualified professional",
+    "see_professional": "see a qualified professional before the plan; what to stop and how "
+    "soon depends on the cause (the rule's detail)",
     "emergency_care": "seek emergency care now; no training content at all",
     "delay_training": "delay increasing activity (illness, pregnancy: talk to a health-care "
     "practitioner)",
     "consult_before_vigorous": "advisory only (age > 45, not used to vigorous exercise): the "
     "plan stands, start conservatively",
+    "youth_supervision": "advisory only (age 12-17): the plan stands, under qualified "
+    "supervision, technique before load, build up gradually",
 }
 
 INTRO = f"""\
@@ -111,6 +116,8 @@ At least these fields, with these meanings; add freely, but only additively:
   "schema_version": 1,
   "assessment_id": "<unique id>",
   "status": "ok" | "referral",          # referral: a safety rule withheld the plan
+  "screening": {"status": "complete" | "incomplete" | "not_done",
+                "missing": ["<safety question id>", ...]},
   "ruleset": {"name": ..., "version": ..., "fingerprint": "sha256:..."},
   "answers": {...},                     # validated, defaults filled in
   "recommendations": [
@@ -141,6 +148,16 @@ At least these fields, with these meanings; add freely, but only additively:
   not, and the `evidence` (a sentence, and the dates, sets and numbers it rests on).
   An explanation's `because[].answers` cites a measured answer by question id: its
   evidence is `training_log.measured[]` with that `question`.
+- `screening` says whether the safety questions were answered, not only defaulted:
+  every safety question defaults to "no red flag", so `status: "ok"` with a screening
+  that is `not_done` or `incomplete` found nothing only in what was answered. It is a
+  separate field, not a third `status` value, on purpose: `status` tells a program
+  whether there is a plan (`ok`) or not (`referral`), and a new value there would
+  silently send every existing `ok`/`referral` switch down the wrong branch. The text
+  and Markdown reports show it as a notice at the top of the safety section, naming
+  the missing questions, and then never say that nothing needs a professional's
+  attention. The interactive questionnaire asks every safety question that can still
+  change the outcome, so its results are `complete`.
 """
 
 EXIT_INTRO = """\

@@ -246,8 +246,9 @@ def _day_notes(day: PlanDay, labels: _Labels) -> list[Item]:
 
 
 _REFERRAL_TEXT = (
-    "Your answers include a warning sign, so this assessment gives you no training plan. "
-    "Please follow the advice below before training your legs again."
+    "Something in your answers needs a professional's check first, so this assessment "
+    "gives you no training plan. Please follow the advice below before you start or step "
+    "up your training."
 )
 _NO_SAFETY_TEXT = "Nothing in your answers needs a professional's attention first."
 _NOTHING_FOUND_TEXT = "Nothing in your answers points to a specific weak spot."
@@ -271,6 +272,7 @@ def report(
     labels = _Labels.of(pack)
     sections = [
         _safety(assessment),
+        _clarify(assessment),
         _training_log(assessment, labels),
         _findings(assessment, labels),
         _exercises(assessment),
@@ -331,14 +333,36 @@ def _of_kind(assessment: Assessment, kind: str) -> list[Recommendation]:
     return [rec for rec in assessment.recommendations if rec.kind == kind]
 
 
+def screening_notice(assessment: Assessment) -> str | None:
+    """The notice for a screening that was not (fully) answered, or None (issue 13).
+
+    Every safety question has a harmless default, so without this a report of unanswered
+    screening reads exactly like a clean one."""
+    screening = assessment.screening
+    if screening is None or screening.status == "complete":
+        return None
+    missing = ", ".join(screening.missing)
+    if screening.status == "not_done":
+        head = "The safety screening was not done: none of its questions was answered"
+    else:
+        head = "The safety screening is incomplete: some of its questions were not answered"
+    return (
+        f"{head}, so their defaults (no red flags) were assumed. Not answered: {missing}. "
+        "Answer them before you rely on this result: they can change it."
+    )
+
+
 def _safety(assessment: Assessment) -> Section:
     referral = assessment.status == "referral"
     blocks: list[Block] = [Paragraph(_REFERRAL_TEXT, kind="alert")] if referral else []
+    notice = screening_notice(assessment)
+    if notice is not None:
+        blocks.append(Paragraph(notice, kind="alert"))
     safety = _of_kind(assessment, "safety")
     role = "safety" if referral else "warn"
     if safety:
         blocks.append(Items(tuple(_entry(rec, "!", role) for rec in safety)))
-    else:
+    elif notice is None:  # never "nothing needs attention" about questions not asked
         blocks.append(Paragraph(_NO_SAFETY_TEXT))
     return Section("Safety first", tuple(blocks))
 
@@ -435,8 +459,21 @@ def _plan(assessment: Assessment, labels: _Labels) -> Section | None:
     return Section("Weekly plan", tuple(blocks))
 
 
+CLARIFY = "clarify_answers"
+
+
+def _clarify(assessment: Assessment) -> Section | None:
+    """Answers that contradict each other, near the top: what follows rests on the
+    assumption each note states (issue 13)."""
+    rec = assessment.recommendation(CLARIFY)
+    if rec is None:
+        return None
+    notes = [reason.detail for reason in rec.because if reason.detail] or [rec.detail]
+    return Section("Check these answers", (Items(tuple(Item(note) for note in notes)),))
+
+
 def _habits(assessment: Assessment) -> Section | None:
-    habits = _of_kind(assessment, "guidance")
+    habits = [rec for rec in _of_kind(assessment, "guidance") if rec.id != CLARIFY]
     if not habits:
         return None
     return Section("Habits to fix", (Items(tuple(_entry(rec) for rec in habits)),))

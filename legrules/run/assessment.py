@@ -243,6 +243,21 @@ class TrainingLogUse(StrictModel):
         return next((m for m in self.measured if m.question == question), None)
 
 
+class Screening(StrictModel):
+    """Whether the safety questions were answered or only defaulted (issue 13)."""
+
+    status: Literal["complete", "incomplete", "not_done"] = Field(
+        description="complete: every safety question that could change the safety outcome "
+        "was answered; incomplete: some were not; not_done: none was. Unanswered safety "
+        "questions take their defaults (no red flag), so a result that is not complete "
+        "found nothing only in what was answered."
+    )
+    missing: list[str] = Field(
+        description="The safety question ids not answered that could still change the "
+        "safety outcome, in asking order; empty when complete."
+    )
+
+
 class Assessment(StrictModel):
     schema_version: int = Field(
         default=SCHEMA_VERSION, description="This layout's version; only additions keep it."
@@ -254,6 +269,11 @@ class Assessment(StrictModel):
     created_at: str = Field(description="When, in UTC, ISO 8601 to the second.")
     status: Literal["ok", "referral"] = Field(
         description="referral: a safety rule withheld the plan (plan is null)."
+    )
+    screening: Screening | None = Field(
+        default=None,
+        description="Whether the safety screening was answered; null only in results "
+        "recorded before legrules reported it.",
     )
     ruleset: RulesetInfo = Field(description="The rule pack that produced this result.")
     engine: EngineInfo

@@ -37,6 +37,7 @@ from legrules.run.loader import load_pack
 from legrules.run.plan import build_plan
 from legrules.run.recommend import build_outcome, source_text
 from legrules.run.recorder import Recorder
+from legrules.run.screening import ScreeningCheck
 
 _E = TypeVar("_E", bound="Engine")
 
@@ -71,6 +72,7 @@ class Engine:
         self._static_witness = {rule.id: static_witness(rule.when) for rule in self._pack.rules}
         self._max_firings = max_firings or self._compiled.activation_bound
         self._facts = FactBuilder(self._pack.questionnaire, self._compiled.fact_fields)
+        self._screening = ScreeningCheck(self._pack)
         if audit_log is not None and not isinstance(audit_log, Recorder):
             raise TypeError(
                 "audit_log must be a path or a Recorder such as legrules.AuditLog, not "
@@ -158,6 +160,7 @@ class Engine:
                 "assessment_id": str(uuid.uuid4()),
                 "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "status": outcome.status,
+                "screening": self._screening.check(validated),
                 "ruleset": self._ruleset_info,
                 "engine": self._engine_info,
                 "answers": validated.to_dict(),
