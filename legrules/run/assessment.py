@@ -74,6 +74,13 @@ class PlanNote(StrictModel):
     because: list[str] = Field(description="Rule ids that asked for this note.")
 
 
+class SkippedOption(StrictModel):
+    option: str = Field(description="An exercise id or an option id.")
+    reason: str = Field(
+        description='Why it was passed over: "needs ..." (equipment) or "already in your plan".'
+    )
+
+
 class PlanItem(StrictModel):
     exercise: str = Field(description="An exercise id (docs/CONTRACT.md section 2).")
     title: str
@@ -100,6 +107,29 @@ class PlanItem(StrictModel):
         description="When equipment_ok is false: alternatives, any one of which is enough.",
     )
     because: list[str] = Field(description="Rule ids that shaped this item.")
+    option: str | None = Field(
+        default=None,
+        description="What is planned in this exercise's slot: the exercise itself, or the "
+        "first option on its list the answered equipment can do (an exercise id or an "
+        "option id, docs/CONTRACT.md section 2); title and numbers are the option's.",
+    )
+    option_provenance: Literal["article", "inferred"] | None = Field(
+        default=None,
+        description="article: the article names this option; inferred: a common "
+        "substitute the article does not mention.",
+    )
+    option_source: str | None = Field(
+        default=None, description="Where the option comes from, in words."
+    )
+    option_reason: str | None = Field(
+        default=None,
+        description="Why this option was chosen; null when equipment was not answered "
+        "(nothing is substituted then).",
+    )
+    options_skipped: list[SkippedOption] = Field(
+        default_factory=list,
+        description="The options before it on the slot's list, each with why it was passed over.",
+    )
 
 
 class PlanDay(StrictModel):

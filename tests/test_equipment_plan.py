@@ -1,0 +1,147 @@
+"""Equipment-aware plans (issue 13, section 1): whatever equipment a lifter has, the plan
+asks for nothing they lack, and every day shown can be done.
+
+The property runs over every equipment answer (any subset of the choices) together with
+the answers that add exercises or days (lagging hamstrings, glute dominance, goals, three
+leg days), so an added exercise competing with a slot's options is exercised too.
+"""
+
+from __future__ import annotations
+
+import json
+from itertools import combinations
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from legrules import Assessment, Engine, load_answers_file
+from legrules.audit.model import redact_assessment
+from legrules.report.assessment import render_text
+from tests.conftest import EXAMPLES
+from tests.profiles import examples
+from tests.test_invariants import PACK
+
+EQUIPMENT: list[str] = PACK.questions()["equipment"].values or []
+TEMPLATE = {day.id: list(day.items) for day in PACK.catalogue.template}
+MACHINES = {"leg_press", "leg_extension", "leg_curl", "extension_curl_station"}
+
+#: Answers that add exercises, days or machine advice, so the options compete.
+EXTRAS = st.fixed_dictionaries(
+    {},
+    optional={
+        "hamstrings_lag": st.booleans(),
+        "tight_hips": st.booleans(),
+        "squat_felt_most": st.sampled_from(["glutes", "quads", "evenly"]),
+        "goal": st.sampled_from(["hamstring_strength", "quad_development", "joint_friendly"]),
+        "days_available": st.integers(1, 4),
+        "rep_speed": st.sampled_from(["controlled", "usually_momentum"]),
+        "form_breaks_late": st.booleans(),
+        "experience": st.sampled_from(["beginner", "advanced"]),
+    },
+)
+
+
+def _doable(groups: list[list[str]] | None, have: set[str]) -> bool:
+    return any(set(group) <= have for group in groups or [[]])
+
+
+def check_equipment(result: Assessment, have: set[str]) -> None:
+    assert result.plan is not None
+    planned: list[str] = []
+    for day in result.plan.days:
+        assert day.items, f"{day.id} is shown with nothing to do"
+        for item in day.items:
+            assert item.equipment_ok is not False, (day.id, item.exercise, item.title)
+            chosen = {c.id: c for c in PACK.catalogue.choices(item.exercise)}[item.option or ""]
+            assert _doable(chosen.equipment_any, have), (day.id, item.option, sorted(have))
+            if not day.optional:
+                planned.append(item.option or "")
+        if day.id in TEMPLATE:
+            # every slot of a template day is filled: nothing the lifter cannot do is left
+            slots = [item.exercise for item in day.items]
+            assert set(TEMPLATE[day.id]) <= set(slots), (day.id, slots)
+    assert len(planned) == len(set(planned)), planned  # each option planned once
+    ids = {rec.id for rec in result.recommendations}
+    if not have & MACHINES:
+        assert "use_machines" not in ids
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(
+    have=st.sets(st.sampled_from(EQUIPMENT)),
+    location=st.sampled_from(["home_gym", "both"]),
+    extras=EXTRAS,
+)
+def test_no_plan_item_needs_equipment_the_lifter_lacks(
+    engine: Engine, have: set[str], location: str, extras: dict[str, Any]
+) -> None:
+    answers = {"training_location": location, "equipment": sorted(have), **extras}
+    check_equipment(engine.assess(answers), have)
+
+
+def test_every_single_piece_of_equipment_and_none(engine: Engine) -> None:
+    """Deterministic corners: nothing, each piece alone, each pair."""
+    for size in (0, 1, 2):
+        for have in combinations(EQUIPMENT, size):
+            answers = {"training_location": "home_gym", "equipment": list(have)}
+            check_equipment(engine.assess({**answers, "hamstrings_lag": True}), set(have))
+
+
+def _doable_count(result: Assessment) -> tuple[int, int]:
+    assert result.plan is not None
+    items = [item for day in result.plan.days for item in day.items]
+    return sum(1 for item in items if item.equipment_ok is not False), len(items)
+
+
+def test_home_personas_can_do_every_item(engine: Engine) -> None:
+    """The issue's measure: before, 0 of 6 items with no equipment, 1 of 8 with bands."""
+    for name, total in (("home-gym-no-equipment", 6), ("home-gym-bands-only", 9)):
+        path = EXAMPLES / f"{name}.json"
+        result = engine.assess(load_answers_file(path, engine.questionnaire))
+        assert _doable_count(result) == (total, total), name
+
+
+def test_the_chosen_option_and_why_are_in_the_json(engine: Engine) -> None:
+    result = engine.assess({"training_location": "home_gym", "equipment": ["bands"]})
+    assert result.plan is not None
+    data = json.loads(result.to_json())
+    day2 = {item["exercise"]: item for item in data["plan"]["days"][1]["items"]}
+    curl = day2["leg_curl"]
+    assert curl["option"] == "band_leg_curl"
+    assert curl["title"] == "Band leg curls"
+    assert curl["option_provenance"] == "inferred"
+    assert curl["sets"] is None
+    assert curl["prescription_source"] == "not_specified"
+    assert "In place of Leg curls" in curl["note"]
+    skipped = [s["option"] for s in curl["options_skipped"]]
+    assert skipped == ["leg_curl", "hip_hinge"]  # hip hinge is Day 1's RDL stand-in
+    assert curl["options_skipped"][1]["reason"] == "already in your plan"
+    assert curl["options_skipped"][0]["reason"].startswith("needs leg curl machine")
+    assert curl["cue"] == "pause and squeeze"  # the slot's cue carries over
+    text = render_text(result, engine.pack)
+    assert "Band leg curls" in text
+    assert "your equipment cannot do this yet" not in text
+
+
+def test_an_added_exercise_nothing_can_stand_in_for_is_left_out_with_a_note(
+    engine: Engine,
+) -> None:
+    result = engine.assess(
+        {"training_location": "home_gym", "equipment": ["bands"], "squat_felt_most": "glutes"}
+    )
+    assert result.plan is not None
+    assert "heel_elevated_squat" in {rec.id for rec in result.recommendations}
+    assert "heel_elevated_squat" not in {i.exercise for d in result.plan.days for i in d.items}
+    notes = [note.text for note in result.plan.notes]
+    assert any(n.startswith("Heel-elevated squats is left out of your plan") for n in notes)
+
+
+def test_redacted_equipment_is_not_given_away_by_the_chosen_option(engine: Engine) -> None:
+    result = engine.assess({"training_location": "home_gym", "equipment": []})
+    data = json.loads(result.to_json())
+    redacted = redact_assessment(data, {"equipment", "training_location"}, b"salt", engine.pack)
+    items = [i for d in redacted["plan"]["days"] for i in d["items"]]
+    assert all(i["option"] == i["exercise"] and not i["options_skipped"] for i in items)
+    assert "Sliding leg curls" not in json.dumps(redacted)
+    Assessment.model_validate(redacted)
