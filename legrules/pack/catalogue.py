@@ -174,8 +174,8 @@ class Catalogue(StrictModel):
         return self
 
     def _check_options(self, kinds: Mapping[str, str]) -> None:
-        """Every template slot can always be filled: its last option needs nothing but
-        body weight and belongs to that slot alone, so no other slot can take it first."""
+        """Every plan slot can always be filled: its last option needs nothing but body
+        weight and belongs to that slot alone, so no other slot can take it first."""
         owners: dict[str, str] = {}
         for rec in self.recommendations:
             for option in rec.options:
@@ -189,15 +189,16 @@ class Catalogue(StrictModel):
                 if option.id in kinds or option.id in owners:
                     raise ValueError(f"{rec.id!r}: option id {option.id!r} is used twice")
                 owners[option.id] = rec.id
-        for day in self.template:
-            for item in day.items:
-                rec = next(r for r in self.recommendations if r.id == item)
-                last = ([rec.as_option()] + [o for o in rec.options if not o.is_reference()])[-1]
-                if not last.needs_nothing():
-                    raise ValueError(
-                        f"{item!r}: a template exercise needs a last option of its own "
-                        "that needs no equipment (equipment_any: [[]])"
-                    )
+        in_plans = self.template_items() | {i for d in self.optional_days for i in d.items}
+        for rec in self.recommendations:
+            if rec.id not in in_plans and rec.plan_day is None:
+                continue
+            last = ([rec.as_option()] + [o for o in rec.options if not o.is_reference()])[-1]
+            if not last.needs_nothing():
+                raise ValueError(
+                    f"{rec.id!r}: an exercise the plan can hold needs a last option of its "
+                    "own that needs no equipment (equipment_any: [[]])"
+                )
 
     def by_id(self) -> dict[str, RecommendationDef]:
         """Recommendations by id (built once: every assessment looks ids up; read-only)."""

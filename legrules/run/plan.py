@@ -9,13 +9,13 @@ outside the template joins the day the catalogue names for it when a rule recomm
 Equipment awareness is structural: every exercise is a slot with an ordered list of
 options (``rules/catalogue.yaml``), the article's own exercise first, then the article's
 other options, then labelled common substitutes. The plan takes the first option the
-answered equipment can do that is not already in the plan, and says which and why. A
-template slot always ends with an option that needs nothing (the catalogue checks it);
-an exercise a rule added that nothing can stand in for is left out with a note, and an
-optional day with nothing doable is not shown. Unanswered equipment is not assumed to be
-missing: the article's exercise stays. A referral withholds the plan entirely (``None``).
-Like the recommendations, the plan is built as plain data and validated once, as part of
-the Assessment.
+answered equipment can do that is not already in the plan, and says which and why. Every
+slot ends with an option of its own that needs nothing (the catalogue checks it), so no
+day, optional days included, ever shows something the lifter cannot do, and which items
+a plan holds never depends on the equipment (the audit log's redaction relies on that).
+Unanswered equipment is not assumed to be missing: the article's exercise stays. A
+referral withholds the plan entirely (``None``). Like the recommendations, the plan is
+built as plain data and validated once, as part of the Assessment.
 """
 
 from __future__ import annotations
@@ -181,12 +181,9 @@ def build_plan(
                 found = chosen.get(exercise_id) or choose(pack, exercise_id, have, set(), set())
             else:
                 found = choose(pack, exercise_id, have, taken, reserved)
-            if found.option is None:
-                plan_notes.extend(
-                    (_left_out(pack, exercise_id), rule)
-                    for rule in _made_by(recommended, exercise_id) or extra_days.get(day.id, [])
-                )
-                continue
+            # the catalogue gives every exercise a plan can hold a last option of its own
+            # that needs nothing, so no day ever shows something the lifter cannot do
+            assert found.option is not None, exercise_id
             if not is_optional:
                 taken.add(found.option.id)
                 chosen[exercise_id] = found
@@ -203,8 +200,6 @@ def build_plan(
                     added_by=extra_days.get(day.id, []) if is_optional else [],
                 )
             )
-        if is_optional and not items:
-            continue  # a day made only of exercises the lifter cannot do is never shown
         days.append(
             {
                 "id": day.id,
@@ -233,15 +228,6 @@ def _schedule(pack: RulePack, schedule: tuple[str, list[str]] | None) -> Data | 
 def _made_by(recommended: Mapping[str, Data], exercise_id: str) -> list[str]:
     rec = recommended.get(exercise_id)
     return [r["rule"] for r in rec["because"]] if rec else []
-
-
-def _left_out(pack: RulePack, exercise_id: str) -> str:
-    definition = pack.catalogue.by_id()[exercise_id]
-    return (
-        f"{definition.title} is left out of your plan: your equipment cannot do it (it "
-        f"needs {_needs(pack, definition.as_option())}), and nothing that could stand in "
-        "for it is free in your plan."
-    )
 
 
 def _item(
