@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from legrules import Assessment, Engine, load_answers_file
+from legrules import Assessment, Engine, RulePackError, load_answers_file, load_pack
 from legrules.audit.model import redact_assessment
 from legrules.report.assessment import render_text
 from tests.conftest import EXAMPLES
@@ -142,3 +144,47 @@ def test_redacted_equipment_is_not_given_away_by_the_chosen_option(engine: Engin
     assert all(i["option"] == i["exercise"] and not i["options_skipped"] for i in items)
     assert "Sliding leg curls" not in json.dumps(redacted)
     Assessment.model_validate(redacted)
+
+
+#: problem expected in the message -> (where in catalogue.yaml, text there, replacement)
+BROKEN_CATALOGUES = {
+    # the leg curl slot's body-weight fallback needs bands now: a slot could stay empty
+    "needs no equipment": ("id: sliding_leg_curl", "- []", "- [bands]"),
+    # an inline option without its provenance
+    "title, detail, provenance": ("id: band_leg_curl", "provenance: inferred\n", ""),
+}
+
+
+@pytest.mark.parametrize("problem", sorted(BROKEN_CATALOGUES))
+def test_a_catalogue_whose_options_cannot_always_fill_a_slot_is_refused(
+    pack_copy: Path, problem: str
+) -> None:
+    anchor, old, new = BROKEN_CATALOGUES[problem]
+    path = pack_copy / "catalogue.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index(old, text.index(anchor))
+    path.write_text(text[:start] + new + text[start + len(old) :], encoding="utf-8")
+    with pytest.raises(RulePackError) as caught:
+        load_pack(pack_copy)
+    message = str(caught.value)
+    assert "catalogue.yaml" in message
+    assert problem in message
+
+
+def test_an_option_may_not_name_a_template_exercise(pack_copy: Path) -> None:
+    path = pack_copy / "catalogue.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("      - id: heel_elevated_squat\n", "      - id: leg_curl\n", 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RulePackError, match="not an exercise id outside the template"):
+        load_pack(pack_copy)
+
+
+def test_redaction_makes_two_equipment_answers_indistinguishable(engine: Engine) -> None:
+    """Same rules fire for no equipment and for bands only; redacted, the plans match."""
+    plans = []
+    for have in ([], ["bands"]):
+        result = engine.assess({"training_location": "home_gym", "equipment": have})
+        data = json.loads(result.to_json())
+        plans.append(redact_assessment(data, {"equipment"}, b"salt", engine.pack)["plan"])
+    assert plans[0] == plans[1]
