@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
-from legrules.pack.catalogue import OWN_SOURCE, PlanOption, Prescription, RecommendationDef
+from legrules.pack.catalogue import OWN_SOURCE, PlanOption, RecommendationDef
 from legrules.pack.model import RulePack
 from legrules.pack.questionnaire import AnswerValue
 from legrules.pack.schema import Rule
@@ -245,14 +245,13 @@ def _item(
     option = found.option
     assert option is not None  # the caller leaves out a slot nothing can fill
     definition = catalogue[exercise_id]
-    prescription = definition.prescription
-    assert prescription is not None  # the catalogue model requires one for exercises
-    substitute = option.id != exercise_id
-    if substitute:
-        prescription = _substitute_dose(definition, option, catalogue)
+    if option.id == exercise_id:
+        dose = _dose(definition)
+    else:
+        dose = _substitute_dose(definition, option, catalogue)
     if not dose_from_article:
-        prescription = _optional_dose(prescription)
-    cues = [prescription.cue] if prescription.cue else []
+        dose = _optional_dose(dose)
+    cues = [dose["cue"]] if dose["cue"] else []
     cues += [c for c in outcome.emphasis.get(exercise_id, []) if c not in cues]
     because = _made_by(recommended, exercise_id)
     because += first.get(exercise_id, [])
@@ -260,12 +259,12 @@ def _item(
     return {
         "exercise": exercise_id,
         "title": option.title,
-        "sets": prescription.sets,
-        "reps": prescription.reps,
-        "per_leg": prescription.per_leg,
+        "sets": dose["sets"],
+        "reps": dose["reps"],
+        "per_leg": dose["per_leg"],
         "cue": "; ".join(cues) or None,
-        "prescription_source": prescription.source,
-        "note": prescription.note,
+        "prescription_source": dose["source"],
+        "note": dose["note"],
         "equipment_ok": True if known and option.equipment_any else None,
         "requires_equipment": None,
         "because": list(dict.fromkeys(because)),
@@ -277,17 +276,23 @@ def _item(
     }
 
 
-def _optional_dose(prescription: Prescription) -> Prescription:
+def _dose(definition: RecommendationDef) -> Data:
+    """The catalogue's prescription as plain data (the Assessment validates it once)."""
+    prescription = definition.prescription
+    assert prescription is not None  # the catalogue model requires one for exercises
+    return prescription.model_dump()
+
+
+def _optional_dose(dose: Data) -> Data:
     """An optional day is not in the article's template: it says "as needed" and gives no
     sets x reps, so none are shown as if they were its numbers."""
-    return prescription.model_copy(
-        update={
-            "sets": None,
-            "reps": None,
-            "source": "not_specified",
-            "note": "Optional day: the article says 'as needed' and gives no sets x reps.",
-        }
-    )
+    return {
+        **dose,
+        "sets": None,
+        "reps": None,
+        "source": "not_specified",
+        "note": "Optional day: the article says 'as needed' and gives no sets x reps.",
+    }
 
 
 def unsubstituted(pack: RulePack, item: Mapping[str, Any], *, optional: bool) -> Data:
@@ -295,18 +300,17 @@ def unsubstituted(pack: RulePack, item: Mapping[str, Any], *, optional: bool) ->
     exercise, nothing chosen. The audit log stores this when equipment is redacted, since
     the option chosen (its title, its numbers) would give the equipment away."""
     definition = pack.catalogue.by_id()[item["exercise"]]
-    prescription = definition.prescription
-    assert prescription is not None
+    dose = _dose(definition)
     if optional:
-        prescription = _optional_dose(prescription)
+        dose = _optional_dose(dose)
     return {
         **item,
         "title": definition.title,
-        "sets": prescription.sets,
-        "reps": prescription.reps,
-        "per_leg": prescription.per_leg,
-        "prescription_source": prescription.source,
-        "note": prescription.note,
+        "sets": dose["sets"],
+        "reps": dose["reps"],
+        "per_leg": dose["per_leg"],
+        "prescription_source": dose["source"],
+        "note": dose["note"],
         "equipment_ok": None,
         "requires_equipment": None,
         "option": definition.id,
@@ -330,20 +334,20 @@ def _reason(definition: RecommendationDef, found: Choice, known: bool) -> str | 
 
 def _substitute_dose(
     slot: RecommendationDef, option: PlanOption, catalogue: Mapping[str, RecommendationDef]
-) -> Prescription:
+) -> Data:
     """A substitute keeps the slot's cue, never its numbers: the article gives none for it.
-    Another catalogue exercise brings its own prescription (and its note)."""
+    Another catalogue exercise brings its own note on that."""
     assert slot.prescription is not None
     other = catalogue.get(option.id)
     own_note = other.prescription.note if other and other.prescription else None
     note = f"In place of {slot.title}, which your equipment cannot do. " + " ".join(
         (own_note or f"{option.source} The article gives no sets x reps for it here.").split()
     )
-    return Prescription(
-        sets=None,
-        reps=None,
-        per_leg=slot.prescription.per_leg,
-        cue=slot.prescription.cue,
-        source="not_specified",
-        note=note,
-    )
+    return {
+        "sets": None,
+        "reps": None,
+        "per_leg": slot.prescription.per_leg,
+        "cue": slot.prescription.cue,
+        "source": "not_specified",
+        "note": note,
+    }
