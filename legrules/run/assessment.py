@@ -100,11 +100,13 @@ class PlanItem(StrictModel):
     )
     equipment_ok: bool | None = Field(
         default=None,
-        description="False: the answers' equipment cannot do this item; null: not known.",
+        description="True: the answered equipment can do the planned option; null: not "
+        "known. False is no longer produced: a slot always takes an option it can do.",
     )
     requires_equipment: list[list[str]] | None = Field(
         default=None,
-        description="When equipment_ok is false: alternatives, any one of which is enough.",
+        description="When equipment_ok is false: alternatives, any one of which is enough "
+        "(kept for older records; see options_skipped for what each option needs).",
     )
     because: list[str] = Field(description="Rule ids that shaped this item.")
     option: str | None = Field(
