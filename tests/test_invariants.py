@@ -126,17 +126,23 @@ def check_plan(result: Assessment, answers: dict[str, Any]) -> None:
             if item.prescription_source == "not_specified":
                 assert item.sets is None, (day.id, item.exercise, item.sets)
                 assert item.reps is None, (day.id, item.exercise, item.reps)
-            # R40: items the answered equipment cannot do are marked, with what they need.
-            options = CATALOGUE[item.exercise].equipment_any
-            if not isinstance(available, list) or not options:
+            # R40: each slot holds the first option the answered equipment can do that
+            # is not already in the plan; unknown equipment changes nothing.
+            choices = PACK.catalogue.choices(item.exercise)
+            if not isinstance(available, list):
+                assert item.option == item.exercise
                 assert item.equipment_ok is None
                 continue
-            can_do = any(set(option) <= set(available) for option in options)
-            assert item.equipment_ok is can_do, (item.exercise, available)
-            if can_do:
-                assert item.requires_equipment is None
-            else:
-                assert item.requires_equipment == [list(option) for option in options]
+            chosen = next(c for c in choices if c.id == item.option)
+            assert any(set(group) <= set(available) for group in chosen.equipment_any or [[]])
+            assert item.equipment_ok is True
+            assert item.requires_equipment is None
+            before = choices[: choices.index(chosen)]
+            assert [s.option for s in item.options_skipped] == [c.id for c in before]
+            if item.option != item.exercise:
+                assert item.prescription_source == "not_specified"
+                assert item.title == chosen.title
+                assert item.option_provenance == chosen.provenance
 
 
 @settings(max_examples=examples(1000), deadline=None, suppress_health_check=[HealthCheck.too_slow])

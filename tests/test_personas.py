@@ -64,7 +64,17 @@ EXPECTATIONS: dict[str, tuple[str, set[str], set[str]]] = {
     "sharp-knee-pain": ("referral", {"see_professional"}, {"leg_extension"}),
     "nerve-signs": ("referral", {"see_professional"}, {"leg_curl"}),
     "surgery-not-cleared": ("referral", {"see_professional"}, {"squat_or_leg_press"}),
-    "one-leg-day": ("ok", {"second_leg_day"}, set()),
+    "one-leg-day": ("ok", {"second_leg_day"}, {"compounds_first"}),
+    "home-gym-no-equipment": (
+        "ok",
+        {"isolation_without_machines", "home_isolation_station"},
+        {"use_machines"},
+    ),
+    "home-gym-bands-only": (
+        "ok",
+        {"hip_hinge", "prioritize_hamstrings", "isolation_without_machines"},
+        {"use_machines"},
+    ),
     "over-50-new-to-hard-training": ("ok", {"consult_before_vigorous"}, set()),
     "contradictory": ("ok", {"clarify_answers"}, set()),
     # issue 13: a teenager, effort that is not pain, a mild lower-back ache

@@ -34,7 +34,7 @@ from legrules.pack.model import RulePack
 from legrules.pack.questionnaire import AnswerValue, Questionnaire
 from legrules.pack.schema import facts_read, findings_read
 from legrules.run.assessment import Assessment, RulesetInfo
-from legrules.run.plan import EQUIPMENT
+from legrules.run.plan import EQUIPMENT, unsubstituted
 
 RECORD_VERSION = 1
 GENESIS = "sha256:" + "0" * 64
@@ -166,8 +166,9 @@ def redact_assessment(
     data["unanswered"] = [name for name in data["unanswered"] if name not in names]
     if EQUIPMENT in names and data["plan"] is not None:
         for day in data["plan"]["days"]:
-            for item in day["items"]:
-                item["equipment_ok"] = item["requires_equipment"] = None
+            day["items"] = [
+                unsubstituted(pack, item, optional=day["optional"]) for item in day["items"]
+            ]
     return data
 
 

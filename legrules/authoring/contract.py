@@ -48,14 +48,16 @@ MEANINGS: dict[str, str] = {
     "unilateral_work": "per-leg work so the dominant leg cannot carry the lift",
     "prioritize_hamstrings": 'hamstring work scheduled explicitly, not "whatever is left"',
     "use_machines": "do the isolation on machines (tension, control, trackable overload)",
-    "joint_friendly_volume": 'machine / controlled-tempo volume "as needed" instead of more '
+    "joint_friendly_volume": 'controlled-tempo isolation volume "as needed" instead of more '
     "heavy work",
+    "isolation_without_machines": "no machine: control the movement yourself (given instead "
+    "of use_machines, which a lifter with equipment but no machine never gets)",
     "home_isolation_station": "home gym lacks leg isolation: one station covering extension "
     "and curl (a capability, never a product or brand)",
-    "second_leg_day": "one leg day a week: how to cover both goals (add a day, or alternate, "
-    "or compounds-then-isolation)",
     "train_around_ache": "a dull ache of 5/10 or less: loads and ranges that keep it there, "
     "check it the next morning; the lifts that load the area carry cues",
+    "second_leg_day": "one leg day a week: alternate Day 1 and Day 2 week by week (the "
+    "plan's schedule says how); add a second day when it fits",
     "clarify_answers": "the answers contradict each other; what was assumed",
     "see_professional": "see a qualified professional before the plan; what to stop and how "
     "soon depends on the cause (the rule's detail)",
@@ -290,13 +292,16 @@ def recommendations_section(pack: RulePack) -> list[str]:
     ]
 
 
+def _equipment(groups: Sequence[Sequence[str]] | None) -> str:
+    return "; ".join(" + ".join(group) or "body weight" for group in groups or []) or "-"
+
+
 def _exercises(recs: Sequence[RecommendationDef]) -> list[str]:
     rows = []
     for rec in recs:
         if rec.kind == "exercise":
             numbers, source = _prescription(rec)
-            equipment = "; ".join(" + ".join(group) for group in rec.equipment_any) or "-"
-            rows.append((rec.id, rec.title, numbers, source, equipment))
+            rows.append((rec.id, rec.title, numbers, source, _equipment(rec.equipment_any)))
     header = ("id", "title", "sets x reps", "numbers from", "equipment")
     return [
         "### Exercises",
@@ -304,6 +309,34 @@ def _exercises(recs: Sequence[RecommendationDef]) -> list[str]:
         "They appear as recommendations and as plan items. Sets x reps are the defaults.",
         "Equipment lists alternatives separated by `;`, any one of which is enough",
         "(`a + b`: both together).",
+        "",
+        *_table(header, rows),
+        "",
+        *_options(recs),
+    ]
+
+
+def _options(recs: Sequence[RecommendationDef]) -> list[str]:
+    by_id = {rec.id: rec for rec in recs}
+    rows = []
+    for rec in recs:
+        for rank, option in enumerate(rec.options, start=2):
+            ref = by_id.get(option.id) if option.is_reference() else None
+            title = ref.title if ref else option.title or ""
+            provenance = "article" if ref else option.provenance or ""
+            equipment = _equipment(ref.equipment_any if ref else option.equipment_any)
+            rows.append((rec.id, str(rank), option.id, title, provenance, equipment))
+    header = ("slot (exercise)", "rank", "option id", "title", "provenance", "equipment")
+    return [
+        "### Plan slot options",
+        "",
+        "Each exercise is a slot in the plan. When the answered equipment cannot do the",
+        "exercise itself (rank 1), the plan item takes the first option below it can do",
+        "that is not already in the plan; the item's `option` names it (an exercise id or",
+        "an option id from this table), `options_skipped` says why each one before it was",
+        "passed over, and its title and numbers are the option's (the article gives no",
+        "sets x reps for a substitute). `inferred`: a common substitute the article does",
+        "not mention. Unanswered equipment changes nothing. Option ids are public too.",
         "",
         *_table(header, rows),
         "",

@@ -19,6 +19,7 @@ from legrules.errors import AnswersError, Problem, RulePackError
 from legrules.pack.problems import validation_problems
 from legrules.pack.schema import AllOf, Rule
 from legrules.pack.yamlio import parse_yaml, read_text
+from legrules.run.assessment import PlanDay
 from legrules.run.engine import Engine
 from legrules.strict import StrictModel
 
@@ -31,6 +32,13 @@ class Expect(StrictModel):
         default_factory=dict, description="day id -> the exercise that must come first"
     )
     schedule: str | None = None
+    plan_options: dict[str, str] = Field(
+        default_factory=dict,
+        description="exercise id -> the option planned in its slot (first day it is on)",
+    )
+    plan_days: list[str] | None = Field(
+        default=None, description="the day ids the plan shows, in order"
+    )
 
 
 class Case(StrictModel):
@@ -137,7 +145,24 @@ def run_case(engine: Engine, file: str, case: Case) -> CaseResult:
             got = result.plan.schedule.id if result.plan and result.plan.schedule else None
             if got != expect.schedule:
                 failures.append(f"expected schedule {expect.schedule!r}, got {got!r}")
+        failures += _plan_failures(expect, list(days.values()))
     return CaseResult(file, case.name, failures, fired)
+
+
+def _plan_failures(expect: Expect, days: Sequence[PlanDay]) -> list[str]:
+    failures = []
+    planned: dict[str, str | None] = {}
+    for day in days:
+        for item in day.items:
+            planned.setdefault(item.exercise, item.option)
+    for exercise, option in expect.plan_options.items():
+        got = planned.get(exercise, "(not in the plan)")
+        if got != option:
+            failures.append(f"expected {option!r} planned for {exercise!r}, got {got!r}")
+    shown = [day.id for day in days]
+    if expect.plan_days is not None and shown != expect.plan_days:
+        failures.append(f"expected plan days {expect.plan_days}, got {shown}")
+    return failures
 
 
 def run_all(engine: Engine, tests_dir: Path | None = None) -> tuple[list[CaseResult], Coverage]:

@@ -7,6 +7,7 @@ article does not give is labelled as such, never attributed to it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import Field, PrivateAttr, model_validator
@@ -36,6 +37,50 @@ class Prescription(StrictModel):
         return self
 
 
+#: Where the exercise itself comes from: every catalogue exercise is the article's (its
+#: weekly template or its quick-reference table).
+OWN_SOURCE = "the article's own exercise"
+
+
+class PlanOption(StrictModel):
+    """Another way to fill an exercise's plan slot, for equipment that cannot do it.
+
+    Either a reference to another catalogue exercise (only ``id``: title, detail and
+    equipment come from that exercise, which is the article's), or a substitute of its
+    own with every field, labelled ``inferred`` where the article is silent about it.
+    ``equipment_any`` may hold an empty set: nothing needed but body weight.
+    """
+
+    id: str = Field(pattern=NAME_PATTERN)
+    title: str | None = None
+    detail: str | None = None
+    provenance: Literal["article", "inferred"] | None = None
+    source: str | None = Field(
+        default=None,
+        description="Where the option comes from: the article's passage, or why it is a "
+        "fair substitute when the article is silent.",
+    )
+    equipment_any: list[list[str]] | None = None
+
+    def is_reference(self) -> bool:
+        return self.title is None and self.detail is None and self.equipment_any is None
+
+    @model_validator(mode="after")
+    def _reference_or_complete(self) -> PlanOption:
+        own = (self.title, self.detail, self.provenance, self.source, self.equipment_any)
+        if self.provenance is None and self.source is None and self.is_reference():
+            return self
+        if any(field is None for field in own):
+            raise ValueError(
+                "an option is either only an id (another catalogue exercise) or has "
+                "title, detail, provenance, source and equipment_any"
+            )
+        return self
+
+    def needs_nothing(self) -> bool:
+        return self.equipment_any is not None and [] in self.equipment_any
+
+
 class RecommendationDef(StrictModel):
     id: str = Field(pattern=NAME_PATTERN)
     kind: Kind
@@ -52,7 +97,13 @@ class RecommendationDef(StrictModel):
     muscles: list[str] = Field(default_factory=list)
     equipment_any: list[list[str]] = Field(
         default_factory=list,
-        description="Alternatives, each a set of equipment that together suffices.",
+        description="Alternatives, each a set of equipment that together suffices "
+        "(an empty set: body weight is enough).",
+    )
+    options: list[PlanOption] = Field(
+        default_factory=list,
+        description="Exercise only: what fills its plan slot when the lifter's equipment "
+        "cannot do it, in order of preference (the article's options first).",
     )
 
     @model_validator(mode="after")
@@ -61,7 +112,20 @@ class RecommendationDef(StrictModel):
             raise ValueError("only safety recommendations can withhold the plan")
         if self.kind == "exercise" and self.prescription is None:
             raise ValueError("an exercise needs a prescription (say source: not_specified)")
+        if self.options and self.kind != "exercise":
+            raise ValueError("only an exercise has options for its plan slot")
         return self
+
+    def as_option(self) -> PlanOption:
+        """The exercise itself as the first option of its own slot."""
+        return PlanOption(
+            id=self.id,
+            title=self.title,
+            detail=self.detail,
+            provenance="article",
+            source=OWN_SOURCE,
+            equipment_any=self.equipment_any,
+        )
 
 
 class PlanDay(StrictModel):
@@ -89,6 +153,7 @@ class Catalogue(StrictModel):
     _by_id: dict[str, RecommendationDef] | None = PrivateAttr(default=None)
     _positions: dict[str, int] | None = PrivateAttr(default=None)
     _template_items: frozenset[str] | None = PrivateAttr(default=None)
+    _choices: dict[str, list[PlanOption]] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalogue:
@@ -105,7 +170,35 @@ class Catalogue(StrictModel):
         for rec in self.recommendations:
             if rec.plan_day is not None and rec.plan_day not in day_ids:
                 raise ValueError(f"{rec.id!r}: plan_day {rec.plan_day!r} is not a template day")
+        self._check_options(kinds)
         return self
+
+    def _check_options(self, kinds: Mapping[str, str]) -> None:
+        """Every plan slot can always be filled: its last option needs nothing but body
+        weight and belongs to that slot alone, so no other slot can take it first."""
+        owners: dict[str, str] = {}
+        for rec in self.recommendations:
+            for option in rec.options:
+                if option.is_reference():
+                    if kinds.get(option.id) != "exercise" or option.id in self.template_items():
+                        raise ValueError(
+                            f"{rec.id!r}: option {option.id!r} is not an exercise id outside "
+                            "the template"
+                        )
+                    continue
+                if option.id in kinds or option.id in owners:
+                    raise ValueError(f"{rec.id!r}: option id {option.id!r} is used twice")
+                owners[option.id] = rec.id
+        in_plans = self.template_items() | {i for d in self.optional_days for i in d.items}
+        for rec in self.recommendations:
+            if rec.id not in in_plans and rec.plan_day is None:
+                continue
+            last = ([rec.as_option()] + [o for o in rec.options if not o.is_reference()])[-1]
+            if not last.needs_nothing():
+                raise ValueError(
+                    f"{rec.id!r}: an exercise the plan can hold needs a last option of its "
+                    "own that needs no equipment (equipment_any: [[]])"
+                )
 
     def by_id(self) -> dict[str, RecommendationDef]:
         """Recommendations by id (built once: every assessment looks ids up; read-only)."""
@@ -124,6 +217,20 @@ class Catalogue(StrictModel):
         if self._template_items is None:
             self._template_items = frozenset(i for day in self.template for i in day.items)
         return self._template_items
+
+    def choices(self, exercise_id: str) -> list[PlanOption]:
+        """The exercise itself, then its options with references resolved, in order."""
+        if self._choices is None:
+            by_id = self.by_id()
+            self._choices = {
+                rec.id: [
+                    rec.as_option(),
+                    *(by_id[o.id].as_option() if o.is_reference() else o for o in rec.options),
+                ]
+                for rec in self.recommendations
+                if rec.kind == "exercise"
+            }
+        return self._choices[exercise_id]
 
     def schedule(self, schedule_id: str) -> Schedule | None:
         return next((s for s in self.schedules if s.id == schedule_id), None)

@@ -74,6 +74,13 @@ class PlanNote(StrictModel):
     because: list[str] = Field(description="Rule ids that asked for this note.")
 
 
+class SkippedOption(StrictModel):
+    option: str = Field(description="An exercise id or an option id.")
+    reason: str = Field(
+        description='Why it was passed over: "needs ..." (equipment) or "already in your plan".'
+    )
+
+
 class PlanItem(StrictModel):
     exercise: str = Field(description="An exercise id (docs/CONTRACT.md section 2).")
     title: str
@@ -93,13 +100,38 @@ class PlanItem(StrictModel):
     )
     equipment_ok: bool | None = Field(
         default=None,
-        description="False: the answers' equipment cannot do this item; null: not known.",
+        description="True: the answered equipment can do the planned option; null: not "
+        "known. False is no longer produced: a slot always takes an option it can do.",
     )
     requires_equipment: list[list[str]] | None = Field(
         default=None,
-        description="When equipment_ok is false: alternatives, any one of which is enough.",
+        description="When equipment_ok is false: alternatives, any one of which is enough "
+        "(kept for older records; see options_skipped for what each option needs).",
     )
     because: list[str] = Field(description="Rule ids that shaped this item.")
+    option: str | None = Field(
+        default=None,
+        description="What is planned in this exercise's slot: the exercise itself, or the "
+        "first option on its list the answered equipment can do (an exercise id or an "
+        "option id, docs/CONTRACT.md section 2); title and numbers are the option's.",
+    )
+    option_provenance: Literal["article", "inferred"] | None = Field(
+        default=None,
+        description="article: the article names this option; inferred: a common "
+        "substitute the article does not mention.",
+    )
+    option_source: str | None = Field(
+        default=None, description="Where the option comes from, in words."
+    )
+    option_reason: str | None = Field(
+        default=None,
+        description="Why this option was chosen; null when equipment was not answered "
+        "(nothing is substituted then).",
+    )
+    options_skipped: list[SkippedOption] = Field(
+        default_factory=list,
+        description="The options before it on the slot's list, each with why it was passed over.",
+    )
 
 
 class PlanDay(StrictModel):

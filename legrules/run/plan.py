@@ -6,22 +6,29 @@ reorder a day (``plan.first``), add notes, pick a schedule variant for one or th
 leg days a week, or add an optional non-heavy day from the catalogue. An exercise
 outside the template joins the day the catalogue names for it when a rule recommends it.
 
-Equipment awareness is structural: an item the answered equipment cannot do is kept
-but marked, with the capabilities it needs, never silently swapped for something the
-article does not prescribe. A referral withholds the plan entirely (``None``). Like the
-recommendations, the plan is built as plain data and validated once, as part of the
-Assessment.
+Equipment awareness is structural: every exercise is a slot with an ordered list of
+options (``rules/catalogue.yaml``), the article's own exercise first, then the article's
+other options, then labelled common substitutes. The plan takes the first option the
+answered equipment can do that is not already in the plan, and says which and why. Every
+slot ends with an option of its own that needs nothing (the catalogue checks it), so no
+day, optional days included, ever shows something the lifter cannot do, and which items
+a plan holds never depends on the equipment (the audit log's redaction relies on that).
+Unanswered equipment is not assumed to be missing: the article's exercise stays. A
+referral withholds the plan entirely (``None``). Like the recommendations, the plan is
+built as plain data and validated once, as part of the Assessment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from typing import Any
 
-from legrules.pack.catalogue import RecommendationDef
+from legrules.pack.catalogue import OWN_SOURCE, PlanOption, RecommendationDef
 from legrules.pack.model import RulePack
 from legrules.pack.questionnaire import AnswerValue
 from legrules.pack.schema import Rule
+from legrules.pack.typed import label
 from legrules.run.recommend import Outcome
 
 #: The one answer the plan reads directly rather than through rules: each item's
@@ -34,18 +41,58 @@ EQUIPMENT = "equipment"
 PLAN_FACTS = frozenset({EQUIPMENT})
 
 
-def _equipment(
-    definition: RecommendationDef, available: AnswerValue
-) -> tuple[bool | None, list[list[str]] | None]:
-    if not definition.equipment_any or not isinstance(available, list):
-        return None, None
-    have = set(available)
-    if any(set(option) <= have for option in definition.equipment_any):
-        return True, None
-    return False, [list(option) for option in definition.equipment_any]
-
-
 Data = dict[str, Any]
+
+#: Why an option was passed over because another slot (or a rule) already put it in the plan.
+ALREADY_PLANNED = "already in your plan"
+
+
+@dataclass
+class Choice:
+    """The option that fills a slot, and every option passed over before it, with why."""
+
+    option: PlanOption | None
+    skipped: list[Data] = field(default_factory=list)
+
+
+def _doable(option: PlanOption, have: Set[str]) -> bool:
+    needs = option.equipment_any or [[]]
+    return any(set(group) <= have for group in needs)
+
+
+def _needs(pack: RulePack, option: PlanOption) -> str:
+    question = pack.questions().get(EQUIPMENT)
+    groups = option.equipment_any or []
+
+    def name(value: str) -> str:
+        return label(question, value) if question else value
+
+    return " or ".join(" + ".join(name(v).lower() for v in group) for group in groups)
+
+
+def choose(
+    pack: RulePack,
+    slot: str,
+    have: Set[str] | None,
+    taken: Set[str],
+    reserved: Set[str],
+) -> Choice:
+    """The first option of ``slot`` the equipment ``have`` can do that is not in the plan
+    yet (``taken`` by an earlier slot, or ``reserved`` by a rule that added it).
+
+    Unknown equipment (``None``) is not assumed to be missing: the slot's own exercise."""
+    candidates = pack.catalogue.choices(slot)
+    if have is None:
+        return Choice(candidates[0])
+    skipped: list[Data] = []
+    for option in candidates:
+        if option.id in taken or (option.id != slot and option.id in reserved):
+            skipped.append({"option": option.id, "reason": ALREADY_PLANNED})
+        elif _doable(option, have):
+            return Choice(option, skipped)
+        else:
+            skipped.append({"option": option.id, "reason": f"needs {_needs(pack, option)}"})
+    return Choice(None, skipped)
 
 
 def _notes(pairs: Sequence[tuple[str, str]]) -> list[Data]:
@@ -55,6 +102,38 @@ def _notes(pairs: Sequence[tuple[str, str]]) -> list[Data]:
         if rule_id not in rules:
             rules.append(rule_id)
     return [{"text": text, "because": rules} for text, rules in merged.items()]
+
+
+@dataclass
+class _Changes:
+    """What the fired rules ask of the plan (their ``then.plan``), gathered in firing order."""
+
+    first: dict[str, list[str]] = field(default_factory=dict)
+    plan_notes: list[tuple[str, str]] = field(default_factory=list)
+    day_notes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    schedule: tuple[str, list[str]] | None = None
+    extra_days: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, fired: Sequence[Rule]) -> _Changes:
+        out = cls()
+        for rule in fired:
+            change = rule.then.plan
+            if change is None:
+                continue
+            for exercise in change.first:
+                out.first.setdefault(exercise, []).append(rule.id)
+            out.plan_notes.extend((text, rule.id) for text in change.notes)
+            for note in change.day_notes:
+                out.day_notes.setdefault(note.day, []).append((note.text, rule.id))
+            if change.schedule:
+                if out.schedule is None:
+                    out.schedule = (change.schedule, [rule.id])
+                elif out.schedule[0] == change.schedule:
+                    out.schedule[1].append(rule.id)
+            if change.extra_day:
+                out.extra_days.setdefault(change.extra_day, []).append(rule.id)
+        return out
 
 
 def build_plan(
@@ -69,121 +148,206 @@ def build_plan(
     recommended: dict[str, Data] = {
         rec["id"]: rec for rec in outcome.recommendations if rec["kind"] == "exercise"
     }
-    first: dict[str, list[str]] = {}
-    plan_notes: list[tuple[str, str]] = []
-    day_notes: dict[str, list[tuple[str, str]]] = {}
-    schedule: tuple[str, list[str]] | None = None
-    extra_days: dict[str, list[str]] = {}
-    for rule in fired:
-        change = rule.then.plan
-        if change is None:
-            continue
-        for exercise in change.first:
-            first.setdefault(exercise, []).append(rule.id)
-        plan_notes.extend((text, rule.id) for text in change.notes)
-        for note in change.day_notes:
-            day_notes.setdefault(note.day, []).append((note.text, rule.id))
-        if change.schedule:
-            if schedule is None:
-                schedule = (change.schedule, [rule.id])
-            elif schedule[0] == change.schedule:
-                schedule[1].append(rule.id)
-        if change.extra_day:
-            extra_days.setdefault(change.extra_day, []).append(rule.id)
+    changes = _Changes.of(fired)
+    first, plan_notes, day_notes = changes.first, changes.plan_notes, changes.day_notes
+    schedule, extra_days = changes.schedule, changes.extra_days
 
     in_template = pack.catalogue.template_items()
+    available = answers.get(EQUIPMENT)
+    have = set(available) if isinstance(available, list) else None
+    added = {
+        day.id: [
+            rec_id
+            for rec_id in recommended
+            if rec_id not in in_template and catalogue[rec_id].plan_day == day.id
+        ]
+        for day in pack.catalogue.template
+    }
+    # an exercise a rule added is listed under its own id, so no slot takes it as an option
+    reserved = {rec_id for ids in added.values() for rec_id in ids}
+    taken: set[str] = set()
+    chosen: dict[str, Choice] = {}
     days: list[Data] = []
     optional_days = [day for day in pack.catalogue.optional_days if day.id in extra_days]
     for day in [*pack.catalogue.template, *optional_days]:
         is_optional = day in optional_days
-        exercise_ids = list(day.items)
-        if not is_optional:
-            exercise_ids += [
-                rec_id
-                for rec_id in recommended
-                if rec_id not in in_template and catalogue[rec_id].plan_day == day.id
-            ]
+        exercise_ids = list(day.items) + ([] if is_optional else added[day.id])
         # rules that ask for an exercise to come first keep their relative order
         exercise_ids.sort(key=lambda e: 0 if e in first else 1)
-        items = [
-            _item(
-                exercise_id,
-                catalogue=catalogue,
-                outcome=outcome,
-                recommended=recommended,
-                first=first,
-                answers=answers,
-                dose_from_article=not is_optional,
-                added_by=extra_days.get(day.id, []) if is_optional else [],
+        items = []
+        for exercise_id in exercise_ids:
+            if is_optional:
+                # an optional day repeats the slot's choice on the template day
+                found = chosen.get(exercise_id) or choose(pack, exercise_id, have, set(), set())
+            else:
+                found = choose(pack, exercise_id, have, taken, reserved)
+            # the catalogue gives every exercise a plan can hold a last option of its own
+            # that needs nothing, so no day ever shows something the lifter cannot do
+            assert found.option is not None, exercise_id
+            if not is_optional:
+                taken.add(found.option.id)
+                chosen[exercise_id] = found
+            items.append(
+                _item(
+                    exercise_id,
+                    found,
+                    catalogue=catalogue,
+                    outcome=outcome,
+                    recommended=recommended,
+                    first=first,
+                    known=have is not None,
+                    dose_from_article=not is_optional,
+                    added_by=extra_days.get(day.id, []) if is_optional else [],
+                )
             )
-            for exercise_id in exercise_ids
-        ]
-        notes = _notes(day_notes.get(day.id, []))
         days.append(
             {
                 "id": day.id,
                 "title": day.title,
                 "focus": day.focus,
                 "optional": is_optional,
-                "notes": notes,
+                "notes": _notes(day_notes.get(day.id, [])),
                 "items": items,
             }
         )
-    choice: Data | None = None
-    if schedule is not None:
-        found = pack.catalogue.schedule(schedule[0])
-        assert found is not None  # the loader checked it
-        choice = {
-            "id": found.id,
-            "title": found.title,
-            "detail": found.detail,
-            "because": schedule[1],
-        }
-    return {"days": days, "schedule": choice, "notes": _notes(plan_notes)}
+    return {
+        "days": days,
+        "schedule": _schedule(pack, schedule),
+        "notes": _notes(plan_notes),
+    }
+
+
+def _schedule(pack: RulePack, schedule: tuple[str, list[str]] | None) -> Data | None:
+    if schedule is None:
+        return None
+    found = pack.catalogue.schedule(schedule[0])
+    assert found is not None  # the loader checked it
+    return {"id": found.id, "title": found.title, "detail": found.detail, "because": schedule[1]}
+
+
+def _made_by(recommended: Mapping[str, Data], exercise_id: str) -> list[str]:
+    rec = recommended.get(exercise_id)
+    return [r["rule"] for r in rec["because"]] if rec else []
 
 
 def _item(
     exercise_id: str,
+    found: Choice,
     *,
     catalogue: Mapping[str, RecommendationDef],
     outcome: Outcome,
     recommended: Mapping[str, Data],
     first: Mapping[str, list[str]],
-    answers: Mapping[str, AnswerValue],
+    known: bool,
     dose_from_article: bool,
     added_by: list[str],
 ) -> Data:
+    option = found.option
+    assert option is not None  # the caller leaves out a slot nothing can fill
     definition = catalogue[exercise_id]
-    prescription = definition.prescription
-    assert prescription is not None  # the catalogue model requires one for exercises
+    if option.id == exercise_id:
+        dose = _dose(definition)
+    else:
+        dose = _substitute_dose(definition, option, catalogue)
     if not dose_from_article:
-        # An optional day is not in the article's template: it says "as needed" and
-        # gives no sets x reps, so none are shown as if they were its numbers.
-        prescription = prescription.model_copy(
-            update={
-                "sets": None,
-                "reps": None,
-                "source": "not_specified",
-                "note": "Optional day: the article says 'as needed' and gives no sets x reps.",
-            }
-        )
-    cues = [prescription.cue] if prescription.cue else []
+        dose = _optional_dose(dose)
+    cues = [dose["cue"]] if dose["cue"] else []
     cues += [c for c in outcome.emphasis.get(exercise_id, []) if c not in cues]
-    rec = recommended.get(exercise_id)
-    because = [r["rule"] for r in rec["because"]] if rec else []
+    because = _made_by(recommended, exercise_id)
     because += first.get(exercise_id, [])
     because += added_by
-    equipment_ok, requires = _equipment(definition, answers.get(EQUIPMENT))
     return {
         "exercise": exercise_id,
-        "title": definition.title,
-        "sets": prescription.sets,
-        "reps": prescription.reps,
-        "per_leg": prescription.per_leg,
+        "title": option.title,
+        "sets": dose["sets"],
+        "reps": dose["reps"],
+        "per_leg": dose["per_leg"],
         "cue": "; ".join(cues) or None,
-        "prescription_source": prescription.source,
-        "note": prescription.note,
-        "equipment_ok": equipment_ok,
-        "requires_equipment": requires,
+        "prescription_source": dose["source"],
+        "note": dose["note"],
+        "equipment_ok": True if known and option.equipment_any else None,
+        "requires_equipment": None,
         "because": list(dict.fromkeys(because)),
+        "option": option.id,
+        "option_provenance": option.provenance,
+        "option_source": option.source,
+        "option_reason": _reason(definition, found, known),
+        "options_skipped": found.skipped,
+    }
+
+
+def _dose(definition: RecommendationDef) -> Data:
+    """The catalogue's prescription as plain data (the Assessment validates it once)."""
+    prescription = definition.prescription
+    assert prescription is not None  # the catalogue model requires one for exercises
+    return prescription.model_dump()
+
+
+def _optional_dose(dose: Data) -> Data:
+    """An optional day is not in the article's template: it says "as needed" and gives no
+    sets x reps, so none are shown as if they were its numbers."""
+    return {
+        **dose,
+        "sets": None,
+        "reps": None,
+        "source": "not_specified",
+        "note": "Optional day: the article says 'as needed' and gives no sets x reps.",
+    }
+
+
+def unsubstituted(pack: RulePack, item: Mapping[str, Any], *, optional: bool) -> Data:
+    """A plan item (JSON data) as if equipment had not been answered: the slot's own
+    exercise, nothing chosen. The audit log stores this when equipment is redacted, since
+    the option chosen (its title, its numbers) would give the equipment away."""
+    definition = pack.catalogue.by_id()[item["exercise"]]
+    dose = _dose(definition)
+    if optional:
+        dose = _optional_dose(dose)
+    return {
+        **item,
+        "title": definition.title,
+        "sets": dose["sets"],
+        "reps": dose["reps"],
+        "per_leg": dose["per_leg"],
+        "prescription_source": dose["source"],
+        "note": dose["note"],
+        "equipment_ok": None,
+        "requires_equipment": None,
+        "option": definition.id,
+        "option_provenance": "article",
+        "option_source": OWN_SOURCE,
+        "option_reason": None,
+        "options_skipped": [],
+    }
+
+
+def _reason(definition: RecommendationDef, found: Choice, known: bool) -> str | None:
+    if not known:
+        return None
+    if not found.skipped:
+        return "Your equipment can do it."
+    return (
+        f"In place of {definition.title}: the first option on its list that your "
+        "equipment can do and that is not already in your plan."
+    )
+
+
+def _substitute_dose(
+    slot: RecommendationDef, option: PlanOption, catalogue: Mapping[str, RecommendationDef]
+) -> Data:
+    """A substitute keeps the slot's cue, never its numbers: the article gives none for it.
+    Another catalogue exercise brings its own note on that."""
+    assert slot.prescription is not None
+    other = catalogue.get(option.id)
+    own_note = other.prescription.note if other and other.prescription else None
+    note = f"In place of {slot.title}, which your equipment cannot do. " + " ".join(
+        (own_note or f"{option.source} The article gives no sets x reps for it here.").split()
+    )
+    return {
+        "sets": None,
+        "reps": None,
+        "per_leg": slot.prescription.per_leg,
+        "cue": slot.prescription.cue,
+        "source": "not_specified",
+        "note": note,
     }
