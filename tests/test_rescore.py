@@ -114,6 +114,11 @@ def test_stored_record_shapes() -> None:
         None,
         {"squat_felt_most": "glutes"},
     )
+    # a flat table's row: its id column is the id, not an answer
+    assert record_answers({"id": "p", "squat_felt_most": "quads"}, "row 1") == (
+        "p",
+        {"squat_felt_most": "quads"},
+    )
 
 
 def test_difference_rows_of_a_hand_checked_rule_change(

@@ -125,7 +125,8 @@ def record_answers(document: Any, where: str) -> tuple[str | None, Any]:
     Three shapes are read: a ``legrules audit export`` line (its ``assessment_id`` and its
     assessment's answers; answers the log redacted hold only salted hashes, so they are
     re-scored as unanswered, as ``audit replay`` does without the values), ``{"id": ...,
-    "answers": {...}}``, or a bare answers document (no id: the caller numbers it).
+    "answers": {...}}``, or a bare answers document (a flat table's row), whose ``id``, if
+    it has one, is its id (else the caller numbers it).
     """
     if not isinstance(document, Mapping):
         raise InputFileError(where, "expected a JSON object (an answers document or record)")
@@ -137,7 +138,8 @@ def record_answers(document: Any, where: str) -> tuple[str | None, Any]:
         return _text(document.get("assessment_id")), answers
     if "answers" in document:
         return _text(document.get("id")), document["answers"]
-    return None, document
+    answers = dict(document)
+    return _text(answers.pop("id", None)), answers
 
 
 def _text(value: Any) -> str | None:
