@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -181,3 +182,108 @@ def test_local_batch_gives_the_same_differences(
     got = list(rescore_local(ROWS, old, new, workers=2, scratch_dir=str(tmp_path)))
     assert got == expected
     assert list(tmp_path.iterdir()) == []  # the working files are gone
+
+
+# -- the command ------------------------------------------------------------------------
+
+OLD_AGE_RULE = """
+rules:
+  - id: impact-old-age
+    title: Ninety or older - see a professional first
+    version: 1
+    priority: 20
+    provenance: inferred
+    when:
+      all:
+        - {fact: age, gte: 90}
+    then:
+      recommend: [{id: see_professional}]
+    because: A rule change for the rescore tests.
+    sources: [{ref: WEEKLY}]
+"""
+
+RECORDS = [
+    json.dumps({"id": "a", "answers": {"age": 95, "squat_felt_most": "glutes"}}),
+    json.dumps({"squat_felt_most": "quads"}),
+    "",
+    "{not json",
+    json.dumps(
+        {
+            "assessment_id": "exported",
+            "redacted": ["pain_type"],
+            "assessment": {"answers": {"age": 91, "pain_type": "sha256:x"}},
+        }
+    ),
+]
+
+
+def rescore_input(tmp_path: Path) -> Path:
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(RECORDS) + "\n", encoding="utf-8")
+    return source
+
+
+def check_rescore_output(summary: dict[str, Any], out: Path) -> None:
+    """What the old-age rule does to RECORDS, worked out by hand."""
+    assert [c["rule"] for c in summary["rule_changes"]] == ["impact-old-age"]
+    assert (summary["records"], summary["errors"], summary["changed"]) == (4, 1, 2)
+    assert summary["decisions_changed"] == 2
+    assert summary["status"] == {
+        "ok -> referral": {"records": 2, "caused_by": {"impact-old-age": 2}}
+    }
+    assert summary["gained"] == {
+        "see_professional": {"records": 2, "caused_by": {"impact-old-age": 2}}
+    }
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(row["id"] for row in rows) == ["4", "a", "exported"]
+    bad = next(row for row in rows if row["id"] == "4")
+    assert "not valid JSON" in bad["error"]
+
+
+def test_cli_rescore_local(tmp_path: Path, pack_copy: Path, write_rules: Any) -> None:
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    write_rules(OLD_AGE_RULE)
+    out = tmp_path / "changes.jsonl"
+    args = ["rescore", str(rescore_input(tmp_path)), "--rules", str(pack_copy), "--out", str(out)]
+    result = CliRunner().invoke(cli, [*args, "--json", "--workers", "2"])
+    assert result.exit_code == 2, result.output  # a record could not be assessed
+    check_rescore_output(json.loads(result.stdout), out)
+    assert "1 records could not be assessed" in result.stderr
+    text = CliRunner().invoke(cli, args)
+    assert "ok -> referral: 2 records" in text.stdout
+    assert "caused by impact-old-age [added, v1]: 2 records" in text.stdout
+
+
+def test_cli_rescore_refuses_options_of_the_other_engine(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    args = ["rescore", str(rescore_input(tmp_path)), "--out", str(tmp_path / "o.jsonl")]
+    result = CliRunner().invoke(cli, [*args, "--master", "local[1]"])
+    assert result.exit_code == 2
+    assert "--master only applies with --engine spark" in result.stderr
+    result = CliRunner().invoke(cli, [*args, "--engine", "spark", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "--workers only applies with --engine local" in result.stderr
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_cli_rescore_on_spark_without_the_extra_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # as if not installed
+    out = tmp_path / "o.jsonl"
+    args = ["rescore", str(rescore_input(tmp_path)), "--out", str(out), "--engine", "spark"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert "pip install 'legrules[spark]'" in result.stderr
+    assert "Traceback" not in result.output
+    assert not out.exists()

@@ -24,7 +24,13 @@ from legrules.run.batch import run_batch
 from legrules.run.compiler import CompiledPack, compile_pack
 from legrules.run.rescore import PackRef
 from tests.rulekit import SHIPPED
-from tests.test_rescore import ROWS, changed_pack
+from tests.test_rescore import (
+    OLD_AGE_RULE,
+    ROWS,
+    changed_pack,
+    check_rescore_output,
+    rescore_input,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -186,3 +192,24 @@ def test_read_input_numbers_lines_and_reads_parquet(spark: SparkSession, tmp_pat
     assert (row["id"], row["status"], row["error"]) == ("p1", "ok", None)
     local = list(lspark.frames.local_records(part))
     assert local == [{"id": "1", "record": {"id": "p1", "squat_felt_most": "quads"}}]
+
+
+def test_cli_rescore_on_spark_matches_the_local_engine(
+    spark: SparkSession, tmp_path: Path, pack_copy: Path, write_rules: Any
+) -> None:
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    write_rules(OLD_AGE_RULE)
+    source = rescore_input(tmp_path)
+    outputs = {}
+    for engine in ("spark", "local"):
+        out = tmp_path / f"{engine}.jsonl"
+        args = ["rescore", str(source), "--rules", str(pack_copy), "--out", str(out)]
+        result = CliRunner().invoke(cli, [*args, "--engine", engine, "--json"])
+        assert result.exit_code == 2, result.output  # one record cannot be read
+        check_rescore_output(json.loads(result.stdout), out)
+        outputs[engine] = (result.stdout, sorted(out.read_text(encoding="utf-8").splitlines()))
+    assert outputs["spark"] == outputs["local"]
+    assert not spark.sparkContext._jsc.sc().isStopped()  # the command left our session alone

@@ -46,6 +46,7 @@ from legrules.spark.frames import (
     assess,
     compare,
     read_input,
+    running,
     session,
     summarize,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "assess",
     "compare",
     "read_input",
+    "running",
     "session",
     "summarize",
 ]

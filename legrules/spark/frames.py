@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,8 +155,10 @@ def session(master: str = "local[2]", app_name: str = "legrules") -> SparkSessio
     builder = SparkSession.builder.master(master).appName(app_name)
     if master.startswith("local"):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         builder = (
             builder.config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.driver.host", "127.0.0.1")
         )
@@ -168,6 +171,22 @@ def session(master: str = "local[2]", app_name: str = "legrules") -> SparkSessio
         ) from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+@contextmanager
+def running(master: str = "local[2]", app_name: str = "legrules") -> Iterator[SparkSession]:
+    """:func:`session` for one piece of work: stopped afterwards if it was started here,
+    left running if the caller already had one."""
+    _require_spark()
+    from pyspark.sql import SparkSession  # noqa: PLC0415
+
+    had = SparkSession.getActiveSession()
+    spark = session(master, app_name)
+    try:
+        yield spark
+    finally:
+        if had is None:
+            spark.stop()
 
 
 def read_input(spark: SparkSession, path: str | os.PathLike[str]) -> DataFrame:
