@@ -287,3 +287,12 @@ def test_cli_rescore_on_spark_without_the_extra_names_it(
     assert "pip install 'legrules[spark]'" in result.stderr
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_the_contract_documents_every_column() -> None:
+    from legrules.audit.impact import DIFF_FIELDS
+    from legrules.authoring.contract import DIFF_ROW_FIELDS, RESULT_ROW_FIELDS
+    from legrules.run.rescore import RESULT_FIELDS
+
+    assert tuple(name for name, _, _ in DIFF_ROW_FIELDS) == DIFF_FIELDS
+    assert tuple(name for name, _, _ in RESULT_ROW_FIELDS) == RESULT_FIELDS

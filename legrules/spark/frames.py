@@ -45,7 +45,7 @@ class SparkExtraMissing(LegrulesError):
 
     exit_code = EXIT_BAD_INPUT
 
-    def __init__(self, missing: str) -> None:
+    def __init__(self, missing: str = "pyspark") -> None:
         super().__init__(
             f"the Spark engine needs {missing}, which comes with the optional extra 'spark': "
             "pip install 'legrules[spark]' (and a Java runtime for Spark itself)"
