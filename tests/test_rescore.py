@@ -296,3 +296,34 @@ def test_the_contract_documents_every_column() -> None:
 
     assert tuple(name for name, _, _ in DIFF_ROW_FIELDS) == DIFF_FIELDS
     assert tuple(name for name, _, _ in RESULT_ROW_FIELDS) == RESULT_FIELDS
+
+
+def test_cli_rescore_parquet_without_pyarrow_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    source = tmp_path / "in.parquet"
+    source.write_bytes(b"PAR1 not really")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if not installed
+    monkeypatch.delitem(sys.modules, "legrules.spark.arrow", raising=False)
+    result = CliRunner().invoke(cli, ["rescore", str(source), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "reading Parquet needs pyarrow" in result.stderr
+    assert "pip install 'legrules[spark]'" in result.stderr
+
+
+@pytest.mark.parametrize("engine", ["local", "spark"])
+def test_cli_rescore_missing_input(tmp_path: Path, engine: str) -> None:
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    out = tmp_path / "o.jsonl"
+    args = ["rescore", str(tmp_path / "absent.jsonl"), "--out", str(out), "--engine", engine]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert "absent.jsonl: cannot read" in result.stderr
+    assert not out.exists()

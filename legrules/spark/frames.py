@@ -45,9 +45,9 @@ class SparkExtraMissing(LegrulesError):
 
     exit_code = EXIT_BAD_INPUT
 
-    def __init__(self, missing: str = "pyspark") -> None:
+    def __init__(self, needs: str = "the Spark engine needs pyspark") -> None:
         super().__init__(
-            f"the Spark engine needs {missing}, which comes with the optional extra 'spark': "
+            f"{needs}, which comes with the optional extra 'spark': "
             "pip install 'legrules[spark]' (and a Java runtime for Spark itself)"
         )
 
@@ -64,7 +64,7 @@ def _require_spark() -> None:
         try:
             __import__(module)
         except ImportError:
-            raise SparkExtraMissing(module) from None
+            raise SparkExtraMissing(f"the Spark engine needs {module}") from None
 
 
 def _pack(rules: Rules) -> PackRef:
@@ -223,7 +223,7 @@ def local_records(path: Path) -> Iterator[dict[str, Any]]:
         try:
             from legrules.spark.arrow import parquet_rows  # noqa: PLC0415
         except ImportError:
-            raise SparkExtraMissing("pyarrow (to read Parquet)") from None
+            raise SparkExtraMissing("reading Parquet needs pyarrow") from None
         for number, row in enumerate(parquet_rows(str(path)), start=1):
             yield {"id": str(number), "record": row}
         return
