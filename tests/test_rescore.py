@@ -269,6 +269,9 @@ def test_cli_rescore_refuses_options_of_the_other_engine(tmp_path: Path) -> None
     result = CliRunner().invoke(cli, [*args, "--engine", "spark", "--workers", "2"])
     assert result.exit_code == 2
     assert "--workers only applies with --engine local" in result.stderr
+    result = CliRunner().invoke(cli, [args[0], args[1], "--out", "-"])
+    assert result.exit_code == 2
+    assert "--out - would mix the differences with the summary" in result.stderr
     assert not (tmp_path / "o.jsonl").exists()
 
 

@@ -41,10 +41,10 @@ if TYPE_CHECKING:
     "--out",
     "out_path",
     required=True,
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    metavar="OUT.jsonl|-",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="OUT.jsonl",
     help="Where to write one difference row (JSON Lines) per record whose result changed "
-    "or that could not be assessed (- for stdout). Never the input.",
+    "or that could not be assessed (a file: the summary goes to stdout). Never the input.",
 )
 @click.option(
     "--engine",
@@ -100,13 +100,18 @@ def rescore(
     (its error row is in OUT), 1 Spark could not start.
     """
     from legrules.audit.impact import Impact, ImpactSummary, RuleDiff
-    from legrules.output import output
+    from legrules.output import STDOUT, output
 
     given = click.get_current_context().get_parameter_source
     if engine != "spark" and given("master") is not ParameterSource.DEFAULT:
         fail("--master only applies with --engine spark", EXIT_BAD_INPUT)
     if engine != "local" and workers is not None:
         fail("--workers only applies with --engine local", EXIT_BAD_INPUT)
+    if str(out_path) == STDOUT:
+        fail(
+            "--out - would mix the differences with the summary on stdout: name a file",
+            EXIT_BAD_INPUT,
+        )
     out = output(out_path, "the differences", inputs=[source])
     old = _common.compiled_for(baseline_dir)
     new = _common.compiled_for(rules_dir)
