@@ -330,3 +330,22 @@ def test_cli_rescore_missing_input(tmp_path: Path, engine: str) -> None:
     assert result.exit_code == 2
     assert "absent.jsonl: cannot read" in result.stderr
     assert not out.exists()
+
+
+def test_only_the_new_rules_refusing_is_said_so(
+    packs: tuple[CompiledPack, CompiledPack], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from legrules.audit import impact
+
+    old, new = packs
+    real = impact.assess_answers
+
+    def refusing(engine: Any, answers: Any) -> Any:
+        if engine.fingerprint == new.fingerprint:
+            return None, "invalid answers: squat_felt_most: no such value"
+        return real(engine, answers)
+
+    monkeypatch.setattr(impact, "assess_answers", refusing)
+    (row,) = diff_rows(ROWS[:1], PackRef.of(old), PackRef.of(new))
+    assert row["error"] == "new rules: invalid answers: squat_felt_most: no such value"
+    assert (row["status_before"], row["status_after"], row["changed"]) == ("ok", None, False)

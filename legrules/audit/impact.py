@@ -30,7 +30,7 @@ from legrules.pack.model import RulePack
 from legrules.run.assessment import Assessment
 from legrules.run.batch import run_batch
 from legrules.run.compiler import CompiledPack
-from legrules.run.rescore import PackRef, assess_input, cached_engine, input_answers
+from legrules.run.rescore import PackRef, assess_answers, cached_engine, input_answers
 
 # the columns of a difference row, in order (legrules.spark documents their types)
 DIFF_FIELDS = (
@@ -139,12 +139,21 @@ def diff_rows(
         "whole_records": whole_records,
     }
     for row in rows:
-        row_id, before, error = assess_input(old_engine, row, **options)
+        try:
+            row_id, answers = input_answers(row, **options)
+        except LegrulesError as unreadable:
+            yield diff_row(_text(row.get(id_key)), None, None, str(unreadable), rules)
+            continue
+        before, problem = assess_answers(old_engine, answers)
         after = None
         if before is not None:
-            _, after, error = assess_input(new_engine, row, **options)
-            error = error and f"new rules: {error}"
-        yield diff_row(row_id, before, after, error, rules)
+            after, refused = assess_answers(new_engine, answers)
+            problem = refused and f"new rules: {refused}"
+        yield diff_row(row_id, before, after, problem, rules)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def rescore_local(
@@ -173,8 +182,7 @@ def rescore_local(
                         row, id_key=id_key, answers_key=answers_key, whole_records=whole_records
                     )
                 except LegrulesError as unreadable:
-                    given = row.get(id_key)
-                    ids.append((None if given is None else str(given), str(unreadable)))
+                    ids.append((_text(row.get(id_key)), str(unreadable)))
                     continue
                 out.write(json.dumps(answers, ensure_ascii=False) + "\n")
                 ids.append((row_id, None))

@@ -39,6 +39,7 @@ from legrules.run.loader import load_pack
 __all__ = [
     "RESULT_FIELDS",
     "PackRef",
+    "assess_answers",
     "assess_input",
     "assess_rows",
     "assessment_record",
@@ -179,6 +180,17 @@ def input_answers(
     return given, answers
 
 
+def assess_answers(engine: Engine, answers: Any) -> tuple[Assessment | None, str | None]:
+    """The Assessment of one answers document, or its error message instead (never
+    raises: one row's problem, even a bug, must not cost the other rows of a task)."""
+    try:
+        return engine.assess(answers), None
+    except LegrulesError as error:
+        return None, str(error)
+    except Exception as error:
+        return None, f"internal error: {type(error).__name__}: {error} (please report it)"
+
+
 def assess_input(
     engine: Engine,
     row: Mapping[str, Any],
@@ -189,16 +201,13 @@ def assess_input(
 ) -> tuple[str | None, Assessment | None, str | None]:
     """One input row's id and its Assessment, or its error message instead (never raises:
     the row's options as :func:`input_answers`)."""
-    given = _text(row.get(id_key))
     try:
         given, answers = input_answers(
             row, id_key=id_key, answers_key=answers_key, whole_records=whole_records
         )
-        return given, engine.assess(answers), None
     except LegrulesError as error:
-        return given, None, str(error)
-    except Exception as error:  # a bug must not cost the other rows of the task
-        return given, None, f"internal error: {type(error).__name__}: {error} (please report it)"
+        return _text(row.get(id_key)), None, str(error)
+    return (given, *assess_answers(engine, answers))
 
 
 def assess_rows(
