@@ -336,9 +336,9 @@ def test_only_the_new_rules_refusing_is_said_so(
     packs: tuple[CompiledPack, CompiledPack], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from legrules.audit import impact
+    from legrules.run.rescore import assess_answers as real
 
     old, new = packs
-    real = impact.assess_answers
 
     def refusing(engine: Any, answers: Any) -> Any:
         if engine.fingerprint == new.fingerprint:
