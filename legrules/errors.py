@@ -26,11 +26,11 @@ EXIT_CODES: dict[int, str] = {
     EXIT_OK: "success (a referral is a success: it is the right answer)",
     EXIT_CHECK_FAILED: "a check found problems (rules test, rules lint, audit verify); or the "
     "command could not finish for a reason outside its input (a batch worker process died, "
-    "the output could not be written: a full disk), with a one-line message; or an "
-    "internal error",
+    "the output could not be written: a full disk, Spark could not start), with a one-line "
+    "message; or an internal error",
     EXIT_BAD_INPUT: "bad input: usage, invalid answers, unknown ids, invalid rule files, with "
     "a message naming the file, the field and what is allowed, never a traceback; with "
-    "--batch, any bad line",
+    "--batch, any bad line; with rescore, any record that could not be assessed",
     EXIT_HANGUP: "a batch stopped by SIGHUP (128 + the signal number); its partial output "
     "is removed",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C: 128 + SIGINT)",

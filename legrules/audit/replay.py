@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from legrules.audit.model import AuditError, AuditRecord
 from legrules.errors import AnswersError
-from legrules.pack.index import index_rules
+from legrules.pack.index import PackIndex, index_rules
 from legrules.pack.model import RulePack
 from legrules.pack.questionnaire import AnswerValue, Questionnaire
 from legrules.run.answers import Answers, validate_answers
@@ -196,7 +196,8 @@ def _comparable(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in _VOLATILE}
 
 
-def _rule_changes(old: RulePack, new: RulePack) -> list[RuleChange]:
+def changed_rules(old: RulePack, new: RulePack) -> list[RuleChange]:
+    """The rules added, removed or edited from ``old`` to ``new``."""
     before, after = old.rules_by_id(), new.rules_by_id()
     changes: list[RuleChange] = []
     for rule_id, rule in before.items():
@@ -215,7 +216,8 @@ def _rule_changes(old: RulePack, new: RulePack) -> list[RuleChange]:
     return changes
 
 
-def _pack_changes(old: RulePack, new: RulePack) -> list[str]:
+def changed_pack_parts(old: RulePack, new: RulePack) -> list[str]:
+    """The parts of the pack other than its rules that differ."""
     parts = {
         "questionnaire": (old.questionnaire, new.questionnaire),
         "catalogue": (old.catalogue, new.catalogue),
@@ -283,8 +285,14 @@ def compare(
     old: RulePack,
     new: RulePack,
     rule_changes: list[RuleChange],
+    *,
+    both: PackIndex | None = None,
 ) -> tuple[list[Change], list[str], list[str]]:
-    """The differences between two results on the same answers, each with its causes."""
+    """The differences between two results on the same answers, each with its causes.
+
+    ``both`` is ``index_rules([*old.rules, *new.rules])``, for a caller comparing many
+    results of the same two packs to build once.
+    """
     changed = {c.rule for c in rule_changes}
     order = {c.rule: i for i, c in enumerate(rule_changes)}
     fired_before = [f.rule for f in before.trace]
@@ -292,7 +300,8 @@ def compare(
     fired_now = [r for r in fired_after if r not in fired_before]
     fired_no_longer = [r for r in fired_before if r not in fired_after]
     moved = set(fired_now) | set(fired_no_longer)
-    both = index_rules([*old.rules, *new.rules])  # a rule's old and new reads together
+    if both is None:  # a rule's old and new reads together
+        both = index_rules([*old.rules, *new.rules])
 
     def causes(rules: Iterable[str]) -> list[str]:
         return sorted(both.upstream(rules) & changed, key=order.__getitem__)
@@ -462,7 +471,7 @@ def replay(
     finally:
         if engine is None:
             current.close()
-    rule_changes = _rule_changes(old, new)
+    rule_changes = changed_rules(old, new)
     changes, fired_now, fired_no_longer = compare(before, after, old, new, rule_changes)
     return Replay(
         record=record,
@@ -472,7 +481,7 @@ def replay(
         reproduced=_comparable(log.stored_form(before, record.redacted, old))
         == _comparable(record.assessment),
         rule_changes=rule_changes,
-        pack_changes=_pack_changes(old, new),
+        pack_changes=changed_pack_parts(old, new),
         changes=changes,
         fired_now=fired_now,
         fired_no_longer=fired_no_longer,

@@ -454,6 +454,73 @@ def exit_codes_section() -> list[str]:
     return [EXIT_INTRO, *_table(("code", "meaning"), rows)]
 
 
+RESCORE_INTRO = """\
+## 5. Re-scoring output (`legrules rescore`, `legrules.spark`)
+
+`legrules rescore IN --rules NEW [--baseline OLD] --out OUT` assesses every stored record
+with both packs and writes one JSON line to OUT per record whose result changed or that
+could not be assessed (a difference row; `legrules.spark.compare` gives one per record):
+"""
+
+DIFF_ROW_FIELDS: tuple[tuple[str, str, str], ...] = (
+    (
+        "id",
+        "string",
+        "The record's id: an audit export's `assessment_id`, an `id` field, else its line "
+        "(row) number.",
+    ),
+    (
+        "changed",
+        "boolean",
+        "The result differs in any way (status, recommendations, their reasons, the plan).",
+    ),
+    (
+        "error",
+        "string or null",
+        "Why the record could not be assessed; prefixed `new rules:` when only the new pack "
+        "refused its answers.",
+    ),
+    ("status_before", "string or null", "`ok` or `referral` with the baseline pack."),
+    ("status_after", "string or null", "The same with the new pack."),
+    ("gained", "array of string", "Recommendation ids only the new pack gives."),
+    ("lost", "array of string", "Recommendation ids only the baseline pack gives."),
+    (
+        "changes",
+        "array of object",
+        "Each difference: `subject` (`status`, `plan` or a recommendation id), `summary`, "
+        "and `caused_by`, the changed rules that decide it (as `legrules audit replay`).",
+    ),
+    ("fired_now", "array of string", "Rules that fire only with the new pack."),
+    ("fired_no_longer", "array of string", "Rules that fire only with the baseline pack."),
+)
+
+RESULT_ROW_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("id", "string", "The input id, as text."),
+    ("status", "string or null", "`ok` or `referral`; null when `error` is set."),
+    ("recommendations", "array of string", "Recommendation ids, in the Assessment's order."),
+    ("fired_rules", "array of string", "Rule ids in firing order."),
+    ("fingerprint", "string", "The ruleset fingerprint the row was assessed with."),
+    ("legrules_version", "string", "The legrules that assessed it."),
+    ("record", "string or null", "The assessment record: the Assessment JSON of section 3."),
+    ("error", "string or null", "Why the row could not be assessed."),
+    ("worker", "string", "`host:pid#n`: the worker process and the n-th Engine built in it."),
+)
+
+
+def rescore_section() -> list[str]:
+    header = ("field", "type", "meaning")
+    diff = [(f"`{name}`", kind, meaning) for name, kind, meaning in DIFF_ROW_FIELDS]
+    result = [(f"`{name}`", kind, meaning) for name, kind, meaning in RESULT_ROW_FIELDS]
+    return [
+        RESCORE_INTRO,
+        *_table(header, diff),
+        "",
+        "`legrules.spark.assess` gives one row per input row:",
+        "",
+        *_table(header, result),
+    ]
+
+
 def render(pack: RulePack) -> str:
     lines = [
         INTRO,
@@ -461,6 +528,8 @@ def render(pack: RulePack) -> str:
         *recommendations_section(pack),
         *assessment_section(),
         *exit_codes_section(),
+        "",
+        *rescore_section(),
     ]
     return "\n".join(lines) + "\n"
 

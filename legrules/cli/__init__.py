@@ -17,6 +17,7 @@ from legrules.cli.audit import audit
 from legrules.cli.explain import explain
 from legrules.cli.log import log
 from legrules.cli.questions import questions
+from legrules.cli.rescore import rescore
 from legrules.cli.rules import rules
 from legrules.cli.schema import schema
 from legrules.errors import EXIT_CODES
@@ -62,6 +63,7 @@ cli.add_command(audit)
 cli.add_command(explain)
 cli.add_command(log)
 cli.add_command(questions)
+cli.add_command(rescore)
 cli.add_command(rules)
 cli.add_command(schema)
 
