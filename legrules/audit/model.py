@@ -162,6 +162,8 @@ def redact_assessment(
         scrub(firing["matched"]["answers"])
     scrub(data["answers"])
     data["unanswered"] = [name for name in data["unanswered"] if name not in names]
+    if names:  # which questions were answered depends on the answers (see provided)
+        data["given"] = None
     if EQUIPMENT in names and data["plan"] is not None:
         for day in data["plan"]["days"]:
             for item in day["items"]:

@@ -30,7 +30,9 @@ from legrules.run.engine import Engine
 if TYPE_CHECKING:
     from legrules.audit.log import AuditLog
 
-_VOLATILE = {"assessment_id", "created_at", "engine", "ruleset"}
+# ``given``: a replay feeds the record's complete answers back, so it cannot tell which
+# of them were defaults; the rules' outcome does not depend on it.
+_VOLATILE = {"assessment_id", "created_at", "engine", "ruleset", "given"}
 
 
 @dataclass(frozen=True)

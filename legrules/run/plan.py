@@ -23,6 +23,7 @@ from legrules.pack.model import RulePack
 from legrules.pack.questionnaire import AnswerValue
 from legrules.pack.schema import Rule
 from legrules.run.recommend import Outcome
+from legrules.run.wording import merge_cues, progression
 
 #: The one answer the plan reads directly rather than through rules: each item's
 #: ``equipment_ok`` and ``requires_equipment`` are derived from it (and the audit log's
@@ -167,8 +168,7 @@ def _item(
                 "note": "Optional day: the article says 'as needed' and gives no sets x reps.",
             }
         )
-    cues = [prescription.cue] if prescription.cue else []
-    cues += [c for c in outcome.emphasis.get(exercise_id, []) if c not in cues]
+    cues = merge_cues([prescription.cue or "", *outcome.emphasis.get(exercise_id, [])])
     rec = recommended.get(exercise_id)
     because = [r["rule"] for r in rec["because"]] if rec else []
     because += first.get(exercise_id, [])
@@ -186,4 +186,5 @@ def _item(
         "equipment_ok": equipment_ok,
         "requires_equipment": requires,
         "because": list(dict.fromkeys(because)),
+        "progression": progression(prescription.sets, prescription.reps, prescription.per_leg),
     }
