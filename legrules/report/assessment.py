@@ -291,9 +291,9 @@ def _assumptions(assessment: Assessment, ctx: _Context) -> list[str]:
 def _said_in_short(labels: _Labels, question_id: str, value: AnswerValue) -> str:
     """What was assumed, with "all of them" for a pick of every option."""
     question = labels.questions.get(question_id)
-    if question is not None and question.values and isinstance(value, list):
-        if set(value) >= set(question.values):
-            return f"{_ask(question.prompt)} All of them"
+    picks = set(value) if isinstance(value, list) else set()
+    if question is not None and question.values and picks >= set(question.values):
+        return f"{_ask(question.prompt)} All of them"
     return labels.said(question_id, value)
 
 
