@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from legrules import Engine
 from legrules.cli import cli
-from legrules.interview.skips import default_for, next_pending, walk
+from legrules.interview.skips import default_for, next_prompt, walk
 from legrules.pack.questionnaire import AnswerValue
 from tests.conftest import EXAMPLES
 
@@ -41,20 +41,28 @@ def typed(value: AnswerValue) -> str:
     return "" if value is None else str(value)
 
 
-def script(engine: Engine, answers: dict[str, AnswerValue]) -> list[str]:
-    """The ids the questionnaire asks, in order, when each gets ``answers`` or its default.
+def script(engine: Engine, answers: dict[str, AnswerValue]) -> list[list[str]]:
+    """The prompts the questionnaire shows, in order, as the ids each asks (several for a
+    checklist of yes/no questions), when each gets ``answers`` or its default.
 
-    Uses the library's own walk, so a test can type exactly one line per question
+    Uses the library's own walk, so a test can type exactly one line per prompt
     however the rule pack grows.
     """
     given: dict[str, AnswerValue] = {}
-    while True:
-        steps = walk(engine.pack, given)
-        pending = next_pending(steps)
-        if pending is None:
-            return list(given)
-        question = pending.question
-        given[question.id] = answers.get(question.id, default_for(question, steps))
+    asked: list[list[str]] = []
+    while batch := next_prompt(steps := walk(engine.pack, given)):
+        asked.append([step.question.id for step in batch])
+        for step in batch:
+            question = step.question
+            given[question.id] = answers.get(question.id, default_for(question, steps))
+    return asked
+
+
+def typed_prompt(batch: list[str], answers: dict[str, AnswerValue]) -> str:
+    """What a person types at one prompt: a checklist takes the numbers that apply."""
+    if len(batch) == 1:
+        return typed(answers.get(batch[0]))
+    return ",".join(str(n) for n, q in enumerate(batch, 1) if answers.get(q) is True)
 
 
 # ----------------------------------------------------------------- non-interactive
@@ -274,7 +282,7 @@ def test_questionnaire_all_defaults(runner: CliRunner, tty: None) -> None:
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)  # stdout is only the result
     assert data["status"] == "ok"
-    assert "Safety screening - question 1 of" in result.stderr
+    assert "Safety screening - questions 1-7 of" in result.stderr  # a yes/no checklist
     assert "Review your answers" in result.stderr
     assert "Your answer" not in result.stdout
 
@@ -290,7 +298,7 @@ def test_questionnaire_wrong_answer_why_review_and_change(
     result = runner.invoke(cli, ["assess", "--json"], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.stderr
     err = result.stderr
-    assert "'maybe' is not yes or no" in err
+    assert "'maybe' is not a list of numbers from 1 to 7, or none" in err
     assert "Why we ask:" in err
     assert err.count("Review your answers") == 2
     assert "Type a number from 1 to" in err
@@ -306,9 +314,10 @@ def test_questionnaire_skips_what_cannot_matter(
     asked = script(engine, answers)
     questions = engine.pack.questions()
     # sharp pain refers: after it, only the rest of the safety screen can matter
-    after = asked[asked.index("pain_type") + 1 :]
+    flat = [q for batch in asked for q in batch]
+    after = flat[flat.index("pain_type") + 1 :]
     assert all(questions[q].group == "safety" for q in after)
-    lines = [typed(answers.get(q)) for q in asked] + [""]
+    lines = [typed_prompt(batch, answers) for batch in asked] + [""]
     result = runner.invoke(cli, ["assess", "--json"], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["status"] == "referral"
@@ -416,8 +425,9 @@ rules:
 
 
 def test_arrow_keys_typed_into_an_answer_are_ignored(runner: CliRunner, tty: None) -> None:
-    result = runner.invoke(cli, ["assess", "--json"], input="\x1b[Dy\x1b[C\n" + "\n" * 200)
+    # "1" ticks the first question of the screening checklist
+    result = runner.invoke(cli, ["assess", "--json"], input="\x1b[D1\x1b[C\n" + "\n" * 200)
     assert result.exit_code == 0, result.stderr
     first = next(iter(json.loads(result.stdout)["answers"]))
     assert json.loads(result.stdout)["answers"][first] is True
-    assert "is not yes or no" not in result.stderr
+    assert "is not a list of numbers" not in result.stderr

@@ -36,7 +36,7 @@ def test_report_lengths(engine: Engine, path: Path) -> None:
     result = _assess(engine, path)
     short = render_text(result, engine.pack, width=100)
     assert max(len(line) for line in short.splitlines()) <= 100
-    limit = 80 if path.stem in MANY_PROBLEMS else 60
+    limit = 75 if path.stem in MANY_PROBLEMS else 60
     if result.status == "ok":
         assert _lines(short) <= limit, short
     assert _lines(render_text(result, engine.pack, width=100, explain=True)) <= 250

@@ -218,6 +218,7 @@ class _Finding:
     short: list[str]  # the answers in words, for the report
     sources: list[str]  # the findings it follows from
     real: bool  # something the person said about their body or habits
+    answers: str  # the answers it rests on, to tell two findings from one answer
 
 
 def _findings_of(assessment: Assessment, ctx: _Context) -> list[_Finding]:
@@ -253,12 +254,24 @@ def _findings_of(assessment: Assessment, ctx: _Context) -> list[_Finding]:
             _Finding(
                 title,
                 [labels.said(q, value) for q, value in values.items()],
-                [labels.answer(q, value) for q, value in values.items()],
+                _short_answers(labels, values),
                 list(dict.fromkeys(sources)),
                 real,
+                _answers_text(values),
             )
         )
     return out
+
+
+def _short_answers(labels: _Labels, values: Mapping[str, AnswerValue]) -> list[str]:
+    """The answers in a few words: a choice by its label; a number, a yes or no, or
+    several answers with what they answer ("days available: 1")."""
+    named = len(values) > 1 or any(
+        isinstance(v, int) and not isinstance(v, bool) for v in values.values()
+    )
+    if not named:
+        return [labels.answer(q, v) for q, v in values.items()]
+    return [f"{q.replace('_', ' ')}: {labels.answer(q, v).lower()}" for q, v in values.items()]
 
 
 def _group(labels: _Labels, question_id: str) -> str:
@@ -319,38 +332,35 @@ def _plan_rows(
     return tuple(rows)
 
 
-def _progress_line(day: PlanDay, *, labelled: bool) -> str:
-    """How to progress each of the day's items, in one sentence: reps to the top of the
-    item's own range (the article's numbers), then load (``labelled``: say, once per
-    report, that this step is a rule of thumb, not the article's)."""
-    tops = []
-    bare = []
-    for item in day.items:
+def _progress_line(days: Sequence[PlanDay]) -> str:
+    """How to progress each item of the plan, in one sentence: reps to the top of the
+    item's own range (the article's numbers), then load, labelled as a rule of thumb."""
+    tops: dict[str, str] = {}
+    bare: dict[str, str] = {}
+    for item in (item for day in days for item in day.items):
         if item.sets and item.reps:
             top = item.reps.rpartition("-")[2] + (" per leg" if item.per_leg else "")
-            tops.append(f"{item.title} {top}")
+            tops.setdefault(item.title, f"{item.title} {top}")
         else:
-            bare.append(item.title)
+            bare.setdefault(item.title, item.title)
     parts = []
     if tops:
         parts.append(
-            "add reps until every set reaches "
-            + ", ".join(tops)
-            + ", then add a little weight and go back to the bottom of the range"
-            + (f" ({_RULE_OF_THUMB})" if labelled else "")
+            "add reps until every set reaches the top of its range ("
+            + ", ".join(tops.values())
+            + f"), then add a little weight and go back to the bottom ({_RULE_OF_THUMB})"
         )
     if bare:
-        parts.append(f"{' and '.join(bare)}: add a rep or two, then a little weight")
-    return "To progress: " + "; ".join(parts) + "."
+        parts.append(f"{' and '.join(bare.values())}: add a rep or two, then a little weight")
+    return "; ".join(parts) + "."
 
 
 _RULE_OF_THUMB = "the ranges are the article's, this step a rule of thumb"
 
 
-def _day_notes(day: PlanDay, ctx: _Context, explain: bool, *, first: bool) -> list[Item]:
+def _day_notes(day: PlanDay, ctx: _Context, explain: bool) -> list[Item]:
     """Notes under a day's table: numbers the article does not give, missing equipment,
-    the day's notes (in the short report only those a finding asked for), and how to
-    progress."""
+    the day's notes (in the short report only those a finding asked for)."""
     notes = []
     for item in day.items:
         if item.prescription_source == "not_specified":
@@ -368,7 +378,6 @@ def _day_notes(day: PlanDay, ctx: _Context, explain: bool, *, first: bool) -> li
         for note in day.notes
         if explain or not set(note.because) <= ctx.everyone
     ]
-    notes.append(Item(_progress_line(day, labelled=first), marker=""))
     return notes
 
 
@@ -492,6 +501,7 @@ def _safety(assessment: Assessment, explain: bool) -> Section:
 def _findings(assessment: Assessment, ctx: _Context, explain: bool) -> Section:
     found = [f for f in _findings_of(assessment, ctx) if explain or f.real]
     items: list[Item] = []
+    short: dict[str, tuple[str, str]] = {}
     said_before: set[str] = set()
     for finding in found:
         if explain:
@@ -504,7 +514,15 @@ def _findings(assessment: Assessment, ctx: _Context, explain: bool) -> Section:
             items.append(Item(finding.title, bold=True, points=tuple(points)))
         else:
             said = "; ".join(finding.short)
-            items.append(Item(f"{finding.title} - you said: {said}" if said else finding.title))
+            key = finding.answers or finding.title
+            if key in short:  # two findings from the same answers: one line
+                title, said = short[key]
+                short[key] = (f"{title}; {finding.title}", said)
+            else:
+                short[key] = (finding.title, said)
+    items += [
+        Item(f"{title} - you said: {said}" if said else title) for title, said in short.values()
+    ]
     assumed = _assumptions(assessment, ctx)
     if assumed:
         items.append(Item(_ASSUMED_HEAD, bold=True, points=tuple(assumed)))
@@ -523,10 +541,15 @@ def _plan(assessment: Assessment, ctx: _Context, explain: bool) -> Section | Non
             Table(
                 _plan_rows(day, ctx, matched, explain), fixed=(20, 19), shares=(1, 1), spaced=False
             ),
-            Items(tuple(_day_notes(day, ctx, explain, first=not blocks)), indent="  "),
         ]
+        notes = _day_notes(day, ctx, explain)
+        if notes:
+            parts.append(Items(tuple(notes), indent="  "))
         optional = " (optional)" if day.optional else ""
-        blocks.append(Part(f"{day.title}{optional} - {day.focus}", tuple(parts)))
+        focus = day.focus.partition(": ")[2] or day.focus
+        blocks.append(Part(f"{day.title}{optional} ({focus})", tuple(parts)))
+    if plan.days:
+        blocks.append(Paragraph(_progress_line(plan.days), lead="To progress"))
     if plan.notes:
         blocks.append(Items(tuple(Item(n.text, marker="-") for n in plan.notes), indent="  "))
     if plan.schedule is not None:
