@@ -260,7 +260,7 @@ def test_referral_report_withholds_the_plan(runner: CliRunner) -> None:
     assert result.exit_code == 0
     out = result.stdout
     assert "no training plan" in out
-    assert "Weekly plan" not in out
+    assert "This week's plan" not in out
     assert "Held back" in out
     assert out.index("See a qualified professional") < out.index("What we found")
 

@@ -93,8 +93,8 @@ def test_referral_report(engine: Engine) -> None:
     result = engine.assess({"pain_type": "sharp", "squat_felt_most": "glutes"})
     text = render_text(result, engine.pack)
     assert "no training plan" in text
-    assert "Weekly plan" not in text
-    assert "Recommended exercises" not in text
+    assert "This week's plan" not in text
+    assert "Your exercises in detail" not in render_text(result, engine.pack, explain=True)
     found = text[text.index("What we found") :]
     assert "Glutes take over" not in found  # held back, so not listed as a finding
     assert "Held back" in text
