@@ -21,8 +21,13 @@ def test_defaulted_facts_read_as_assumptions_in_every_report(engine: Engine) -> 
     result = engine.assess({"squat_felt_most": "glutes"})
     text = " ".join(render_text(result, engine.pack).split())
     markdown = render_markdown(result, engine.pack)
-    assert "Assumed, because you did not answer - Which of this equipment can you use?" in text
-    assert "- **Assumed, because you did not answer**" in markdown
+    assert "* Assumed, because you did not answer: Which of this equipment can you use?" in text
+    assert "- Assumed, because you did not answer: Which of this equipment" in markdown
+    # had nothing been given, the squat answer is an assumption too, and no finding
+    several = result.model_copy(update={"given": []})
+    several_text = " ".join(render_text(several, engine.pack).split())
+    assert "* Assumed, because you did not answer - Where do you feel squats" in several_text
+    assert "Glutes take over in squats - you said" not in several_text
     assert "(assumed: equipment)" in text
     assert "(assumed: equipment)" in markdown
     # the same answer given is a finding, not an assumption

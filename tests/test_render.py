@@ -252,4 +252,4 @@ def test_an_urgency_is_said_wherever_it_is_set(engine: Engine) -> None:
     recommendations = [urgent if r.id == habit.id else r for r in result.recommendations]
     changed = result.model_copy(update={"recommendations": recommendations})
     assert f"* {habit.title} (soon)" in render_text(changed, engine.pack)
-    assert f"- **{habit.title}** (soon) - because:" in render_markdown(changed, engine.pack)
+    assert f"- **{habit.title}** (soon) (why:" in render_markdown(changed, engine.pack)

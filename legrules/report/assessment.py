@@ -462,19 +462,15 @@ def _entry(
     if explain or marker == "!":
         body = (rec.detail, *details)
     else:
-        body = (_first_sentence(details[0] if details else rec.detail),)
+        body = (details[0] if details else rec.detail,)
     return Item(
         rec.title,
         marker,
         role,
         bold=True,
-        suffix=(f" ({when})" if when else "") + (f" - because: {why}" if why else ""),
+        suffix=(f" ({when})" if when else "") + (f" (why: {why})" if why else ""),
         body=body,
     )
-
-
-def _first_sentence(text: str) -> str:
-    return re.split(r"(?<=[.!?])\s+", " ".join(text.split()), maxsplit=1)[0]
 
 
 def _of_kind(assessment: Assessment, kind: str) -> list[Recommendation]:
@@ -524,7 +520,9 @@ def _findings(assessment: Assessment, ctx: _Context, explain: bool) -> Section:
         Item(f"{title} - you said: {said}" if said else title) for title, said in short.values()
     ]
     assumed = _assumptions(assessment, ctx)
-    if assumed:
+    if len(assumed) == 1:
+        items.append(Item(f"{_ASSUMED_HEAD}: {assumed[0]}"))
+    elif assumed:
         items.append(Item(_ASSUMED_HEAD, bold=True, points=tuple(assumed)))
     block: Block = Items(tuple(items)) if items else Paragraph(_NOTHING_FOUND_TEXT)
     return Section("What we found", (block,))
