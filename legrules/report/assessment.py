@@ -596,10 +596,12 @@ def _reasoning(assessment: Assessment, ctx: _Context) -> Section:
         for reason in rec.because:
             reasons.setdefault(reason.rule, reason)
             led_to.setdefault(reason.rule, []).append(rec.title)
-    sources: dict[str, list[str]] = {}
+    first_with: dict[str, str] = {}  # a source shared by rules is quoted once
     items = []
-    for rule_id, reason in reasons.items():
-        sources.setdefault(" ".join(reason.source.split()), []).append(rule_id)
+    for rule_id in (f.rule for f in assessment.trace if f.rule in reasons):
+        reason = reasons[rule_id]
+        source = " ".join(reason.source.split())
+        earlier = first_with.setdefault(source, rule_id)
         what = [f"{q} = {labels.answer(q, v, 'both')}" for q, v in reason.answers.items()]
         for name in reason.findings:
             chain = ", ".join(
@@ -619,18 +621,11 @@ def _reasoning(assessment: Assessment, ctx: _Context) -> Section:
                 points=(
                     f"{rule_id} matched: {matched_text}",
                     f"{rule_id} led to: {', '.join(led_to[rule_id])}",
+                    f"Source: {source}" if earlier == rule_id else f"Source: as for {earlier}",
                 ),
             )
         )
     blocks: list[Block] = [Items(tuple(items))]
-    blocks.append(
-        Items(
-            tuple(
-                Item(f"Source: {source}", marker="-", points=(f"for {', '.join(rules)}",))
-                for source, rules in sources.items()
-            )
-        )
-    )
     if assessment.suppressed:
         withheld = ", ".join(
             f"{s.recommendation} (made by {', '.join(s.made_by)}, withheld by {s.by})"
