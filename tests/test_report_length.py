@@ -11,12 +11,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
-from legrules import Assessment, Engine, load_answers_file
+from legrules import Assessment, Engine, load_answers_file, validate_answers
+from legrules.paths import default_rules_dir
 from legrules.report.assessment import render_markdown, render_text
+from legrules.run.loader import load_pack
 from tests.conftest import EXAMPLES
+from tests.profiles import examples
+from tests.strategies import answers_strategy
 
 PERSONAS = sorted(p for p in EXAMPLES.iterdir() if p.suffix in {".json", ".yaml"})
 #: Personas built to carry several problems at once: a longer report is expected.
@@ -85,3 +91,29 @@ def test_every_detail_reaches_the_explained_text(engine: Engine, path: Path) -> 
     for rec in result.recommendations:
         for piece in (rec.detail, *(r.detail for r in rec.because if r.detail)):
             assert " ".join(piece.split()) in text, (rec.id, piece)
+
+
+_PACK = load_pack(default_rules_dir())
+
+
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=answers_strategy(_PACK.questionnaire, _PACK))
+def test_any_answers_make_a_report_without_repeats_and_with_every_detail(
+    engine: Engine, raw: dict[str, Any]
+) -> None:
+    """Beyond the personas: whatever the answers, no sentence is said twice and every
+    rule's detail reaches the explained text."""
+    result = engine.assess(validate_answers(raw, engine.questionnaire))
+    for explain in (False, True):
+        text = render_text(result, engine.pack, width=100, explain=explain)
+        assert max(len(line) for line in text.splitlines()) <= 100
+        for written in (
+            _prose_of_text(text),
+            render_markdown(result, engine.pack, explain=explain),
+        ):
+            repeated = [s for s, n in Counter(_sentences(written)).items() if n > 1]
+            assert not repeated, repeated
+    explained = " ".join(render_text(result, engine.pack, explain=True).split())
+    for rec in result.recommendations:
+        for piece in (rec.detail, *(r.detail for r in rec.because if r.detail)):
+            assert " ".join(piece.split()) in explained, (rec.id, piece)
