@@ -39,13 +39,15 @@ def table(
     *,
     indent: str = "",
     underline: bool = False,
+    spaced: bool = True,
 ) -> list[str]:
     """``rows`` (the first is the header) as left-aligned columns two spaces apart.
 
     Without ``widths`` each column is as wide as its widest cell (lists of ids and
     titles); with them, cells wrap within their column, and once any row takes more than
     one line, rows are set apart by a blank line so they stay readable. ``underline``
-    rules a line under the header. Trailing spaces are never written.
+    rules a line under the header; ``spaced=False`` keeps wrapped rows together (a table
+    whose first column names every row). Trailing spaces are never written.
     """
     if widths is None:
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -55,7 +57,7 @@ def table(
             [wrap(cell, width=width) for cell, width in zip(row, widths, strict=True)]
             for row in rows
         ]
-    spaced = any(len(cell) > 1 for row in cells[1:] for cell in row)
+    spaced = spaced and any(len(cell) > 1 for row in cells[1:] for cell in row)
     lines: list[str] = []
     for index, row in enumerate(cells):
         if spaced and index > 1:

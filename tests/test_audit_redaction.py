@@ -164,6 +164,7 @@ def test_a_redacted_answer_cannot_be_told_apart_in_the_stored_record(
         for row in rows:
             assert row["content"]["redacted"] == sorted(hidden)
             assert row["content"]["provided"] is None
+            assert row["content"]["assessment"]["given"] is None  # it mirrors provided
             for key, stored in _walk(row["content"], hidden):
                 assert stored == REDACTED_PREFIX, f"{question.id}: {key} stored as {stored!r}"
         if len(values) > 1:

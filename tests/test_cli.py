@@ -50,7 +50,7 @@ def test_assess_reads_stdin(runner: CliRunner) -> None:
 def test_assess_text_report(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["assess", "--answers", str(EXAMPLES / "glute-dominant.json")])
     assert result.exit_code == 0
-    assert "Weekly plan" in result.stdout
+    assert "This week's plan" in result.stdout
     assert "Heel-elevated squats" in result.stdout
 
 

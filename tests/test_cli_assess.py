@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from legrules import Engine
 from legrules.cli import cli
-from legrules.interview.skips import default_for, next_pending, walk
+from legrules.interview.skips import default_for, next_prompt, walk
 from legrules.pack.questionnaire import AnswerValue
 from tests.conftest import EXAMPLES
 
@@ -41,20 +41,28 @@ def typed(value: AnswerValue) -> str:
     return "" if value is None else str(value)
 
 
-def script(engine: Engine, answers: dict[str, AnswerValue]) -> list[str]:
-    """The ids the questionnaire asks, in order, when each gets ``answers`` or its default.
+def script(engine: Engine, answers: dict[str, AnswerValue]) -> list[list[str]]:
+    """The prompts the questionnaire shows, in order, as the ids each asks (several for a
+    checklist of yes/no questions), when each gets ``answers`` or its default.
 
-    Uses the library's own walk, so a test can type exactly one line per question
+    Uses the library's own walk, so a test can type exactly one line per prompt
     however the rule pack grows.
     """
     given: dict[str, AnswerValue] = {}
-    while True:
-        steps = walk(engine.pack, given)
-        pending = next_pending(steps)
-        if pending is None:
-            return list(given)
-        question = pending.question
-        given[question.id] = answers.get(question.id, default_for(question, steps))
+    asked: list[list[str]] = []
+    while batch := next_prompt(steps := walk(engine.pack, given)):
+        asked.append([step.question.id for step in batch])
+        for step in batch:
+            question = step.question
+            given[question.id] = answers.get(question.id, default_for(question, steps))
+    return asked
+
+
+def typed_prompt(batch: list[str], answers: dict[str, AnswerValue]) -> str:
+    """What a person types at one prompt: a checklist takes the numbers that apply."""
+    if len(batch) == 1:
+        return typed(answers.get(batch[0]))
+    return ",".join(str(n) for n, q in enumerate(batch, 1) if answers.get(q) is True)
 
 
 # ----------------------------------------------------------------- non-interactive
@@ -211,12 +219,12 @@ def test_text_report_reads_like_a_report(runner: CliRunner) -> None:
     order = [
         out.index("Safety first"),
         out.index("What we found"),
-        out.index("Recommended exercises"),
-        out.index("Weekly plan"),
+        out.index("This week's plan"),
+        out.index("Habits to fix"),
     ]
     assert order == sorted(order)
     assert "Glutes take over in squats" in out
-    assert "Why:" in out
+    assert "Why" in out
     assert "sets x reps not given by the article" in out  # heel-elevated squats
     assert "\x1b[" not in out  # not a terminal: no colour
     assert "glute-dominance" not in out  # rule ids are for --explain
@@ -229,11 +237,12 @@ def test_explain_adds_the_reasoning_chain(runner: CliRunner) -> None:
     assert result.exit_code == 0
     out = result.stdout
     assert "How each recommendation was reached" in out
-    assert "rule lowback-compensation-in-hinges (v" in out
-    assert "matched hinge_felt_most = lower_back" in out
-    assert "rationale:" in out
-    assert "source:" in out
-    assert "matched finding hamstrings_underused, derived by lowback-compensation" in out
+    assert "- lowback-compensation-in-hinges (v1, article)" in out
+    flat = " ".join(out.split())
+    assert "lowback-compensation-in-hinges matched: hinge_felt_most = lower_back" in flat
+    assert "Source: " in out
+    assert "finding hamstrings_underused, derived by lowback-compensation" in flat
+    assert "Your exercises in detail" in out
 
 
 def test_markdown_report(runner: CliRunner) -> None:
@@ -243,7 +252,7 @@ def test_markdown_report(runner: CliRunner) -> None:
     assert result.exit_code == 0
     out = result.stdout
     assert out.startswith("# Your leg-training assessment\n")
-    assert "## Weekly plan" in out
+    assert "## This week's plan" in out
     assert "| Exercise | Sets x reps | Cue | Why |" in out
     assert "| Heel-elevated squats | not given |" in out
     assert "- Heel-elevated squats: sets x reps not given by the article" in out
@@ -254,7 +263,7 @@ def test_referral_report_withholds_the_plan(runner: CliRunner) -> None:
     assert result.exit_code == 0
     out = result.stdout
     assert "no training plan" in out
-    assert "Weekly plan" not in out
+    assert "This week's plan" not in out
     assert "Held back" in out
     assert out.index("See a qualified professional") < out.index("What we found")
 
@@ -276,7 +285,7 @@ def test_questionnaire_all_defaults(runner: CliRunner, tty: None) -> None:
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)  # stdout is only the result
     assert data["status"] == "ok"
-    assert "Safety screening - question 1 of" in result.stderr
+    assert "Safety screening - questions 1-7 of" in result.stderr  # a yes/no checklist
     assert "Review your answers" in result.stderr
     assert "Your answer" not in result.stdout
 
@@ -292,7 +301,7 @@ def test_questionnaire_wrong_answer_why_review_and_change(
     result = runner.invoke(cli, ["assess", "--json"], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.stderr
     err = result.stderr
-    assert "'maybe' is not yes or no" in err
+    assert "'maybe' is not a list of numbers from 1 to 7, or none" in err
     assert "Why we ask:" in err
     assert err.count("Review your answers") == 2
     assert "Type a number from 1 to" in err
@@ -308,9 +317,10 @@ def test_questionnaire_skips_what_cannot_matter(
     asked = script(engine, answers)
     questions = engine.pack.questions()
     # sharp pain refers: after it, only the rest of the safety screen can matter
-    after = asked[asked.index("pain_type") + 1 :]
+    flat = [q for batch in asked for q in batch]
+    after = flat[flat.index("pain_type") + 1 :]
     assert all(questions[q].group == "safety" for q in after)
-    lines = [typed(answers.get(q)) for q in asked] + [""]
+    lines = [typed_prompt(batch, answers) for batch in asked] + [""]
     result = runner.invoke(cli, ["assess", "--json"], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["status"] == "referral"
@@ -418,8 +428,9 @@ rules:
 
 
 def test_arrow_keys_typed_into_an_answer_are_ignored(runner: CliRunner, tty: None) -> None:
-    result = runner.invoke(cli, ["assess", "--json"], input="\x1b[Dy\x1b[C\n" + "\n" * 200)
+    # "1" ticks the first question of the screening checklist
+    result = runner.invoke(cli, ["assess", "--json"], input="\x1b[D1\x1b[C\n" + "\n" * 200)
     assert result.exit_code == 0, result.stderr
     first = next(iter(json.loads(result.stdout)["answers"]))
     assert json.loads(result.stdout)["answers"][first] is True
-    assert "is not yes or no" not in result.stderr
+    assert "is not a list of numbers" not in result.stderr

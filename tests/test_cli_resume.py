@@ -31,12 +31,14 @@ def test_interrupt_with_save_keeps_the_answers_so_far(
     runner: CliRunner, tty: None, tmp_path: Path, engine: Engine
 ) -> None:
     saved = tmp_path / "mine.yaml"
-    result = runner.invoke(cli, ["assess", "--save", str(saved)], input="n\nn\n")
+    # none of the screening checklist, then the next question
+    result = runner.invoke(cli, ["assess", "--save", str(saved)], input="\n34\n")
     assert result.exit_code == 130
-    assert "saved the 2 answers given so far" in result.stderr
+    checklist, (second,) = script(engine, {})[:2]
+    assert f"saved the {len(checklist) + 1} answers given so far" in result.stderr
     assert f"legrules assess --resume {saved}" in result.stderr
-    first, second = script(engine, {})[:2]
-    assert yaml.safe_load(saved.read_text(encoding="utf-8")) == {first: False, second: False}
+    expected = {**dict.fromkeys(checklist, False), second: 34}
+    assert yaml.safe_load(saved.read_text(encoding="utf-8")) == expected
     assert list(tmp_path.iterdir()) == [saved]  # written atomically: no temporary left
 
 
@@ -45,19 +47,20 @@ def test_resume_asks_only_the_rest_and_saves_everything(
 ) -> None:
     saved = tmp_path / "mine.yaml"
     # the first question answered "yes" (not its default): it must survive the resume
-    runner.invoke(cli, ["assess", "--save", str(saved)], input="y\n")
-    first = script(engine, {})[0]
+    runner.invoke(cli, ["assess", "--save", str(saved)], input="1\n")
+    first = script(engine, {})[0][0]
     asked = script(engine, {first: True})
+    before = yaml.safe_load(saved.read_text(encoding="utf-8"))
     result = runner.invoke(
         cli, ["assess", "--resume", str(saved), "--json"], input="\n" * (len(asked) - 1) + "\n"
     )
     assert result.exit_code == 0, result.stderr
-    assert "1 answer kept from before" in result.stderr
+    assert f"{len(before)} answers kept from before" in result.stderr
     assert result.stderr.count("> [") == len(asked) - 1, "a kept answer was asked again"
     assert json.loads(result.stdout)["answers"][first] is True
     kept = yaml.safe_load(saved.read_text(encoding="utf-8"))
     assert kept[first] is True
-    assert set(kept) <= set(asked)
+    assert set(kept) <= {q for batch in asked for q in batch}
 
 
 def test_an_answer_left_blank_stays_asked_on_resume(
@@ -67,10 +70,11 @@ def test_an_answer_left_blank_stays_asked_on_resume(
     again: it was answered "skip", which is not the same as never asked."""
     saved = tmp_path / "mine.yaml"
     order = script(engine, {})
+    flat = [q for batch in order for q in batch]
     no_default = next(
-        q.id for q in engine.questionnaire.questions if q.default is None and q.id in order
+        q.id for q in engine.questionnaire.questions if q.default is None and q.id in flat
     )
-    before = order.index(no_default) + 1
+    before = order.index([no_default]) + 1
     runner.invoke(cli, ["assess", "--save", str(saved)], input="\n" * before)
     assert yaml.safe_load(saved.read_text(encoding="utf-8"))[no_default] is None
     result = runner.invoke(cli, ["assess", "--resume", str(saved), "--json"], input="\n" * 200)

@@ -33,16 +33,22 @@ def answer_rest_with_enter(child: pexpect.spawn) -> int:
 def test_questionnaire_end_to_end(tmp_path: Path) -> None:
     saved = tmp_path / "answers.yaml"
     child, transcript = spawn(["assess", "--save", str(saved)], tmp_path)
-    child.expect(r"Safety screening - question 1 of \d+")
+    # the yes/no screening questions come as one checklist
+    child.expect(r"Safety screening - questions 1-7 of \d+")
     child.expect(PROMPT)
     child.sendline("maybe")  # a wrong answer is re-asked, not a crash
-    child.expect("'maybe' is not yes or no")
+    child.expect("'maybe' is not a list of numbers from 1 to 7, or none")
     child.expect(PROMPT)
     child.sendline("?")  # why is this asked?
     child.expect("Why we ask:")
     child.expect("Rules that read this answer:")
     child.expect(PROMPT)
-    child.sendline("n")
+    child.sendline("")  # none of them
+    child.expect(r"Safety screening - question 8 of \d+")
+    child.expect(PROMPT)
+    child.sendline("n")  # a wrong answer to a number is re-asked
+    child.expect(PROMPT)
+    child.sendline("30")
     asked = answer_rest_with_enter(child)
     assert asked > 5
     # the review screen: change answer 1, then see the result
@@ -53,7 +59,7 @@ def test_questionnaire_end_to_end(tmp_path: Path) -> None:
     child.sendline("")
     child.expect("saved your answers to")
     child.expect("Your leg-training assessment")
-    child.expect("Weekly plan")
+    child.expect("This week's plan")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, transcript.getvalue()[-2000:]

@@ -39,15 +39,17 @@ def with_item(result: Assessment, exercise: str, **changes: object) -> Assessmen
 
 def test_sections_in_order_for_a_lifter(engine: Engine) -> None:
     text = render_text(engine.assess({"squat_felt_most": "glutes"}), engine.pack)
-    heads = ["Safety first", "What we found", "Recommended exercises", "Weekly plan"]
+    heads = ["Safety first", "What we found", "This week's plan", "Habits to fix"]
     positions = [text.index(f"\n{head}\n") for head in heads]
     assert positions == sorted(positions)
-    found = text[text.index("What we found") : text.index("Recommended exercises")]
-    assert "Glutes take over in squats" in found
-    assert "Where do you feel squats and lunges working the most? Glutes" in flat(found)
+    found = text[text.index("What we found") : text.index("This week's plan")]
+    assert "* Glutes take over in squats - you said: Glutes" in found
     assert "Exercise" in text
     assert "Sets x reps" in text
-    assert "Why:" in text
+    assert "Why" in text
+    explained = render_text(engine.assess({"squat_felt_most": "glutes"}), engine.pack, explain=True)
+    found = explained[explained.index("What we found") : explained.index("This week's plan")]
+    assert "Where do you feel squats and lunges working the most? Glutes" in flat(found)
     assert "glute-dominance" not in text
 
 
@@ -92,8 +94,8 @@ def test_referral_report(engine: Engine) -> None:
     result = engine.assess({"pain_type": "sharp", "squat_felt_most": "glutes"})
     text = render_text(result, engine.pack)
     assert "no training plan" in text
-    assert "Weekly plan" not in text
-    assert "Recommended exercises" not in text
+    assert "This week's plan" not in text
+    assert "Your exercises in detail" not in render_text(result, engine.pack, explain=True)
     found = text[text.index("What we found") :]
     assert "Glutes take over" not in found  # held back, so not listed as a finding
     assert "Held back" in text
@@ -114,7 +116,7 @@ def test_style_hook_marks_safety_and_headings(engine: Engine) -> None:
 
 def test_without_a_pack_raw_values_are_shown(engine: Engine) -> None:
     result = engine.assess({"squat_felt_most": "glutes"})
-    text = render_text(result)
+    text = render_text(result, explain=True)
     assert "squat_felt_most glutes" in text
 
 
@@ -135,10 +137,10 @@ def test_explanation_is_the_whole_chain(engine: Engine) -> None:
 def test_markdown_is_markdown(engine: Engine) -> None:
     text = render_markdown(engine.assess({"squat_felt_most": "glutes"}), engine.pack, explain=True)
     assert text.startswith("# Your leg-training assessment\n")
-    assert "\n## Weekly plan\n" in text
+    assert "\n## This week's plan\n" in text
     assert "\n### Day 1" in text
     assert "|---|---|---|---|" in text
-    assert "```text" in text
+    assert "\n## How each recommendation was reached\n" in text
 
 
 def test_why_not_text(engine: Engine) -> None:
@@ -193,8 +195,9 @@ def test_plan_item_dose(
 
 
 def test_a_chained_finding_says_where_it_follows_from(engine: Engine) -> None:
-    text = render_text(engine.assess({"hinge_felt_most": "lower_back"}), engine.pack)
-    found = flat(text[text.index("What we found") : text.index("Recommended exercises")])
+    result = engine.assess({"hinge_felt_most": "lower_back"})
+    text = render_text(result, engine.pack, explain=True)
+    found = flat(text[text.index("What we found") : text.index("This week's plan")])
     assert "* Hamstrings underused - follows from: Lower back takes over in hinges" in found
 
 
@@ -250,4 +253,4 @@ def test_an_urgency_is_said_wherever_it_is_set(engine: Engine) -> None:
     recommendations = [urgent if r.id == habit.id else r for r in result.recommendations]
     changed = result.model_copy(update={"recommendations": recommendations})
     assert f"* {habit.title} (soon)" in render_text(changed, engine.pack)
-    assert f"- **{habit.title}** (soon):" in render_markdown(changed, engine.pack)
+    assert f"- **{habit.title}** (soon) (why:" in render_markdown(changed, engine.pack)

@@ -164,6 +164,8 @@ def redact_assessment(
     if data.get("training_log") is not None:
         _redact_training_log(data["training_log"], names, salt)
     data["unanswered"] = [name for name in data["unanswered"] if name not in names]
+    if names:  # which questions were answered depends on the answers (see provided)
+        data["given"] = None
     if EQUIPMENT in names and data["plan"] is not None:
         for day in data["plan"]["days"]:
             day["items"] = [

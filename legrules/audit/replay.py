@@ -31,8 +31,10 @@ if TYPE_CHECKING:
     from legrules.audit.log import AuditLog
 
 # training_log: a replay re-runs the recorded answers, which already hold what the log
-# measured; the log's evidence is recorded input, not something the rules compute again
-_VOLATILE = {"assessment_id", "created_at", "engine", "ruleset", "training_log"}
+# measured; the log's evidence is recorded input, not something the rules compute again.
+# ``given``: a replay feeds the record's complete answers back, so it cannot tell which
+# of them were defaults; the rules' outcome does not depend on it.
+_VOLATILE = {"assessment_id", "created_at", "engine", "ruleset", "training_log", "given"}
 
 
 @dataclass(frozen=True)

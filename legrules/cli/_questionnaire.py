@@ -19,7 +19,7 @@ from collections.abc import Callable
 import click
 
 from legrules.explain.whyasked import why_asked
-from legrules.interview.skips import Step, answered, default_for, next_pending, walk
+from legrules.interview.skips import Step, answered, default_for, next_prompt, walk
 from legrules.pack.model import RulePack
 from legrules.pack.questionnaire import GROUP_INTROS, GROUP_TITLES, AnswerValue, Question
 from legrules.pack.typed import (
@@ -124,11 +124,56 @@ def ask(
                 _say(f"  Allowed: {values}")
 
 
-def _progress(steps: list[Step], current: Step) -> str:
+def ask_checklist(
+    pack: RulePack, questions: list[Question], style: Style, header: str
+) -> dict[str, AnswerValue]:
+    """Yes/no questions as one checklist: the numbers of those that apply, or Enter for
+    none. Each question is answered (yes if ticked, else no) under its own id."""
+    _say()
+    _say(header, "dim", style)
+    _say("Do any of these apply to you?", "prompt", style)
+    for number, question in enumerate(questions, 1):
+        _say(f"  {number:>2}) {' '.join(question.prompt.split())}")
+    _say(
+        "  Type the numbers that apply (e.g. 1,3), or press Enter if none do. "
+        "Type ? for why we ask.",
+        "dim",
+        style,
+    )
+    while True:
+        text = _read("> [none] ").strip().lower()
+        if text == "?":
+            for question in questions:
+                _say(f"  {short_prompt(question, 70)}")
+                _show_why(pack, question)
+            continue
+        picked = _checklist_numbers(text, len(questions))
+        if picked is not None:
+            return {q.id: number in picked for number, q in enumerate(questions, 1)}
+        _say(
+            f"  {text!r} is not a list of numbers from 1 to {len(questions)}, or none.",
+            "error",
+            style,
+        )
+
+
+def _checklist_numbers(text: str, count: int) -> set[int] | None:
+    if text in ("", "none", "n", "no", "0"):
+        return set()
+    words = re.split(r"[,\s]+", text)
+    if not all(w.isdigit() and 1 <= int(w) <= count for w in words if w):
+        return None
+    return {int(w) for w in words if w}
+
+
+def _progress(steps: list[Step], current: Step, size: int = 1) -> str:
     group = current.question.group
     in_group = [s for s in steps if s.question.group == group and s.status != "skipped"]
     position = next(i for i, s in enumerate(in_group, 1) if s is current)
-    return f"{GROUP_TITLES.get(group, group)} - question {position} of {len(in_group)}"
+    title = GROUP_TITLES.get(group, group)
+    if size > 1:
+        return f"{title} - questions {position}-{position + size - 1} of {len(in_group)}"
+    return f"{title} - question {position} of {len(in_group)}"
 
 
 def review(pack: RulePack, steps: list[Step], style: Style) -> Question | None:
@@ -215,8 +260,9 @@ def _run(
     group = None
     while True:
         steps = walk(pack, given, ask_all=ask_all)
-        pending = next_pending(steps)
-        if pending is not None:
+        batch = next_prompt(steps)
+        if batch:
+            pending = batch[0]
             question = pending.question
             if question.group != group:
                 group = question.group
@@ -225,8 +271,13 @@ def _run(
                 _say(f"== {title} ==", "heading", style)
                 if group in GROUP_INTROS:
                     _say(GROUP_INTROS[group], "dim", style)
+            header = _progress(steps, pending, len(batch))
+            if len(batch) > 1:
+                questions = [step.question for step in batch]
+                given.update(ask_checklist(pack, questions, style, header))
+                continue
             default = default_for(question, steps)
-            given[question.id] = ask(pack, question, default, _progress(steps, pending), style)
+            given[question.id] = ask(pack, question, default, header, style)
             continue
         change = review(pack, steps, style)
         if change is None:

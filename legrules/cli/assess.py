@@ -163,8 +163,9 @@ def assess(
       legrules assess --batch clients.jsonl --out assessments.jsonl
 
     On a terminal with no answers given, it asks the questions (grouped, with a
-    progress count; Enter takes the default shown; ? explains why a question is asked)
-    and shows a review screen before the result. Without a terminal, or with
+    progress count; Enter takes the default shown; ? explains why a question is asked;
+    yes/no questions in a row come as one checklist) and shows a review screen before
+    the result. Without a terminal, or with
     --no-input, answers must come from --answers, --answer or --defaults.
 
     The report goes to stdout; questions and messages go to stderr.

@@ -156,3 +156,37 @@ def default_for(question: Question, steps: list[Step]) -> AnswerValue:
         step.question.id: step.value for step in steps if step.status in ("answered", "skipped")
     }
     return _default(question, earlier)
+
+
+def next_prompt(steps: list[Step]) -> list[Step]:
+    """The questions to ask in the next prompt: the first pending one, and with it the
+    yes/no questions right after it in the same group whose answer is "no" unless said
+    otherwise, asked together as one checklist ("which of these apply?").
+
+    A run of yes/no questions one by one is most of a long questionnaire; a checklist
+    asks the same questions, each still answered (ticked or not) and saved under its own
+    id. A question another in the run decides to skip (``skip_if``) ends the run, so a
+    checklist never holds a question that its own answers could make inapplicable.
+    """
+    first = next_pending(steps)
+    if first is None:
+        return []
+    if not _checkable(first, steps):
+        return [first]
+    start = steps.index(first)
+    run = [first]
+    for step in steps[start + 1 :]:
+        question = step.question
+        depends = any(c.question in {s.question.id for s in run} for c in question.skip_if)
+        if step.status == "skipped":
+            continue
+        if step.status != "pending" or depends or not _checkable(step, steps):
+            break
+        if question.group != first.question.group:
+            break
+        run.append(step)
+    return run
+
+
+def _checkable(step: Step, steps: list[Step]) -> bool:
+    return step.question.type == "bool" and default_for(step.question, steps) is False

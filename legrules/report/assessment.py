@@ -38,7 +38,6 @@ from legrules.report.document import (
     Section,
     Style,
     Table,
-    Verbatim,
     to_markdown,
     to_text,
 )
@@ -50,6 +49,7 @@ from legrules.run.assessment import (
     Reason,
     Recommendation,
 )
+from legrules.run.plan import PLAN_FACTS
 from legrules.text import WIDTH, wrap
 
 _URGENCY_WORDS = {
@@ -143,10 +143,65 @@ def _ask(prompt: str) -> str:
     return " ".join(kept or sentences)
 
 
-def why_line(rec: Recommendation) -> str:
-    """One line saying why: the finding half of each reason's rule title."""
-    titles = list(dict.fromkeys(short_title(reason.title) for reason in rec.because))
-    return "; ".join(titles)
+#: The why of everything the article gives everyone (rules that read no answer).
+BASE_PLAN = "part of every plan"
+
+#: Answers about the lifter's circumstances rather than their body or habits: a rule that
+#: reads only these makes a choice, not a finding, so "What we found" does not list it.
+_CONTEXT_GROUPS = frozenset({"equipment", "schedule", "goals"})
+
+
+#: A why names at most this many findings; "--explain" has every rule behind it.
+_MOST_REASONS = 2
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every section needs besides the assessment: labels, the rules that apply to
+    everyone, the answers that are assumptions (defaults) and the rules' titles."""
+
+    labels: _Labels
+    everyone: frozenset[str]
+    assumed: frozenset[str]
+    titles: Mapping[str, str]
+
+    @classmethod
+    def of(cls, assessment: Assessment, pack: RulePack | None) -> _Context:
+        labels = _Labels.of(pack)
+        everyone = frozenset(
+            f.rule for f in assessment.trace if not f.matched.answers and not f.matched.findings
+        )
+        given = assessment.given
+        assumed = frozenset() if given is None else frozenset(assessment.answers) - set(given)
+        titles = {rule_id: rule.title for rule_id, rule in labels.rules.items()}
+        titles.update((r.rule, r.title) for rec in assessment.recommendations for r in rec.because)
+        return cls(labels, everyone, assumed, titles)
+
+    def title(self, rule_id: str) -> str:
+        return short_title(self.titles.get(rule_id, rule_id.replace("-", " ")))
+
+    def why(self, rules: Sequence[str], answers: Mapping[str, Mapping[str, AnswerValue]]) -> str:
+        """Why, in the lifter's words: the findings behind it; what applies to everyone
+        only when nothing about this person is behind it. A reason that rests on an
+        answer the person did not give says it was assumed."""
+        specific = []
+        for rule in rules:
+            if rule in self.everyone or rule not in self.titles:
+                continue
+            read = self.labels.telling(rule, answers.get(rule, {}))
+            guessed = [q.replace("_", " ") for q in read if q in self.assumed]
+            text = self.title(rule)
+            if guessed:
+                text += f" (assumed: {', '.join(guessed)})"
+            specific.append(text)
+        reasons = list(dict.fromkeys(specific))
+        if len(reasons) > _MOST_REASONS:  # the rest are in the explanation
+            reasons = [*reasons[:_MOST_REASONS], "and more"]
+        return "; ".join(reasons) or BASE_PLAN
+
+
+def _matched_by_rule(assessment: Assessment) -> dict[str, dict[str, AnswerValue]]:
+    return {f.rule: f.matched.answers for f in assessment.trace}
 
 
 NOT_GIVEN = "sets x reps not given by the article"
@@ -163,85 +218,181 @@ def dose(item: PlanItem, *, short: bool = False) -> str:
     return text
 
 
-def _rule_titles(assessment: Assessment) -> dict[str, str]:
-    titles: dict[str, str] = {}
-    for rec in assessment.recommendations:
-        for reason in rec.because:
-            titles.setdefault(reason.rule, reason.title)
-    return titles
+@dataclass(frozen=True)
+class _Finding:
+    title: str
+    said: list[str]  # "question? answer", for the explanation
+    short: list[str]  # the answers in words, for the report
+    sources: list[str]  # the findings it follows from
+    real: bool  # something the person said about their body or habits
+    answers: str  # the answers it rests on, to tell two findings from one answer
 
 
-def _item_why(item: PlanItem, titles: Mapping[str, str]) -> str:
-    parts = [short_title(titles[rule]) for rule in item.because if rule in titles]
-    return "; ".join(dict.fromkeys(parts)) or "The article's two-day template"
-
-
-def _found(assessment: Assessment, labels: _Labels) -> list[tuple[str, list[str]]]:
+def _findings_of(assessment: Assessment, ctx: _Context) -> list[_Finding]:
     """What the answers showed: each fired rule that read an answer, with what was said.
 
     In a referral only the rules behind the safety advice are shown: the rest was held
     back, and listing it would read like advice.
     """
-    titles = {rule_id: rule.title for rule_id, rule in labels.rules.items()}
-    titles.update(
-        (reason.rule, reason.title) for rec in assessment.recommendations for reason in rec.because
-    )
+    labels = ctx.labels
     surviving = {reason.rule for rec in assessment.recommendations for reason in rec.because}
-    out: list[tuple[str, list[str]]] = []
     measured = _measured(assessment)
     derived_by = finding_sources(assessment)
+    out: list[_Finding] = []
     seen: set[str] = set()
     for firing in assessment.trace:
         answers = firing.matched.answers
-        if not answers and not firing.matched.findings:  # applies to everyone
+        if firing.rule in ctx.everyone:
             continue
         if assessment.status == "referral" and firing.rule not in surviving:
             continue
-        title = short_title(titles.get(firing.rule, firing.rule.replace("-", " ")))
+        title = ctx.title(firing.rule)
         if title in seen:
             continue
         seen.add(title)
-        said = [
-            labels.said(q, labels.mentioned(firing.rule, q, answers[q]))
-            + (FROM_LOG if measured.get(q) is not None else "")
-            for q in labels.telling(firing.rule, answers)
-        ]
+        telling = labels.telling(firing.rule, answers)
+        values = {q: labels.mentioned(firing.rule, q, answers[q]) for q in telling}
         sources = [
-            short_title(titles.get(rule, rule))
-            for name in firing.matched.findings
-            for rule in derived_by.get(name, [])
+            ctx.title(rule) for name in firing.matched.findings for rule in derived_by.get(name, [])
         ]
-        if sources:
-            said.append("follows from: " + "; ".join(dict.fromkeys(sources)))
-        out.append((title, said))
+        real = any(
+            q not in ctx.assumed and _group(labels, q) not in _CONTEXT_GROUPS for q in telling
+        )
+        out.append(
+            _Finding(
+                title,
+                [
+                    labels.said(q, value) + (FROM_LOG if measured.get(q) is not None else "")
+                    for q, value in values.items()
+                ],
+                _short_answers(labels, values),
+                list(dict.fromkeys(sources)),
+                real,
+                _answers_text(values),
+            )
+        )
     return out
 
 
-def _plan_rows(day: PlanDay, titles: Mapping[str, str]) -> tuple[tuple[str, ...], ...]:
+def _short_answers(labels: _Labels, values: Mapping[str, AnswerValue]) -> list[str]:
+    """The answers in a few words: a choice by its label; a number, a yes or no, or
+    several answers with what they answer ("days available: 1")."""
+    named = len(values) > 1 or any(
+        isinstance(v, int) and not isinstance(v, bool) for v in values.values()
+    )
+    if not named:
+        return [labels.answer(q, v) for q, v in values.items()]
+    return [f"{q.replace('_', ' ')}: {labels.answer(q, v).lower()}" for q, v in values.items()]
+
+
+def _group(labels: _Labels, question_id: str) -> str:
+    question = labels.questions.get(question_id)
+    return question.group if question is not None else ""
+
+
+def _assumptions(assessment: Assessment, ctx: _Context) -> list[str]:
+    """The defaulted answers the result rests on (a fired rule read them, or the plan
+    did), as "question? answer", so they read as assumptions and not as what was said."""
+    if not ctx.assumed:
+        return []
+    surviving = {reason.rule for rec in assessment.recommendations for reason in rec.because}
+    used: dict[str, AnswerValue] = {}
+    for firing in assessment.trace:
+        if assessment.status == "referral" and firing.rule not in surviving:
+            continue
+        answers = firing.matched.answers
+        for q in ctx.labels.telling(firing.rule, answers):
+            if q in ctx.assumed:
+                used.setdefault(q, answers[q])
+    if assessment.plan is not None:
+        for q in sorted(PLAN_FACTS & ctx.assumed):
+            used.setdefault(q, assessment.answers.get(q))
+    return [
+        _said_in_short(ctx.labels, q, value) for q, value in used.items() if value not in (None, [])
+    ]
+
+
+def _said_in_short(labels: _Labels, question_id: str, value: AnswerValue) -> str:
+    """What was assumed, with "all of them" for a pick of every option."""
+    question = labels.questions.get(question_id)
+    picks = set(value) if isinstance(value, list) else set()
+    if question is not None and question.values and picks >= set(question.values):
+        return f"{_ask(question.prompt)} All of them"
+    return labels.said(question_id, value)
+
+
+_CUE_REASON = re.compile(r",? so (?:that |the |you ).*$")
+
+
+def _short_cue(cue: str) -> str:
+    """The cue's how without its "so the ..." reason (the report's short form; the
+    explanation keeps the whole cue)."""
+    return "; ".join(_CUE_REASON.sub("", part) for part in cue.split("; "))
+
+
+def _plan_rows(
+    day: PlanDay, ctx: _Context, matched: Mapping[str, Mapping[str, AnswerValue]], explain: bool
+) -> tuple[tuple[str, ...], ...]:
     """A day's table; a cell without numbers says only "not given", a note says more."""
     rows = [("Exercise", "Sets x reps", "Cue", "Why")]
     for item in day.items:
         name = item.title + (" *" if item.equipment_ok is False else "")
-        rows.append((name, dose(item, short=True), item.cue or "-", _item_why(item, titles)))
+        why = ctx.why(item.because, matched)
+        cue = item.cue if explain or not item.cue else _short_cue(item.cue)
+        rows.append((name, dose(item, short=True), cue or "-", why))
     return tuple(rows)
 
 
-def _day_notes(day: PlanDay, labels: _Labels) -> list[Item]:
+def _progress_line(days: Sequence[PlanDay]) -> str:
+    """How to progress each item of the plan, in one sentence: reps to the top of the
+    item's own range (the article's numbers), then load, labelled as a rule of thumb."""
+    tops: dict[str, str] = {}
+    bare: dict[str, str] = {}
+    for item in (item for day in days for item in day.items):
+        if item.sets and item.reps:
+            top = item.reps.rpartition("-")[2] + (" per leg" if item.per_leg else "")
+            tops.setdefault(item.title, f"{item.title} {top}")
+        else:
+            bare.setdefault(item.title, item.title)
+    parts = []
+    if tops:
+        parts.append(
+            "add reps until every set reaches the top of its range ("
+            + ", ".join(tops.values())
+            + f"), then add a little weight and go back to the bottom ({_RULE_OF_THUMB})"
+        )
+    if bare:
+        parts.append(f"{' and '.join(bare.values())}: add a rep or two, then a little weight")
+    return "; ".join(parts) + "."
+
+
+_RULE_OF_THUMB = "the ranges are the article's, this step a rule of thumb"
+
+
+def _day_notes(day: PlanDay, ctx: _Context, explain: bool) -> list[Item]:
     """Notes under a day's table: numbers the article does not give, missing equipment,
-    then the day's own notes."""
+    the day's notes (in the short report only those a finding asked for)."""
     notes = []
     for item in day.items:
         if item.prescription_source == "not_specified":
             text = f"{item.title}: {NOT_GIVEN}"
-            if item.note:
-                text += f" ({' '.join(item.note.split())})"
+            note = " ".join((item.note or "").split())
+            if note and not explain and item.option not in (None, item.exercise):
+                # a substitute says what it stands in for even in the short report
+                note = note.split(". ", 1)[0].rstrip(".") + "."
+            if note and (explain or item.option not in (None, item.exercise)):
+                text += f" ({note})"
             notes.append(Item(text, marker=""))
     for item in day.items:
         if item.equipment_ok is False and item.requires_equipment:
-            options = " or ".join(labels.gear(option) for option in item.requires_equipment)
+            options = " or ".join(ctx.labels.gear(option) for option in item.requires_equipment)
             text = f"{item.title}: your equipment cannot do this yet; it needs {options}."
             notes.append(Item(text, marker="*"))
-    notes += [Item(f"Note: {note.text}", marker="") for note in day.notes]
+    notes += [
+        Item(f"Note: {note.text}", marker="")
+        for note in day.notes
+        if explain or not set(note.because) <= ctx.everyone
+    ]
     return notes
 
 
@@ -252,11 +403,12 @@ _REFERRAL_TEXT = (
 )
 _NO_SAFETY_TEXT = "Nothing in your answers needs a professional's attention first."
 _NOTHING_FOUND_TEXT = "Nothing in your answers points to a specific weak spot."
+_ASSUMED_HEAD = "Assumed, because you did not answer"
 _DISCLAIMER = (
     "This is training guidance from one article plus a safety screen, not medical advice. "
     "If anything hurts or worries you, see a qualified professional."
 )
-_EXPLAIN_HINT = "Add --explain to see the reasoning behind each recommendation."
+_EXPLAIN_HINT = "Add --explain for each exercise in detail and the reasoning behind it."
 
 
 def report(
@@ -264,25 +416,24 @@ def report(
 ) -> Document:
     """The report as sections of blocks, built once for the text and the Markdown.
 
-    Sections: safety first; what the answers showed, in plain words; the exercises
-    recommended, each with a one-line why; the weekly plan as a table (exercise, sets x
-    reps, cue, why); the habits to fix. ``explain`` adds each recommendation's full
-    reasoning chain (rule, matched answers, rationale, source).
+    The order a lifter needs: safety first; what the answers showed, in plain words
+    (only real findings, and what was assumed); this week's plan as a table (exercise,
+    sets x reps, cue, why) with how to progress; the habits to fix. ``explain`` adds the
+    details on demand: every detail of every recommendation, and each rule's reasoning
+    once (answers matched, rationale, source).
     """
-    labels = _Labels.of(pack)
+    ctx = _Context.of(assessment, pack)
     sections = [
-        _safety(assessment),
+        _safety(assessment, explain),
         _clarify(assessment),
-        _training_log(assessment, labels),
-        _findings(assessment, labels),
-        _exercises(assessment),
-        _plan(assessment, labels),
-        _habits(assessment),
+        _training_log(assessment, ctx.labels),
+        _findings(assessment, ctx, explain),
+        _plan(assessment, ctx, explain),
+        _habits(assessment, ctx, explain),
         _held_back(assessment),
     ]
     if explain:
-        how = Verbatim(lambda width: explanation_lines(assessment, pack, width=width))
-        sections.append(Section("How each recommendation was reached", (how,)))
+        sections += [_in_detail(assessment), _reasoning(assessment, ctx)]
     ruleset = assessment.ruleset
     footer = Footer(
         _DISCLAIMER,
@@ -313,19 +464,30 @@ def render_markdown(
     return to_markdown(report(assessment, pack, explain=explain))
 
 
-def _entry(rec: Recommendation, marker: str = "*", role: str = "strong") -> Item:
-    """A recommendation: the catalogue text, then the most specific rule's own words for
-    this person, and a one-line why."""
+def _details(rec: Recommendation) -> list[str]:
+    """Every rule's own words for this person, each once."""
+    return list(dict.fromkeys(r.detail for r in rec.because if r.detail))
+
+
+def _entry(
+    rec: Recommendation, why: str, *, explain: bool, marker: str = "*", role: str = "strong"
+) -> Item:
+    """A recommendation. Safety advice always says everything; otherwise the short
+    report gives the most specific rule's words for this person (or the catalogue's
+    when no rule has any) and ``explain`` gives the catalogue's text and every rule's."""
     when = _URGENCY_WORDS.get(rec.urgency or "", "")
-    specific = next((r.detail for r in rec.because if r.detail), None)
+    details = _details(rec)
+    if explain or marker == "!":
+        body = (rec.detail, *details)
+    else:
+        body = (details[0] if details else rec.detail,)
     return Item(
         rec.title,
         marker,
         role,
         bold=True,
-        suffix=f" ({when})" if when else "",
-        body=(rec.detail, specific) if specific else (rec.detail,),
-        why=why_line(rec),
+        suffix=(f" ({when})" if when else "") + (f" (why: {why})" if why else ""),
+        body=body,
     )
 
 
@@ -352,7 +514,11 @@ def screening_notice(assessment: Assessment) -> str | None:
     )
 
 
-def _safety(assessment: Assessment) -> Section:
+def _rec_why(rec: Recommendation, ctx: _Context) -> str:
+    return ctx.why([r.rule for r in rec.because], {r.rule: r.answers for r in rec.because})
+
+
+def _safety(assessment: Assessment, explain: bool) -> Section:
     referral = assessment.status == "referral"
     blocks: list[Block] = [Paragraph(_REFERRAL_TEXT, kind="alert")] if referral else []
     notice = screening_notice(assessment)
@@ -361,7 +527,8 @@ def _safety(assessment: Assessment) -> Section:
     safety = _of_kind(assessment, "safety")
     role = "safety" if referral else "warn"
     if safety:
-        blocks.append(Items(tuple(_entry(rec, "!", role) for rec in safety)))
+        entries = (_entry(rec, "", explain=explain, marker="!", role=role) for rec in safety)
+        blocks.append(Items(tuple(entries)))
     elif notice is None:  # never "nothing needs attention" about questions not asked
         blocks.append(Paragraph(_NO_SAFETY_TEXT))
     return Section("Safety first", tuple(blocks))
@@ -412,51 +579,65 @@ def _training_log(assessment: Assessment, labels: _Labels) -> Section | None:
     return Section("Measured from your training log", tuple(blocks))
 
 
-def _findings(assessment: Assessment, labels: _Labels) -> Section:
-    found = _found(assessment, labels)
-    block: Block = (
-        Items(tuple(Item(title, bold=True, points=tuple(said)) for title, said in found))
-        if found
-        else Paragraph(_NOTHING_FOUND_TEXT)
-    )
+def _findings(assessment: Assessment, ctx: _Context, explain: bool) -> Section:
+    found = [f for f in _findings_of(assessment, ctx) if explain or f.real]
+    items: list[Item] = []
+    short: dict[str, tuple[str, str]] = {}
+    said_before: set[str] = set()
+    for finding in found:
+        if explain:
+            points = [said for said in finding.said if said not in said_before]
+            if finding.said and not points and not finding.sources:
+                points = ["the same answer as above"]
+            said_before.update(finding.said)
+            if finding.sources:
+                points.append("follows from: " + "; ".join(finding.sources))
+            items.append(Item(finding.title, bold=True, points=tuple(points)))
+        else:
+            said = "; ".join(finding.short)
+            key = finding.answers or finding.title
+            if key in short:  # two findings from the same answers: one line
+                title, said = short[key]
+                short[key] = (f"{title}; {finding.title}", said)
+            else:
+                short[key] = (finding.title, said)
+    items += [
+        Item(f"{title} - you said: {said}" if said else title) for title, said in short.values()
+    ]
+    assumed = _assumptions(assessment, ctx)
+    if len(assumed) == 1:
+        items.append(Item(f"{_ASSUMED_HEAD}: {assumed[0]}"))
+    elif assumed:
+        items.append(Item(_ASSUMED_HEAD, bold=True, points=tuple(assumed)))
+    block: Block = Items(tuple(items)) if items else Paragraph(_NOTHING_FOUND_TEXT)
     return Section("What we found", (block,))
 
 
-def _exercises(assessment: Assessment) -> Section | None:
-    exercises = _of_kind(assessment, "exercise")
-    if not exercises:
-        return None
-    targeted = [rec for rec in exercises if not _is_standard(rec)]
-    standard = [rec for rec in exercises if _is_standard(rec)]
-    blocks: list[Block] = [Items(tuple(_entry(rec) for rec in targeted))] if targeted else []
-    if standard:
-        names = ", ".join(rec.title for rec in standard)
-        reasons = "; ".join(dict.fromkeys(why_line(rec) for rec in standard))
-        blocks.append(Items((Item(f"Also in your plan: {names}.", why=reasons),)))
-    return Section("Recommended exercises", tuple(blocks))
-
-
-def _plan(assessment: Assessment, labels: _Labels) -> Section | None:
+def _plan(assessment: Assessment, ctx: _Context, explain: bool) -> Section | None:
     plan = assessment.plan
     if plan is None:
         return None
-    titles = _rule_titles(assessment)
+    matched = _matched_by_rule(assessment)
     blocks: list[Block] = []
-    if plan.schedule is not None:
-        blocks.append(Paragraph(plan.schedule.detail, lead=plan.schedule.title))
     for day in plan.days:
         parts: list[Block] = [
-            Paragraph(day.focus, kind="aside"),
-            Table(_plan_rows(day, titles), fixed=(20, 19), shares=(9, 11)),
+            Table(
+                _plan_rows(day, ctx, matched, explain), fixed=(20, 19), shares=(1, 1), spaced=False
+            ),
         ]
-        notes = _day_notes(day, labels)
+        notes = _day_notes(day, ctx, explain)
         if notes:
             parts.append(Items(tuple(notes), indent="  "))
         optional = " (optional)" if day.optional else ""
-        blocks.append(Part(f"{day.title}{optional}", tuple(parts)))
+        focus = day.focus.partition(": ")[2] or day.focus
+        blocks.append(Part(f"{day.title}{optional} ({focus})", tuple(parts)))
+    if plan.days:
+        blocks.append(Paragraph(_progress_line(plan.days), lead="To progress"))
     if plan.notes:
         blocks.append(Items(tuple(Item(n.text, marker="-") for n in plan.notes), indent="  "))
-    return Section("Weekly plan", tuple(blocks))
+    if plan.schedule is not None:
+        blocks.insert(0, Paragraph(plan.schedule.detail, lead=plan.schedule.title))
+    return Section("This week's plan", tuple(blocks))
 
 
 CLARIFY = "clarify_answers"
@@ -472,11 +653,12 @@ def _clarify(assessment: Assessment) -> Section | None:
     return Section("Check these answers", (Items(tuple(Item(note) for note in notes)),))
 
 
-def _habits(assessment: Assessment) -> Section | None:
+def _habits(assessment: Assessment, ctx: _Context, explain: bool) -> Section | None:
     habits = [rec for rec in _of_kind(assessment, "guidance") if rec.id != CLARIFY]
     if not habits:
         return None
-    return Section("Habits to fix", (Items(tuple(_entry(rec) for rec in habits)),))
+    entries = (_entry(rec, _rec_why(rec, ctx), explain=explain) for rec in habits)
+    return Section("Habits to fix", (Items(tuple(entries)),))
 
 
 def _held_back(assessment: Assessment) -> Section | None:
@@ -490,9 +672,77 @@ def _held_back(assessment: Assessment) -> Section | None:
     return Section("Held back", (Paragraph(text),))
 
 
-def _is_standard(rec: Recommendation) -> bool:
-    """Made only by rules that apply to everyone (no answer or finding mattered)."""
-    return all(not reason.answers and not reason.findings for reason in rec.because)
+def _in_detail(assessment: Assessment) -> Section | None:
+    """Each exercise of the plan in full: the catalogue's text and every rule's words."""
+    exercises = _of_kind(assessment, "exercise")
+    if not exercises:
+        return None
+    entries = (Item(rec.title, bold=True, body=(rec.detail, *_details(rec))) for rec in exercises)
+    return Section("Your exercises in detail", (Items(tuple(entries)),))
+
+
+def _reasoning(assessment: Assessment, ctx: _Context) -> Section:
+    """HOW, for a coach or an auditor: each rule that made a recommendation, once (a rule
+    behind several recommendations is not repeated), then what was withheld, the
+    findings and every rule fired."""
+    labels = ctx.labels
+    derived_by = finding_sources(assessment)
+    matched = _matched_by_rule(assessment)
+    reasons: dict[str, Reason] = {}
+    led_to: dict[str, list[str]] = {}
+    for rec in assessment.recommendations:
+        for reason in rec.because:
+            reasons.setdefault(reason.rule, reason)
+            led_to.setdefault(reason.rule, []).append(rec.title)
+    first_with: dict[str, str] = {}  # a source shared by rules is quoted once
+    items = []
+    for rule_id in (f.rule for f in assessment.trace if f.rule in reasons):
+        reason = reasons[rule_id]
+        source = " ".join(reason.source.split())
+        earlier = first_with.setdefault(source, rule_id)
+        what = [f"{q} = {labels.answer(q, v, 'both')}" for q, v in reason.answers.items()]
+        for name in reason.findings:
+            chain = ", ".join(
+                f"{rule} ({_answers_text(matched.get(rule, {}))})"
+                for rule in derived_by.get(name, [])
+            )
+            what.append(f"finding {name}, derived by {chain or 'an earlier rule'}")
+        matched_text = (
+            "; ".join(what) if what else "no answers needed (it applies to everyone not referred)"
+        )
+        items.append(
+            Item(
+                f"{rule_id}",
+                marker="-",
+                suffix=f" (v{reason.rule_version}, {reason.provenance}): {reason.title}",
+                body=(" ".join(reason.rationale.split()),),
+                points=(
+                    f"{rule_id} matched: {matched_text}",
+                    f"{rule_id} led to: {', '.join(led_to[rule_id])}",
+                    f"Source: {source}" if earlier == rule_id else f"Source: as for {earlier}",
+                ),
+            )
+        )
+    blocks: list[Block] = [Items(tuple(items))]
+    if assessment.suppressed:
+        withheld = ", ".join(
+            f"{s.recommendation} (made by {', '.join(s.made_by)}, withheld by {s.by})"
+            for s in assessment.suppressed
+        )
+        blocks.append(Paragraph(withheld, lead="Withheld"))
+    if assessment.findings:
+        found = ", ".join(
+            f"{name} (derived by {', '.join(derived_by.get(name, []))})"
+            for name in assessment.findings
+        )
+        blocks.append(Paragraph(found, lead="Findings"))
+    fired = ", ".join(f.rule for f in assessment.trace) or "none"
+    blocks.append(Paragraph(fired, lead="Rules fired, in order"))
+    return Section("How each recommendation was reached", tuple(blocks))
+
+
+def _answers_text(answers: Mapping[str, AnswerValue]) -> str:
+    return ", ".join(f"{question} = {show_value(value)}" for question, value in answers.items())
 
 
 def _reason_lines(

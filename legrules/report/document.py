@@ -62,11 +62,13 @@ class Items:
 @dataclass(frozen=True)
 class Table:
     """Rows of cells, the first the header. In text, the ``fixed`` leading columns keep
-    their widths and the others share the rest of the line in proportion to ``shares``."""
+    their widths and the others share the rest of the line in proportion to ``shares``;
+    ``spaced`` sets wrapped rows apart by a blank line."""
 
     rows: tuple[tuple[str, ...], ...]
     fixed: tuple[int, ...]
     shares: tuple[int, ...]
+    spaced: bool = True
 
 
 @dataclass(frozen=True)
@@ -154,10 +156,12 @@ def _text_block(block: Block, paint: Style, width: int) -> list[str]:
     if isinstance(block, Items):
         return [line for item in block.items for line in _text_item(item, block, paint, width)]
     if isinstance(block, Table):
-        return table(block.rows, _widths(block, width, indent=2), indent="  ", underline=True)
+        widths = _widths(block, width, indent=2)
+        return table(block.rows, widths, indent="  ", underline=True, spaced=block.spaced)
     if isinstance(block, Verbatim):
         return block.lines(width)
-    return [paint(block.title, "strong"), *_text_blocks(block.blocks, paint, width)]
+    title = [paint(line, "strong") for line in wrap(block.title, "  ", width, first="")]
+    return [*title, *_text_blocks(block.blocks, paint, width)]
 
 
 def _text_item(item: Item, items: Items, paint: Style, width: int) -> list[str]:

@@ -132,6 +132,11 @@ class PlanItem(StrictModel):
         default_factory=list,
         description="The options before it on the slot's list, each with why it was passed over.",
     )
+    progression: str | None = Field(
+        default=None,
+        description="How to progress it: reps up to the top of the article's range, then "
+        "load; where the article gives no range, says so.",
+    )
 
 
 class PlanDay(StrictModel):
@@ -313,6 +318,12 @@ class Assessment(StrictModel):
         description="By question id: the validated answers, defaults filled in."
     )
     unanswered: list[str] = Field(description="Questions with no answer and no default.")
+    given: list[str] | None = Field(
+        default=None,
+        description="The questions the person answered, in questionnaire order; every other "
+        "value in answers is a default (an assumption, and the reports say so). null: not "
+        "known (an audit record with redacted answers).",
+    )
     findings: list[str] = Field(
         description="What the rules concluded on the way (derived findings), in order."
     )

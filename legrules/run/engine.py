@@ -165,6 +165,7 @@ class Engine:
                 "engine": self._engine_info,
                 "answers": validated.to_dict(),
                 "unanswered": validated.unanswered(),
+                "given": [q for q in validated if q in validated.provided],
                 "findings": findings,
                 "recommendations": outcome.recommendations,
                 "suppressed": outcome.suppressed,

@@ -30,6 +30,7 @@ from legrules.pack.questionnaire import AnswerValue
 from legrules.pack.schema import Rule
 from legrules.pack.typed import label
 from legrules.run.recommend import Outcome
+from legrules.run.wording import merge_cues, progression
 
 #: The one answer the plan reads directly rather than through rules: each item's
 #: ``equipment_ok`` and ``requires_equipment`` are derived from it (and the audit log's
@@ -251,8 +252,7 @@ def _item(
         dose = _substitute_dose(definition, option, catalogue)
     if not dose_from_article:
         dose = _optional_dose(dose)
-    cues = [dose["cue"]] if dose["cue"] else []
-    cues += [c for c in outcome.emphasis.get(exercise_id, []) if c not in cues]
+    cues = merge_cues([dose["cue"] or "", *outcome.emphasis.get(exercise_id, [])])
     because = _made_by(recommended, exercise_id)
     because += first.get(exercise_id, [])
     because += added_by
@@ -273,6 +273,7 @@ def _item(
         "option_source": option.source,
         "option_reason": _reason(definition, found, known),
         "options_skipped": found.skipped,
+        "progression": progression(dose["sets"], dose["reps"], dose["per_leg"]),
     }
 
 
@@ -318,6 +319,7 @@ def unsubstituted(pack: RulePack, item: Mapping[str, Any], *, optional: bool) ->
         "option_source": OWN_SOURCE,
         "option_reason": None,
         "options_skipped": [],
+        "progression": progression(dose["sets"], dose["reps"], dose["per_leg"]),
     }
 
 
