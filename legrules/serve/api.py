@@ -106,10 +106,6 @@ async def _document(request: Request) -> Any:
     return json_document(await read_body(request, state(request).config.body_limit, JSON), BODY)
 
 
-def _decision_id(request: Request, result: Assessment) -> str | None:
-    return result.assessment_id if state(request).config.audit_log is not None else None
-
-
 def assessment_data(
     engine: Engine,
     document: object,
@@ -136,6 +132,13 @@ def assessment_data(
     return result, data
 
 
+def _assess_fast(engine: Engine, document: object, decision: bool) -> tuple[Assessment, str]:
+    """The common case, serialised once by pydantic's fast path, decision_id appended."""
+    result = engine.assess(validate_answers(document, engine.questionnaire, BODY))
+    decision_id = json.dumps(result.assessment_id if decision else None)
+    return result, result.model_dump_json()[:-1] + f',"decision_id":{decision_id}}}'
+
+
 @router.post(
     "/v1/assess",
     tags=["assess"],
@@ -158,12 +161,16 @@ async def assess(
 ) -> Response:
     """Assess one answers document: the Assessment of docs/CONTRACT.md section 3."""
     document = await _document(request)
+    logged = state(request).config.audit_log is not None
     with state(request).engine() as engine:
         if not explain and not why_not:
-            # the common case, serialised once by pydantic's fast path
-            result = engine.assess(validate_answers(document, engine.questionnaire, BODY))
-            decision = json.dumps(_decision_id(request, result))
-            body = result.model_dump_json()[:-1] + f',"decision_id":{decision}}}'
+            if logged:
+                # each record waits on an fsync, which releases the GIL: in a thread,
+                # the next requests are parsed and assessed meanwhile
+                result, body = await run_in_threadpool(_assess_fast, engine, document, True)
+            else:
+                # pure CPU under the GIL: a thread hop would only add latency
+                result, body = _assess_fast(engine, document, False)
             metrics(request).assessed(result.status)
             return Response(body, media_type=JSON)
         result, data = assessment_data(
