@@ -4,6 +4,7 @@ kind of bad request answered with the library's problems, never a traceback."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -311,3 +312,11 @@ def test_without_the_serve_extra_the_command_says_what_to_install(
     assert result.exit_code == 1
     assert "pip install 'legrules[serve]'" in result.stderr
     assert "uvicorn is missing" in result.stderr
+
+
+def test_the_contract_lists_exactly_the_served_endpoints(client: TestClient) -> None:
+    from legrules.authoring.contract import HTTP_SECTION
+
+    documented = set(re.findall(r"`(/[a-z0-9/{}_.]*)`", HTTP_SECTION)) - {"/v1"}
+    served = set(client.get("/v1/openapi.json").json()["paths"]) | {"/v1/openapi.json"}
+    assert documented == served

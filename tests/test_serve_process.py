@@ -79,6 +79,12 @@ def test_two_workers_share_the_port_and_both_reload_on_sighup(
         _bump_version(pack_copy, "0.2.0")
         server.proc.send_signal(signal.SIGHUP)
         server.wait_for_log(_RELOADED, count=2)  # the parent told both workers
+        # POST /v1/reload reloads the worker that answers, which has the parent tell all
+        _bump_version(pack_copy, "0.3.0")
+        code, result = server.json("POST", "/v1/reload")
+        assert code == 200
+        assert result["ok"] is True
+        server.wait_for_log(re.compile(r"reload: serving leg-training 0\.3\.0"), count=2)
     finally:
         assert server.stop() == 0
     assert "Traceback" not in server.stderr()
