@@ -315,8 +315,11 @@ def test_without_the_serve_extra_the_command_says_what_to_install(
 
 
 def test_the_contract_lists_exactly_the_served_endpoints(client: TestClient) -> None:
-    from legrules.authoring.contract import HTTP_SECTION
+    from legrules.authoring.contract import HTTP_STATUSES, http_section
+    from legrules.serve.api import ERRORS
 
-    documented = set(re.findall(r"`(/[a-z0-9/{}_.]*)`", HTTP_SECTION)) - {"/v1"}
+    text = "\n".join(http_section())
+    documented = set(re.findall(r"`(/[a-z0-9/{}_.]*)`", text)) - {"/v1"}
     served = set(client.get("/v1/openapi.json").json()["paths"]) | {"/v1/openapi.json"}
     assert documented == served
+    assert {int(code) for code, _ in HTTP_STATUSES} == set(ERRORS) | {500}
