@@ -21,6 +21,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 
 import uvicorn
@@ -50,9 +51,10 @@ def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket
     return sock
 
 
-def _server(state: PackState, access_log: bool, reload_hook: object = None) -> uvicorn.Server:
-    hook = reload_hook if callable(reload_hook) else None
-    app = create_app(state=state, reload_hook=hook)
+def _server(
+    state: PackState, access_log: bool, reload_hook: Callable[[], object] | None = None
+) -> uvicorn.Server:
+    app = create_app(state=state, reload_hook=reload_hook)
     config = uvicorn.Config(
         app,
         access_log=access_log,
