@@ -121,3 +121,18 @@ def test_the_listening_socket_gives_connections_tcp_nodelay() -> None:
     with listening_socket("127.0.0.1", 0) as sock:
         assert sock.getsockname()[0] == "127.0.0.1"
         assert asyncio.run(accepted_nodelay(sock)) != 0
+
+
+def test_a_port_in_use_is_one_line_and_exit_code_1() -> None:
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"legrules: cannot listen on 127.0.0.1:{port}: ")
+    assert "Traceback" not in result.output
