@@ -32,6 +32,7 @@ FACTORIES: dict[str, Factory] = {
     "legrules.output.OutputError": lambda cls: cls("out.txt", "is the input"),
     "legrules.audit.model.AuditLogError": lambda cls: cls("audit.jsonl", "line 3 is not JSON"),
     "legrules.traininglog.chart.PlotExtraMissing": lambda cls: cls(),
+    "legrules.serve.problems.HttpProblem": lambda cls: cls(413, "too large", [PROBLEM]),
 }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from legrules._version import __version__
@@ -35,13 +35,14 @@ from legrules.serve.body import JSON, json_document, read_body
 from legrules.serve.metrics import Metrics
 from legrules.serve.problems import HttpProblem, headline, problem_dict, status_for
 from legrules.serve.state import PackState
+from legrules.strict import StrictModel
 
 router = APIRouter()
 
 BODY = "the request body"
 
 
-class ProblemOut(BaseModel):
+class ProblemOut(StrictModel):
     field: str = Field(description="The question id, the body, a parameter or a header.")
     given: str | None
     allowed: str | None
@@ -49,7 +50,7 @@ class ProblemOut(BaseModel):
     suggestion: str | None = Field(description="The closest valid spelling (did you mean).")
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(StrictModel):
     error: str
     problems: list[ProblemOut]
 
@@ -67,9 +68,10 @@ class AssessOut(Assessment):
     )
 
 
-class BatchItemOut(BaseModel):
+class BatchItemOut(StrictModel):
     id: str | int | None
     assessment: AssessOut | None = None
+    status_code: int | None = Field(default=None, description="The item's error status.")
     error: str | None = None
     problems: list[ProblemOut] | None = None
 
