@@ -260,7 +260,8 @@ def test_one_audit_log_option() -> None:
 
 # commands whose output has one format only: there is nothing to choose
 # (`log chart` writes a picture, PNG or SVG by the name given to -o)
-ONE_FORMAT = {("schema", "rules"), ("schema", "answers"), ("log", "chart")}
+# (`serve` prints no data: it answers HTTP requests, each in the format of its endpoint)
+ONE_FORMAT = {("schema", "rules"), ("schema", "answers"), ("log", "chart"), ("serve",)}
 LEAVES = [path for path in ALL if not isinstance(_command(path), click.Group)]
 
 

@@ -33,6 +33,7 @@ FACTORIES: dict[str, Factory] = {
     "legrules.audit.model.AuditLogError": lambda cls: cls("audit.jsonl", "line 3 is not JSON"),
     "legrules.traininglog.chart.PlotExtraMissing": lambda cls: cls(),
     "legrules.spark.frames.SparkExtraMissing": lambda cls: cls("reading Parquet needs pyarrow"),
+    "legrules.serve.problems.HttpProblem": lambda cls: cls(413, "too large", [PROBLEM]),
 }
 
 

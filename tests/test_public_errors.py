@@ -137,6 +137,7 @@ def test_every_error_class_sets_problems_in_its_constructor() -> None:
         "given": "nope",
         "known": ["yes"],
         "message": "bad",
+        "status": 400,
     }
     for cls in _all_subclasses(LegrulesError):
         parameters = inspect.signature(cls).parameters

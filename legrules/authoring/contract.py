@@ -162,6 +162,72 @@ At least these fields, with these meanings; add freely, but only additively:
   change the outcome, so its results are `complete`.
 """
 
+HTTP_INTRO = """\
+## 5. HTTP API (`legrules serve`, the `legrules[serve]` extra)
+
+Versioned under `/v1`: within `/v1` endpoints and fields are only added. The OpenAPI
+schema is served at `/v1/openapi.json`.
+"""
+
+HTTP_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
+    (
+        "POST",
+        "`/v1/assess`",
+        "body: an answers document (§1, `application/json`); the Assessment (§3) plus "
+        "`decision_id` (the audit record's id, null without `--audit-log`); "
+        "`?explain=true` adds `explanation`, `?why_not=ID` (repeatable) adds `why_not`",
+    ),
+    (
+        "POST",
+        "`/v1/assess/batch`",
+        'body: `[{"id": ..., "answers": {...}}]`; per item, in order, `{"id", "assessment"}` '
+        'or `{"id", "status_code", "error", "problems"}`: one bad item never fails the batch',
+    ),
+    ("GET", "`/v1/questions`", "the questions (§1), their groups, defaults and why asked"),
+    ("GET", "`/v1/schema/answers`", "JSON Schema of an answers document"),
+    ("GET", "`/v1/schema/assessment`", "JSON Schema of the Assessment"),
+    ("GET", "`/v1/rules`", "the rules in firing order"),
+    ("GET", "`/v1/rules/{rule_id}`", "one rule explained"),
+    (
+        "GET",
+        "`/v1/decisions/{decision_id}`",
+        "an audit log record (its id or a unique prefix of 6+ characters), explained",
+    ),
+    (
+        "POST",
+        "`/v1/reload`",
+        "reload the pack from disk: 200 swapped in, 422 refused (the old pack keeps serving)",
+    ),
+    ("GET", "`/v1/status`", "legrules version, pack name/version/fingerprint, uptime, last reload"),
+    ("GET", "`/health`, `/health/ready`", "live; ready (a pack is loaded)"),
+    ("GET", "`/metrics`", "Prometheus text: requests, errors, latency, assessments by status"),
+)
+
+HTTP_ERRORS_INTRO = """
+Every error is `{"error": message, "problems": [{"field", "given", "allowed",
+"message", "suggestion"}]}` (the library's problems; `suggestion` is a did-you-mean),
+never a traceback:
+"""
+
+HTTP_STATUSES: tuple[tuple[str, str], ...] = (
+    ("400", "the body is not a JSON document (or not UTF-8)"),
+    ("404", "an unknown id or path, with the closest known one"),
+    ("413", "the body is over the server's limit (default 1 MiB)"),
+    ("415", "the body is not `application/json`"),
+    ("422", "invalid answers (every problem, by question id), or an invalid parameter"),
+    ("500", "a bug: one line, the details in the server's log only"),
+)
+
+
+def http_section() -> list[str]:
+    return [
+        HTTP_INTRO,
+        *_table(("method", "path", "answer"), HTTP_ENDPOINTS),
+        HTTP_ERRORS_INTRO,
+        *_table(("status", "meaning"), HTTP_STATUSES),
+    ]
+
+
 EXIT_INTRO = """\
 ## 4. Exit codes (every command)
 """
@@ -530,6 +596,7 @@ def render(pack: RulePack) -> str:
         *exit_codes_section(),
         "",
         *rescore_section(),
+        *http_section(),
     ]
     return "\n".join(lines) + "\n"
 

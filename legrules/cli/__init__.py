@@ -20,6 +20,7 @@ from legrules.cli.questions import questions
 from legrules.cli.rescore import rescore
 from legrules.cli.rules import rules
 from legrules.cli.schema import schema
+from legrules.cli.serve import serve
 from legrules.errors import EXIT_CODES
 from legrules.paths import contract_file
 from legrules.text import wrap
@@ -48,6 +49,7 @@ def cli() -> None:
       legrules assess                      # answer the questions at the terminal
       legrules assess --answers examples/glute-dominant.json --format json
       legrules explain --answers examples/glute-dominant.json --why-not leg_curl
+      legrules serve                       # the questionnaire at http://127.0.0.1:8080/
 
     Every recommendation says which rule made it, which of your answers mattered and
     where the guidance comes from. Safety screening comes first: red-flag answers get a
@@ -66,6 +68,7 @@ cli.add_command(questions)
 cli.add_command(rescore)
 cli.add_command(rules)
 cli.add_command(schema)
+cli.add_command(serve)
 
 
 def main() -> None:

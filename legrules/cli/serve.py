@@ -1,0 +1,159 @@
+"""``legrules serve``: the JSON API and the web questionnaire over HTTP."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from legrules.cli._common import audit_log_option, fail, handle_errors, rules_option
+from legrules.errors import EXIT_CHECK_FAILED
+
+DEFAULT_PORT = 8080
+MIB = 1024 * 1024
+
+
+@click.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Only this machine can connect unless you give another "
+    "(0.0.0.0: every interface; put a TLS proxy in front).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port to listen on (0: any free port; the one chosen is printed).",
+)
+@rules_option
+@audit_log_option(
+    "Record every assessment in the audit log at PATH (SQLite, created if missing); "
+    "GET /v1/decisions/ID reads it back."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Server processes sharing the port, each with its own engine (durable-rules "
+    "holds the GIL: one process uses one core).",
+)
+@click.option(
+    "--body-limit",
+    type=click.IntRange(min=1),
+    default=MIB,
+    show_default=True,
+    metavar="BYTES",
+    help="Largest request body accepted; a larger one gets 413.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Also write a line per request on stderr.")
+@handle_errors
+def serve(
+    *,
+    host: str,
+    port: int,
+    rules_dir: Path | None,
+    log_path: Path | None,
+    workers: int,
+    body_limit: int,
+    verbose: bool,
+) -> None:
+    """Serve the engine over HTTP: a JSON API for apps, a questionnaire for browsers.
+
+    \b
+    Examples:
+      legrules serve                                  # http://127.0.0.1:8080/
+      legrules serve --port 9000 --audit-log decisions.db --workers 2
+
+    \b
+    From any language, e.g. curl:
+      curl -s -H 'content-type: application/json' -d '{"squat_felt_most": "glutes"}' \\
+           http://127.0.0.1:8080/v1/assess
+
+    \b
+    Endpoints:
+      GET  /                      the questionnaire for a person (HTML, no JavaScript needed)
+      POST /v1/assess             an answers document (JSON) -> the Assessment of
+                                  docs/CONTRACT.md section 3 plus decision_id;
+                                  ?explain=true adds how each recommendation was reached,
+                                  ?why_not=ID (repeatable) why one was or was not made
+      POST /v1/assess/batch       [{"id": ..., "answers": {...}}, ...] -> a result or an
+                                  error per item, in order
+      GET  /v1/questions          the questions, groups, defaults and why we ask
+      GET  /v1/schema/answers     JSON Schema of an answers document
+      GET  /v1/schema/assessment  JSON Schema of the Assessment
+      GET  /v1/rules              the rules; GET /v1/rules/ID one rule explained
+      GET  /v1/decisions/ID       an audit log record with its explanation (--audit-log)
+      POST /v1/reload             reload the pack from disk (as SIGHUP does)
+      GET  /v1/status             versions, the pack served, uptime, the last reload
+      GET  /v1/openapi.json       the OpenAPI schema of all of the above
+      GET  /health                live; GET /health/ready: a pack is loaded
+      GET  /metrics               Prometheus text: requests, errors, latency, assessments
+                                  by status (per worker process: label pid)
+
+    Errors are JSON, {"error": ..., "problems": [{"field", "given", "allowed",
+    "message", "suggestion"}]}: 400 a body that is not JSON, 422 invalid answers,
+    404 an unknown id or path (with a did-you-mean), 413 a body over --body-limit,
+    415 a body that is not application/json; never a traceback.
+
+    Reload: SIGHUP or POST /v1/reload loads, checks, compiles and rule-tests the pack
+    on disk; only a clean pack replaces the running one (requests in flight finish on
+    the old one). A broken pack is reported in /v1/status and the old one keeps
+    serving. SIGTERM or Ctrl-C stops after the requests in flight.
+
+    Needs the serve extra: pip install 'legrules[serve]'.
+
+    Exit codes: 0 stopped by SIGTERM or Ctrl-C, 1 the port cannot be used or the serve
+    extra is missing, 2 invalid rules or audit log.
+    """
+    try:
+        from legrules.serve import PackState, ServeConfig
+        from legrules.serve.runner import listening_socket, serve_many, serve_one
+    except ImportError as error:
+        fail(
+            f"legrules serve needs the serve extra ({error.name} is missing): "
+            "pip install 'legrules[serve]'",
+            EXIT_CHECK_FAILED,
+        )
+    _log_to_stderr()
+    config = ServeConfig(
+        rules_dir=rules_dir, audit_log=log_path, body_limit=body_limit, workers=workers
+    )
+    # checked before the port is taken: a broken pack never serves
+    state = PackState(config)
+    try:
+        sock = listening_socket(host, port)
+    except OSError as error:
+        state.close()
+        fail(f"cannot listen on {host}:{port}: {error.strerror or error}", EXIT_CHECK_FAILED)
+    bound_host, bound_port = sock.getsockname()[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    engine = state.current
+    click.echo(
+        f"legrules: serving {engine.pack.meta.name} {engine.pack.meta.version} on "
+        f"http://{shown}:{bound_port}/ with {workers} worker{'s' * (workers != 1)} "
+        "(SIGHUP reloads the pack; Ctrl-C stops)",
+        err=True,
+    )
+    sys.stderr.flush()
+    with sock:
+        if workers == 1:
+            serve_one(state, sock, access_log=verbose)
+        else:
+            state.close()
+            serve_many(config, sock, workers, access_log=verbose)
+
+
+def _log_to_stderr() -> None:
+    """The service's own messages (reloads, a worker replaced) on stderr, one line each."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("legrules: %(message)s"))
+    logger = logging.getLogger("legrules.serve")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False

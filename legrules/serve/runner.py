@@ -1,0 +1,155 @@
+"""Running the service: the listening socket, one or N server processes, signals.
+
+The socket is made here rather than by uvicorn. asyncio sets TCP_NODELAY only on
+connections accepted from a socket whose ``proto`` is IPPROTO_TCP; uvicorn's own
+multi-process mode makes its socket with proto 0, so every response waits on Nagle's
+algorithm and delayed ACKs (~40 ms each: uvicorn issue #3149). Here the socket gets
+IPPROTO_TCP explicitly and N processes forked from this one serve on it, each with its
+own Engine built at start-up.
+
+Signals: SIGHUP reloads the pack (the parent passes it on to every worker); SIGTERM and
+SIGINT stop gracefully (in-flight requests finish). A worker that dies is replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+
+import uvicorn
+
+from legrules.serve.app import create_app
+from legrules.serve.state import PackState, ServeConfig
+
+LOG = logging.getLogger("legrules.serve")
+
+
+def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
+    """A TCP socket listening on ``host:port`` (port 0: any free port), inheritable by
+    worker processes, with proto IPPROTO_TCP so that accepted connections get
+    TCP_NODELAY (see the module docstring). OSError when it cannot bind."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto or socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def _server(
+    state: PackState, access_log: bool, reload_hook: Callable[[], object] | None = None
+) -> uvicorn.Server:
+    app = create_app(state=state, reload_hook=reload_hook)
+    config = uvicorn.Config(
+        app,
+        access_log=access_log,
+        log_level="info" if access_log else "warning",
+        lifespan="off",
+        server_header=False,
+        proxy_headers=False,
+    )
+    return uvicorn.Server(config)
+
+
+def _reload_on_sighup(state: PackState) -> None:
+    """SIGHUP reloads in a thread: the event loop keeps serving while the pack compiles."""
+
+    def reload(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=_log_reload, args=(state,), daemon=True).start()
+
+    signal.signal(signal.SIGHUP, reload)
+
+
+def _log_reload(state: PackState) -> None:
+    result = state.reload()
+    (LOG.info if result.ok else LOG.error)("reload: %s", result.message)
+
+
+def _graceful() -> None:
+    # uvicorn catches SIGTERM/SIGINT while it runs, then re-raises the signal to the
+    # handler found before it: make that one a no-op, so a stop is a clean exit
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda s, f: None)
+
+
+def serve_one(state: PackState, sock: socket.socket, *, access_log: bool = False) -> None:
+    """Serve ``state`` in this process until SIGTERM or SIGINT."""
+    _reload_on_sighup(state)
+    _graceful()
+    try:
+        _server(state, access_log).run(sockets=[sock])
+    finally:
+        state.close()
+
+
+def _worker(config: ServeConfig, sock: socket.socket, access_log: bool) -> None:
+    """A forked worker's life: its own engine, its own server, then exit (never return
+    into the parent's code)."""
+    code = 0
+    try:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        state = PackState(config)
+        _reload_on_sighup(state)
+        _graceful()
+        parent = os.getppid()
+        _server(state, access_log, lambda: os.kill(parent, signal.SIGHUP)).run(sockets=[sock])
+    except BaseException:
+        LOG.exception("worker %d failed", os.getpid())
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def serve_many(
+    config: ServeConfig, sock: socket.socket, workers: int, *, access_log: bool = False
+) -> None:
+    """Fork ``workers`` processes serving on ``sock``; pass SIGHUP on to them, stop them
+    on SIGTERM/SIGINT, and replace one that dies."""
+    children: set[int] = set()
+    stopping = False
+
+    def spawn() -> None:
+        pid = os.fork()
+        if pid == 0:
+            _worker(config, sock, access_log)
+        children.add(pid)
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        if signum != signal.SIGHUP:
+            stopping = True
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):  # exited just now
+                os.kill(pid, signal.SIGTERM if stopping else signal.SIGHUP)
+
+    for signum in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, forward)
+    for _ in range(workers):
+        spawn()
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        children.discard(pid)
+        if not stopping:
+            LOG.error("worker %d stopped (status %d); starting another", pid, status)
+            time.sleep(0.5)  # not synchronisation: a crash loop must not spin the CPU
+            spawn()

@@ -1,0 +1,259 @@
+"""The web questionnaire: the terminal's questionnaire as server-rendered HTML pages.
+
+What to ask and what to skip comes from :mod:`legrules.interview.skips` (as at the
+terminal), the questions, groups, defaults and "why we ask" from the pack, and the
+result from :func:`legrules.report.assessment.report`, the document the text and
+Markdown reports are made from. This module only turns them into pages.
+
+Each page is one form: the answers so far travel in a hidden field, so the server keeps
+no session and every page works without JavaScript. A page asks the pending questions of
+one group, up to the first one whose skip or default depends on an answer on the same
+page (the pain follow-ups come after the pain question), so every question shown still
+applies and shows the default it will take. A red-flag answer ends the questionnaire
+after the safety questions, exactly as at the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+import jinja2
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from legrules.api import Engine
+from legrules.errors import AnswersError, LegrulesError, Problem
+from legrules.explain.whyasked import why_asked
+from legrules.interview.skips import Step, answered, default_for, walk
+from legrules.pack.model import RulePack
+from legrules.pack.questionnaire import GROUP_INTROS, GROUP_TITLES, AnswerValue, Question
+from legrules.pack.typed import AnswerParseError, label, parse_strict
+from legrules.report import document
+from legrules.report.assessment import report
+from legrules.run.answers import validate_answers
+from legrules.serve.body import FORM, read_body
+from legrules.serve.problems import HttpProblem
+from legrules.serve.state import PackState
+
+HERE = Path(__file__).parent
+router = APIRouter()
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+#: the most form fields a page can send: every question's values, and then some
+MAX_FIELDS = 1000
+
+
+@dataclass(frozen=True)
+class Field:
+    """One question on a page, as the template needs it."""
+
+    question: Question
+    default: AnswerValue
+    why: list[str]
+    error: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.question.id
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(value, label) of each choice, with "not answered" when there is no default."""
+        q = self.question
+        if q.type == "bool":
+            options = [("true", "Yes"), ("false", "No")]
+        else:
+            options = [(value, label(q, value)) for value in q.values or []]
+        if self.default is None and q.type != "multi":
+            options.append(("", "I'd rather not say"))
+        return options
+
+    def checked(self, value: str) -> bool:
+        default = self.default
+        if isinstance(default, list):
+            return value in default
+        if isinstance(default, bool):
+            return value == ("true" if default else "false")
+        return value == ("" if default is None else str(default))
+
+
+def _state(request: Request) -> PackState:
+    found: PackState = request.app.state.legrules
+    return found
+
+
+def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = _TEMPLATES.get_template(name).render(**context)
+    return HTMLResponse(html, status_code=status)
+
+
+def _kind(block: document.Block) -> str:
+    """A report block's kind, for the template (Paragraph, Items, Table, Verbatim, Part)."""
+    return type(block).__name__
+
+
+_TEMPLATES.globals["kind"] = _kind
+
+
+def _depends_on(question: Question, ids: set[str]) -> bool:
+    refs = {condition.question for condition in question.skip_if}
+    if question.default_from is not None:
+        refs.add(question.default_from.question)
+    return bool(refs & ids)
+
+
+def page_steps(steps: list[Step]) -> list[Step]:
+    """The questions of the next page: the pending ones of the first pending question's
+    group, up to one whose skip or default depends on a question on this page."""
+    pending = [step for step in steps if step.status == "pending"]
+    if not pending:
+        return []
+    group = pending[0].question.group
+    page: list[Step] = []
+    for step in pending:
+        if step.question.group != group or _depends_on(
+            step.question, {s.question.id for s in page}
+        ):
+            break
+        page.append(step)
+    return page
+
+
+def _fields(pack: RulePack, steps: list[Step], errors: Mapping[str, str]) -> list[Field]:
+    return [
+        Field(
+            step.question,
+            default_for(step.question, steps),
+            why_asked(pack, step.question.id).lines(),
+            errors.get(step.question.id),
+        )
+        for step in page_steps(steps)
+    ]
+
+
+def _questions_page(
+    pack: RulePack,
+    given: dict[str, AnswerValue],
+    errors: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    steps = walk(pack, given)
+    fields = _fields(pack, steps, errors or {})
+    group = fields[0].question.group
+    groups = list(dict.fromkeys(q.group for q in pack.questionnaire.questions))
+    remaining = sum(step.status == "pending" for step in steps)
+    return _page(
+        "questions.html",
+        422 if errors else 200,
+        fields=fields,
+        group_title=GROUP_TITLES.get(group, group),
+        group_intro=GROUP_INTROS.get(group, ""),
+        section=groups.index(group) + 1,
+        sections=len(groups),
+        remaining=remaining,
+        given=json.dumps(answered(steps), ensure_ascii=False),
+        first=not given,
+    )
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def start(request: Request) -> HTMLResponse:
+    """The first page of the questionnaire."""
+    with _state(request).engine() as engine:
+        return _questions_page(engine.pack, {})
+
+
+def _field_value(question: Question, form: Mapping[str, list[str]]) -> AnswerValue:
+    """One question's answer from its form fields; AnswerParseError if not valid."""
+    sent = form.get(question.id, [])
+    if question.type == "multi":
+        value: AnswerValue = sent
+    else:
+        if len(sent) > 1:
+            raise AnswerParseError("give one answer")
+        value = parse_strict(question, sent[0] if sent else "")
+    problem = None if value is None else question.check_value(value)
+    if problem is not None:
+        raise AnswerParseError(f"{problem}; allowed: {question.allowed_text()}")
+    return value
+
+
+def _earlier(engine: Engine, form: Mapping[str, list[str]]) -> dict[str, AnswerValue]:
+    """The answers carried from the earlier pages, checked (the field can be edited)."""
+    text = (form.get("given") or ["{}"])[-1]
+    try:
+        raw = json.loads(text)
+    except (ValueError, RecursionError):
+        raise HttpProblem(
+            400, "the form's earlier answers are damaged", [Problem("given", "not JSON")]
+        ) from None
+    validate_answers(raw, engine.questionnaire, "the form's earlier answers")
+    assert isinstance(raw, dict)
+    return raw
+
+
+@router.post("/questionnaire", response_class=HTMLResponse, include_in_schema=False)
+async def questionnaire(request: Request) -> HTMLResponse:
+    """One page answered: the next page, the same page with what to fix, or the result."""
+    data = await read_body(request, _state(request).config.body_limit, FORM)
+    try:
+        form = parse_qs(data.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise HttpProblem(400, "the form cannot be read", [Problem("(form)", str(error))]) from None
+    with _state(request).engine() as engine:
+        pack = engine.pack
+        try:
+            given = _earlier(engine, form)
+        except LegrulesError as error:
+            return _page("error.html", 400 if isinstance(error, HttpProblem) else 422, error=error)
+        questions = pack.questions()
+        errors: dict[str, str] = {}
+        for question_id in form.get("shown", []):
+            question = questions.get(question_id)
+            if question is None:
+                continue
+            try:
+                given[question_id] = _field_value(question, form)
+            except AnswerParseError as error:
+                errors[question_id] = str(error)
+        if errors:
+            # asked again, with the answers given kept as the defaults shown
+            kept = {k: v for k, v in given.items() if k not in form.get("shown", [])}
+            return _questions_page(pack, kept, errors)
+        steps = walk(pack, given)
+        if any(step.status == "pending" for step in steps):
+            return _questions_page(pack, given)
+        return _result_page(request, engine, answered(steps))
+
+
+def _result_page(request: Request, engine: Engine, answers: dict[str, AnswerValue]) -> HTMLResponse:
+    try:
+        result = engine.assess(validate_answers(answers, engine.questionnaire, "your answers"))
+    except AnswersError as error:  # cannot happen with checked answers; said if it does
+        return _page("error.html", 422, error=error)
+    request.app.state.metrics.assessed(result.status)
+    answers_json = json.dumps(answers, indent=2, ensure_ascii=False) + "\n"
+    return _page(
+        "result.html",
+        doc=report(result, engine.pack, explain=True),
+        result=result,
+        answers_href="data:application/json;charset=utf-8," + quote(answers_json),
+        assessment_href="data:application/json;charset=utf-8," + quote(result.to_json() + "\n"),
+        decision=_state(request).config.audit_log is not None,
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Add the questionnaire pages and their static files (served here: no CDN)."""
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
