@@ -119,7 +119,7 @@ def test_an_ok_persona_gets_a_plan_without_javascript_on_a_phone(
     assert "your training plan is below" in page.locator("p.status").inner_text()
     headings = page.get_by_role("heading", level=2).all_inner_texts()
     assert headings[0] == "Safety first"
-    assert "Weekly plan" in headings
+    assert "This week's plan" in headings
     assert page.get_by_role("table").count() >= 2  # a table per training day
     assert page.get_by_role("heading", name="How each recommendation was reached").count() == 1
     download = page.get_by_role("link", name="Download your answers (JSON)")
@@ -144,7 +144,7 @@ def test_a_referral_persona_sees_the_safety_message_first_by_keyboard(
     assert "no training plan" in alert.first.inner_text()
     headings = page.get_by_role("heading", level=2).all_inner_texts()
     assert headings[0] == "Safety first"
-    assert "Weekly plan" not in headings
+    assert "This week's plan" not in headings
     assert "see a qualified professional first" in page.locator("p.status").inner_text()
     shot = tmp_path / "result-referral.png"
     page.screenshot(path=str(shot), full_page=True)

@@ -174,7 +174,7 @@ def test_a_red_flag_ends_the_questionnaire_with_the_referral_first(client: TestC
     assert "see a qualified professional first" in html
     main = html[html.index("<main") :]
     assert main.index("Safety first") < main.index("What we found")
-    assert "Weekly plan" not in html
+    assert "This week's plan" not in html
 
 
 def test_an_ok_result_has_the_plan_table_and_the_reasons(client: TestClient) -> None:
@@ -184,7 +184,7 @@ def test_an_ok_result_has_the_plan_table_and_the_reasons(client: TestClient) -> 
     assert "<table>" in html
     assert '<th scope="col">' in html
     assert "How each recommendation was reached" in html
-    assert "Why: " in html
+    assert "(why: " in html  # each habit says why, in the lifter's words
 
 
 def test_every_question_has_a_label_help_and_why_we_ask(client: TestClient, engine: Engine) -> None:
