@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from legrules._version import __version__
 from legrules.api import Engine
 from legrules.audit import AuditLog
-from legrules.errors import LegrulesError, Problem
+from legrules.errors import LegrulesError, Problem, closest
 from legrules.explain.whyasked import find_recommendation, find_rule
 from legrules.explain.whynot import why_not as explain_why_not
 from legrules.pack.answerschema import answers_json_schema
@@ -29,13 +29,15 @@ from legrules.pack.questionnaire import GROUP_INTROS, GROUP_TITLES
 from legrules.report.assessment import explanation_lines
 from legrules.report.audit import record_text
 from legrules.report.ruledoc import rule_to_dict
-from legrules.run.answers import validate_answers
+from legrules.run.answers import Answers, validate_answers
 from legrules.run.assessment import Assessment
-from legrules.serve.body import JSON, json_document, read_body
+from legrules.serve import logs
+from legrules.serve.body import JSON, MULTIPART, body_type, json_document, read_body
 from legrules.serve.metrics import Metrics
 from legrules.serve.problems import HttpProblem, headline, problem_dict, status_for
 from legrules.serve.state import PackState
 from legrules.strict import StrictModel
+from legrules.traininglog.assessing import MeasuredLogs, merge_answers
 
 router = APIRouter()
 
@@ -81,11 +83,45 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     for code, meaning in {
         400: "The body is not a JSON document (or not UTF-8).",
         404: "An unknown id; the problem has the closest known one.",
-        413: "The body is over the server's limit.",
-        415: "The body is not application/json.",
-        422: "Invalid answers: every problem, by question id.",
+        413: "The body (uploads included) is over the server's limit.",
+        415: "The body is not application/json (or, for /v1/assess, multipart/form-data).",
+        422: "Invalid answers: every problem, by question id; or an unreadable training "
+        "log: every problem by file:line:column, with what is allowed.",
     }.items()
 }
+
+
+LOG_PARTS = ("answers", "log", "units", "as_of")
+LOG_BODY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["log"],
+    "properties": {
+        "log": {
+            "type": "array",
+            "items": {"type": "string", "format": "binary"},
+            "description": "The training log(s): Strong, Hevy, FitNotes or legrules "
+            "CSV/JSON exports, one part per file (repeat the part for several).",
+        },
+        "answers": {
+            "type": "string",
+            "format": "binary",
+            "description": "The answers document (JSON), as a field or a file; "
+            "without it, only the log's measured answers and the defaults are used.",
+        },
+        "units": {
+            "type": "string",
+            "enum": ["kg", "lb"],
+            "description": "The weight unit, for an export that does not say which "
+            "(Strong's classic CSV).",
+        },
+        "as_of": {
+            "type": "string",
+            "format": "date",
+            "description": "Judge the log as of this date instead of today.",
+        },
+    },
+}
+ANSWERS_PART = "the answers part"
 
 
 def state(request: Request) -> PackState:
@@ -116,22 +152,32 @@ def assessment_data(
     *,
     explain: bool = False,
     why_not_ids: list[str] | None = None,
+    log: MeasuredLogs | None = None,
 ) -> tuple[Assessment, dict[str, Any]]:
-    """Assess one answers document; the Assessment and its response data (with extras)."""
+    """Assess one answers document (with what ``log`` measured); the Assessment and its
+    response data (with extras)."""
 
     # resolved first: an unknown id is refused before a decision is recorded
     wanted = [find_recommendation(engine.pack, text) for text in why_not_ids or []]
     answers = validate_answers(document, engine.questionnaire, source)
-    result = engine.assess(answers)
+    result = engine.assess(answers) if log is None else engine.assess(answers, log=log)
     data = result.model_dump(mode="json")
     data["decision_id"] = result.assessment_id if decision else None
     if explain:
         data["explanation"] = explanation_lines(result, engine.pack)
     if wanted:
+        # the answers assessed: with a log, the measured ones in place of the person's
+        assessed = answers if log is None else _merged(engine, answers, log)
         data["why_not"] = [
-            asdict(explain_why_not(engine.pack, answers, rec, result)) for rec in wanted
+            asdict(explain_why_not(engine.pack, assessed, rec, result)) for rec in wanted
         ]
     return result, data
+
+
+def _merged(engine: Engine, answers: Answers, log: MeasuredLogs) -> Answers:
+    """The answers assessed with a log, as :meth:`Engine.assess` merges them."""
+    reported = {key: answers[key] for key in answers if key in answers.provided}
+    return engine.validate(merge_answers(reported, log), "your answers and your training log")
 
 
 def _assess_fast(engine: Engine, document: object, decision: bool) -> tuple[Assessment, str]:
@@ -149,8 +195,13 @@ def _assess_fast(engine: Engine, document: object, decision: bool) -> tuple[Asse
     openapi_extra={
         "requestBody": {
             "required": True,
-            "description": "An answers document: question id to answer (GET /v1/schema/answers).",
-            "content": {JSON: {"schema": {"type": "object"}}},
+            "description": "An answers document: question id to answer (GET "
+            "/v1/schema/answers); or, to assess with the lifter's training log, a "
+            "multipart/form-data body with one or more log files.",
+            "content": {
+                JSON: {"schema": {"type": "object"}},
+                MULTIPART: {"schema": LOG_BODY_SCHEMA},
+            },
         }
     },
 )
@@ -161,20 +212,30 @@ async def assess(
         [], description="Why this recommendation was or was not made (repeatable)."
     ),
 ) -> Response:
-    """Assess one answers document: the Assessment of docs/CONTRACT.md section 3."""
-    document = await _document(request)
+    """Assess one answers document: the Assessment of docs/CONTRACT.md section 3.
+
+    With a training log, the body is multipart/form-data: parts `log` (one or more
+    files: Strong, Hevy, FitNotes or legrules CSV/JSON), `answers` (optional, the answers
+    document), `units` (kg or lb, for an export that does not say) and `as_of`
+    (YYYY-MM-DD, judge the log as of that day), as `legrules assess --log`. The log's
+    measured answers replace the person's own; the result's `training_log` shows both,
+    a clarify note where they disagree, and the evidence."""
+    body = await read_body(request, state(request).config.body_limit, (JSON, MULTIPART))
+    if body_type(request) == MULTIPART:
+        return await _assess_with_logs(request, body, explain, why_not)
+    document = json_document(body, BODY)
     logged = state(request).config.audit_log is not None
     with state(request).engine() as engine:
         if not explain and not why_not:
             if logged:
                 # each record waits on an fsync, which releases the GIL: in a thread,
                 # the next requests are parsed and assessed meanwhile
-                result, body = await run_in_threadpool(_assess_fast, engine, document, True)
+                result, text = await run_in_threadpool(_assess_fast, engine, document, True)
             else:
                 # pure CPU under the GIL: a thread hop would only add latency
-                result, body = _assess_fast(engine, document, False)
+                result, text = _assess_fast(engine, document, False)
             metrics(request).assessed(result.status)
-            return Response(body, media_type=JSON)
+            return Response(text, media_type=JSON)
         result, data = assessment_data(
             engine,
             document,
@@ -185,6 +246,66 @@ async def assess(
         )
     metrics(request).assessed(result.status)
     return _json(data)
+
+
+def _field(parts: dict[str, list[logs.Part]], name: str) -> str | None:
+    """The one text part ``name`` (None when not sent); 422 when sent twice."""
+    found = logs.fields(parts).get(name, [])
+    if len(found) > 1 or len(parts.get(name, [])) > len(found):
+        message = f"give {name} once, as a plain field"
+        raise HttpProblem(422, message, [Problem(name, message, given=f"{len(parts[name])} parts")])
+    return found[0] if found else None
+
+
+def _log_request(
+    parts: dict[str, list[logs.Part]],
+) -> tuple[object, list[logs.Part], str | None, str | None]:
+    """The answers document, logs, units and as_of of a multipart assessment."""
+    unknown = [
+        Problem(
+            name,
+            "not a part of an assessment",
+            allowed=", ".join(LOG_PARTS),
+            suggestion=closest(name, LOG_PARTS),
+        )
+        for name in parts
+        if name not in LOG_PARTS
+    ]
+    if unknown:
+        raise HttpProblem(422, "unknown parts in the multipart body", unknown)
+    if not parts.get("log"):
+        message = "no training log: send one or more log parts (answers alone go as JSON)"
+        raise HttpProblem(422, message, [Problem("log", message, allowed="a log file part")])
+    answers = parts.get("answers", [])
+    if len(answers) > 1:
+        message = "give one answers document"
+        raise HttpProblem(
+            422, message, [Problem("answers", message, given=f"{len(answers)} parts")]
+        )
+    document = json_document(answers[0].data, ANSWERS_PART) if answers else {}
+    return document, parts["log"], _field(parts, "units"), _field(parts, "as_of")
+
+
+async def _assess_with_logs(
+    request: Request, data: bytes, explain: bool, why_not: list[str]
+) -> Response:
+    """POST /v1/assess with a multipart body: the answers and the lifter's logs."""
+    document, files, units, as_of = _log_request(await logs.multipart_parts(request.headers, data))
+    day = logs.as_of_date(as_of)
+    decision = state(request).config.audit_log is not None
+    with state(request).engine() as engine:
+        measured = logs.measure(engine, files, logs.units_value(units), day)
+        result, out = assessment_data(
+            engine,
+            document,
+            decision,
+            ANSWERS_PART,
+            explain=explain,
+            why_not_ids=why_not,
+            log=measured,
+        )
+    metrics(request).assessed(result.status)
+    return _json(out)
 
 
 @router.post(

@@ -17,6 +17,7 @@ from legrules.serve.problems import HttpProblem
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
 
 
 def _too_large(limit: int) -> HttpProblem:
@@ -28,15 +29,19 @@ def _too_large(limit: int) -> HttpProblem:
     )
 
 
-def _media_type(request: Request) -> str:
+def body_type(request: Request) -> str:
+    """The body's media type, without parameters, lower case ("" when untyped)."""
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-async def read_body(request: Request, limit: int, media_type: str) -> bytes:
-    """The body, if it is ``media_type`` and at most ``limit`` bytes (else 415 / 413)."""
-    given = _media_type(request)
-    if given != media_type:
-        message = f"the request body must be {media_type}, not {given or 'untyped'}"
+async def read_body(request: Request, limit: int, media_type: str | tuple[str, ...]) -> bytes:
+    """The body, if it is (one of) ``media_type`` and at most ``limit`` bytes (else 415 /
+    413); :func:`body_type` tells which type it is."""
+    types = (media_type,) if isinstance(media_type, str) else media_type
+    given = body_type(request)
+    if given not in types:
+        allowed = " or ".join(types)
+        message = f"the request body must be {allowed}, not {given or 'untyped'}"
         raise HttpProblem(
             415,
             message,
@@ -45,7 +50,7 @@ async def read_body(request: Request, limit: int, media_type: str) -> bytes:
                     location="Content-Type",
                     message=message,
                     given=given or None,
-                    allowed=media_type,
+                    allowed=allowed,
                 )
             ],
         )

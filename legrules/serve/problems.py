@@ -4,7 +4,8 @@ Every error response has one shape, ``{"error": message, "problems": [{field, gi
 allowed, message, suggestion}]}``, whatever raised it (the library, the body reader,
 FastAPI's own parameter checks, an unknown path), so a client in any language handles
 them one way. The status says whose fault it is: 400 a body that is not a JSON document,
-422 a document with invalid answers, 404 an unknown id (with a did-you-mean), 413 a body
+422 a document with invalid answers or an unreadable training log (file:line:column),
+404 an unknown id (with a did-you-mean), 413 a body
 over the limit, 415 a body of another type, 500 a bug (a one-line message; the details
 go to the server's log only).
 """
@@ -31,6 +32,7 @@ from legrules.errors import (
     closest,
     show,
 )
+from legrules.traininglog.model import TrainingLogError
 
 LOG = logging.getLogger("legrules.serve")
 
@@ -66,7 +68,7 @@ def status_for(error: LegrulesError) -> int:
 
     if isinstance(error, HttpProblem):
         return error.status
-    if isinstance(error, AnswersError):
+    if isinstance(error, (AnswersError, TrainingLogError)):
         return 422
     if isinstance(error, (UnknownIdError, RecordNotFoundError)):
         return 404

@@ -11,6 +11,10 @@ one group, up to the first one whose skip or default depends on an answer on the
 page (the pain follow-ups come after the pain question), so every question shown still
 applies and shows the default it will take. A red-flag answer ends the questionnaire
 after the safety questions, exactly as at the terminal.
+
+The first page also takes the lifter's training log (optional files, as ``assess
+--log``): the pages carry the files on, each page measures them again, and what they
+measured is not asked; the result is assessed with them.
 """
 
 from __future__ import annotations
@@ -37,9 +41,11 @@ from legrules.pack.typed import AnswerParseError, label, parse_strict
 from legrules.report import document
 from legrules.report.assessment import report
 from legrules.run.answers import validate_answers
-from legrules.serve.body import FORM, read_body
-from legrules.serve.problems import HttpProblem
+from legrules.serve import logs
+from legrules.serve.body import FORM, MULTIPART, body_type, read_body
+from legrules.serve.problems import HttpProblem, status_for
 from legrules.serve.state import PackState
+from legrules.traininglog.assessing import MeasuredLogs
 
 HERE = Path(__file__).parent
 router = APIRouter()
@@ -142,16 +148,33 @@ def _fields(pack: RulePack, steps: list[Step], errors: Mapping[str, str]) -> lis
     ]
 
 
+@dataclass(frozen=True)
+class LogCarry:
+    """The lifter's training logs as the pages carry them (the server keeps no session):
+    the files (one form field), the units, and what they measured."""
+
+    field: str = ""
+    units: str = ""
+    measured: MeasuredLogs | None = None
+
+    def values(self) -> dict[str, AnswerValue]:
+        return {} if self.measured is None else self.measured.values()
+
+
 def _questions_page(
     pack: RulePack,
     given: dict[str, AnswerValue],
     errors: Mapping[str, str] | None = None,
+    carry: LogCarry = LogCarry(),
 ) -> HTMLResponse:
-    steps = walk(pack, given)
+    """The next page for the person's own answers ``given``; what the logs measured is
+    answered already, so never asked (as ``assess --log`` at the terminal)."""
+    steps = walk(pack, {**given, **carry.values()})
     fields = _fields(pack, steps, errors or {})
     group = fields[0].question.group
     groups = list(dict.fromkeys(q.group for q in pack.questionnaire.questions))
     remaining = sum(step.status == "pending" for step in steps)
+    own = {k: given[k] for k in answered(steps) if k in given}
     return _page(
         "questions.html",
         422 if errors else 200,
@@ -161,8 +184,10 @@ def _questions_page(
         section=groups.index(group) + 1,
         sections=len(groups),
         remaining=remaining,
-        given=json.dumps(answered(steps), ensure_ascii=False),
-        first=not given,
+        given=json.dumps(own, ensure_ascii=False),
+        first=not given and carry.measured is None,
+        carry=carry,
+        measured=sorted(carry.values()),
     )
 
 
@@ -202,20 +227,43 @@ def _earlier(engine: Engine, form: Mapping[str, list[str]]) -> dict[str, AnswerV
     return raw
 
 
-@router.post("/questionnaire", response_class=HTMLResponse, include_in_schema=False)
-async def questionnaire(request: Request) -> HTMLResponse:
-    """One page answered: the next page, the same page with what to fix, or the result."""
-    data = await read_body(request, _state(request).config.body_limit, FORM)
+async def _form(request: Request) -> tuple[dict[str, list[str]], list[logs.Part]]:
+    """A page's fields, and the log files uploaded with it: a page with a file input is
+    multipart/form-data; a urlencoded page (a client without uploads) works too."""
+    data = await read_body(request, _state(request).config.body_limit, (MULTIPART, FORM))
+    if body_type(request) == MULTIPART:
+        parts = await logs.multipart_parts(request.headers, data)
+        uploads = [part for part in parts.pop("log", []) if part.filename is not None]
+        return logs.fields(parts), uploads
     try:
         form = parse_qs(data.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
     except (UnicodeDecodeError, ValueError) as error:
         raise HttpProblem(400, "the form cannot be read", [Problem("(form)", str(error))]) from None
+    return form, []
+
+
+def _carry(engine: Engine, form: Mapping[str, list[str]], uploads: list[logs.Part]) -> LogCarry:
+    """The logs carried from earlier pages and uploaded on this one, read and measured
+    again (each page stands alone); TrainingLogError for an unreadable one."""
+    sent = logs.carried((form.get("logs") or [""])[-1]) + uploads
+    units = (form.get("units") or [""])[-1]
+    if not sent:
+        return LogCarry(units=units)
+    measured = logs.measure(engine, sent, logs.units_value(units), None)
+    return LogCarry(logs.carry(sent), units, measured)
+
+
+@router.post("/questionnaire", response_class=HTMLResponse, include_in_schema=False)
+async def questionnaire(request: Request) -> HTMLResponse:
+    """One page answered: the next page, the same page with what to fix, or the result."""
+    form, uploads = await _form(request)
     with _state(request).engine() as engine:
         pack = engine.pack
         try:
             given = _earlier(engine, form)
+            carry = _carry(engine, form, uploads)
         except LegrulesError as error:
-            return _page("error.html", 400 if isinstance(error, HttpProblem) else 422, error=error)
+            return _page("error.html", status_for(error), error=error)
         questions = pack.questions()
         errors: dict[str, str] = {}
         for question_id in form.get("shown", []):
@@ -229,16 +277,25 @@ async def questionnaire(request: Request) -> HTMLResponse:
         if errors:
             # asked again, with the answers given kept as the defaults shown
             kept = {k: v for k, v in given.items() if k not in form.get("shown", [])}
-            return _questions_page(pack, kept, errors)
-        steps = walk(pack, given)
+            return _questions_page(pack, kept, errors, carry)
+        steps = walk(pack, {**given, **carry.values()})
         if any(step.status == "pending" for step in steps):
-            return _questions_page(pack, given)
-        return _result_page(request, engine, answered(steps))
+            return _questions_page(pack, given, carry=carry)
+        own = {k: given[k] for k in answered(steps) if k in given}
+        return _result_page(request, engine, own, carry.measured)
 
 
-def _result_page(request: Request, engine: Engine, answers: dict[str, AnswerValue]) -> HTMLResponse:
+def _result_page(
+    request: Request,
+    engine: Engine,
+    answers: dict[str, AnswerValue],
+    measured: MeasuredLogs | None = None,
+) -> HTMLResponse:
+    """The report; with a log, assessed as ``assess --log`` (the measured answers
+    replace the person's own, the report shows both and the evidence)."""
     try:
-        result = engine.assess(validate_answers(answers, engine.questionnaire, "your answers"))
+        own = validate_answers(answers, engine.questionnaire, "your answers")
+        result = engine.assess(own) if measured is None else engine.assess(own, log=measured)
     except AnswersError as error:  # cannot happen with checked answers; said if it does
         return _page("error.html", 422, error=error)
     request.app.state.metrics.assessed(result.status)
@@ -250,6 +307,7 @@ def _result_page(request: Request, engine: Engine, answers: dict[str, AnswerValu
         answers_href="data:application/json;charset=utf-8," + quote(answers_json),
         assessment_href="data:application/json;charset=utf-8," + quote(result.to_json() + "\n"),
         decision=_state(request).config.audit_log is not None,
+        with_log=measured is not None,
     )
 
 
