@@ -175,7 +175,11 @@ HTTP_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
         "`/v1/assess`",
         "body: an answers document (§1, `application/json`); the Assessment (§3) plus "
         "`decision_id` (the audit record's id, null without `--audit-log`); "
-        "`?explain=true` adds `explanation`, `?why_not=ID` (repeatable) adds `why_not`",
+        "`?explain=true` adds `explanation`, `?why_not=ID` (repeatable) adds `why_not`. "
+        "With the lifter's training log, the body is `multipart/form-data`: parts `log` "
+        "(one or more files, as `assess --log`), `answers` (optional, the answers "
+        "document), `units` (`kg`/`lb`) and `as_of` (YYYY-MM-DD); the Assessment's "
+        "`training_log` (§3) shows what was measured, with its evidence",
     ),
     (
         "POST",
@@ -212,9 +216,14 @@ never a traceback:
 HTTP_STATUSES: tuple[tuple[str, str], ...] = (
     ("400", "the body is not a JSON document (or not UTF-8)"),
     ("404", "an unknown id or path, with the closest known one"),
-    ("413", "the body is over the server's limit (default 1 MiB)"),
-    ("415", "the body is not `application/json`"),
-    ("422", "invalid answers (every problem, by question id), or an invalid parameter"),
+    ("413", "the body (uploads included) is over the server's limit (default 1 MiB)"),
+    ("415", "the body is not `application/json` (for `/v1/assess`: nor `multipart/form-data`)"),
+    (
+        "422",
+        "invalid answers (every problem, by question id), an unreadable training log "
+        "(every problem by `file:line` and column, with what is allowed), or an invalid "
+        "parameter",
+    ),
     ("500", "a bug: one line, the details in the server's log only"),
 )
 

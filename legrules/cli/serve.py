@@ -74,14 +74,20 @@ def serve(
     From any language, e.g. curl:
       curl -s -H 'content-type: application/json' -d '{"squat_felt_most": "glutes"}' \\
            http://127.0.0.1:8080/v1/assess
+      curl -s -F log=@strong-export.csv -F answers=@my-answers.json \\
+           http://127.0.0.1:8080/v1/assess              # with the training log
 
     \b
     Endpoints:
-      GET  /                      the questionnaire for a person (HTML, no JavaScript needed)
+      GET  /                      the questionnaire for a person (HTML, no JavaScript
+                                  needed); the first page takes their training log
       POST /v1/assess             an answers document (JSON) -> the Assessment of
                                   docs/CONTRACT.md section 3 plus decision_id;
                                   ?explain=true adds how each recommendation was reached,
-                                  ?why_not=ID (repeatable) why one was or was not made
+                                  ?why_not=ID (repeatable) why one was or was not made;
+                                  multipart/form-data with parts log (1+ files),
+                                  answers, units (kg|lb), as_of (YYYY-MM-DD): assessed
+                                  with the training log, as assess --log
       POST /v1/assess/batch       [{"id": ..., "answers": {...}}, ...] -> a result or an
                                   error per item, in order
       GET  /v1/questions          the questions, groups, defaults and why we ask
@@ -97,9 +103,10 @@ def serve(
                                   by status (per worker process: label pid)
 
     Errors are JSON, {"error": ..., "problems": [{"field", "given", "allowed",
-    "message", "suggestion"}]}: 400 a body that is not JSON, 422 invalid answers,
-    404 an unknown id or path (with a did-you-mean), 413 a body over --body-limit,
-    415 a body that is not application/json; never a traceback.
+    "message", "suggestion"}]}: 400 a body that is not JSON, 422 invalid answers or
+    an unreadable training log (by file:line and column), 404 an unknown id or path
+    (with a did-you-mean), 413 a body (uploads included) over --body-limit, 415 a body
+    that is not application/json (or multipart/form-data); never a traceback.
 
     Reload: SIGHUP or POST /v1/reload loads, checks, compiles and rule-tests the pack
     on disk; only a clean pack replaces the running one (requests in flight finish on
