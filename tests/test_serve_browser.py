@@ -9,6 +9,7 @@ test's tmp dir. Skipped only when chromium is not installed; `.ci/run` installs 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from legrules import Engine
 from legrules.pack.typed import label
 from tests.conftest import EXAMPLES
+from tests.logfactory import program, strong_csv
 from tests.serving import Server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -149,4 +151,36 @@ def test_a_referral_persona_sees_the_safety_message_first_by_keyboard(
     shot = tmp_path / "result-referral.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
+    context.close()
+
+
+def test_a_lifter_uploads_their_training_log_without_javascript(
+    server: Server, browser: Browser, engine: Engine, tmp_path: Path
+) -> None:
+    """The file input on the first page, by its label; what the log measured is not
+    asked, and the result shows the evidence."""
+    start = dt.date.today() - dt.timedelta(weeks=10)
+    log = tmp_path / "strong.csv"
+    log.write_text(strong_csv(program(10, start=start, squat=[100] * 10), variant="units"))
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server.url)
+    page.get_by_label("Log file(s)").set_input_files(str(log))
+    answers = _persona("glute-dominant.json")
+    _answer_page(page, engine, answers)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+    assert "measured from your training log" in page.locator("#measured").inner_text()
+    asked: set[str] = set()
+    while page.locator('form[action="/questionnaire"]').count():
+        shown = page.locator('input[name="shown"]').evaluate_all("els => els.map(e => e.value)")
+        asked |= set(shown)
+        assert len(asked) < 100
+        _answer_page(page, engine, answers)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()
+    assert not asked & {"leg_sessions_per_week", "strength_stalled", "heavy_sessions"}
+    headings = page.get_by_role("heading", level=2).all_inner_texts()
+    assert "Measured from your training log" in headings
+    page.screenshot(path=str(tmp_path / "result-log.png"), full_page=True)
     context.close()
