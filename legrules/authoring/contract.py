@@ -178,7 +178,7 @@ HTTP_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
         "`?explain=true` adds `explanation`, `?why_not=ID` (repeatable) adds `why_not`. "
         "With the lifter's training log, the body is `multipart/form-data`: parts `log` "
         "(one or more files, as `assess --log`), `answers` (optional, the answers "
-        "document), `units` (`kg`/`lb`) and `as_of` (YYYY-MM-DD); the Assessment's "
+        "document), `units` (`kg` or `lb`) and `as_of` (YYYY-MM-DD); the Assessment's "
         "`training_log` (§3) shows what was measured, with its evidence",
     ),
     (
