@@ -5,10 +5,12 @@ uploads, and the audit record keeping the log's digest and evidence."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -328,5 +330,28 @@ def test_a_bad_log_on_the_web_is_a_clear_422_page(client: TestClient) -> None:
 
 def test_a_damaged_carried_log_is_400(client: TestClient) -> None:
     response = client.post("/questionnaire", data={"given": "{}", "logs": "not json"})
+    assert response.status_code == 400
+    assert "training log is damaged" in response.text
+
+
+def test_a_log_that_fitted_the_limit_once_fits_on_every_later_page() -> None:
+    """The pages carry the log on: compressed, so a log near the body limit that was
+    accepted on the first page is not refused (413) on the second."""
+    limit = len(LOG) + 3000  # the log and the first page's fields, with a little room
+    with TestClient(create_app(ServeConfig(body_limit=limit))) as small:
+        first = small.get("/").text
+        page = small.post(
+            "/questionnaire", data={"given": "{}", "shown": _shown(first)}, files=[("log", STRONG)]
+        )
+        assert page.status_code == 200, page.text
+        result, asked = _finish(small, page.text)
+    assert "Measured from your training log" in result
+    assert not asked & MEASURED
+
+
+def test_a_forged_carried_log_cannot_expand_past_the_limit(client: TestClient) -> None:
+    bomb = base64.b64encode(zlib.compress(b"0" * (2 * 1024 * 1024))).decode()
+    forged = json.dumps([{"name": "bomb.csv", "data": bomb}])
+    response = client.post("/questionnaire", data={"given": "{}", "logs": forged})
     assert response.status_code == 400
     assert "training log is damaged" in response.text

@@ -242,10 +242,13 @@ async def _form(request: Request) -> tuple[dict[str, list[str]], list[logs.Part]
     return form, []
 
 
-def _carry(engine: Engine, form: Mapping[str, list[str]], uploads: list[logs.Part]) -> LogCarry:
+def _carry(
+    request: Request, engine: Engine, form: Mapping[str, list[str]], uploads: list[logs.Part]
+) -> LogCarry:
     """The logs carried from earlier pages and uploaded on this one, read and measured
     again (each page stands alone); TrainingLogError for an unreadable one."""
-    sent = logs.carried((form.get("logs") or [""])[-1]) + uploads
+    limit = _state(request).config.body_limit
+    sent = logs.carried((form.get("logs") or [""])[-1], limit) + uploads
     units = (form.get("units") or [""])[-1]
     if not sent:
         return LogCarry(units=units)
@@ -261,7 +264,7 @@ async def questionnaire(request: Request) -> HTMLResponse:
         pack = engine.pack
         try:
             given = _earlier(engine, form)
-            carry = _carry(engine, form, uploads)
+            carry = _carry(request, engine, form, uploads)
         except LegrulesError as error:
             return _page("error.html", status_for(error), error=error)
         questions = pack.questions()
