@@ -355,3 +355,19 @@ def test_a_forged_carried_log_cannot_expand_past_the_limit(client: TestClient) -
     response = client.post("/questionnaire", data={"given": "{}", "logs": forged})
     assert response.status_code == 400
     assert "training log is damaged" in response.text
+
+
+def test_a_log_too_old_to_measure_says_why_and_everything_is_asked(client: TestClient) -> None:
+    old = strong_csv(program(6, start=dt.date(2020, 1, 6)), variant="units").encode()
+    first = client.get("/").text
+    page = client.post(
+        "/questionnaire",
+        data={"given": "{}", "shown": _shown(first)},
+        files=[("log", ("old.csv", old, "text/csv"))],
+    )
+    assert page.status_code == 200, page.text
+    text = html.unescape(page.text)
+    assert "Your training log was read but measured nothing" in text
+    assert "more than 8 weeks before" in text
+    _, asked = _finish(client, page.text)
+    assert asked >= MEASURED
