@@ -30,6 +30,7 @@ from legrules.run.assessment import (
     RulesetInfo,
 )
 from legrules.run.compiler import CompiledPack, compile_pack
+from legrules.run.construct import construct
 from legrules.run.durable import ENGINE_NAME, ENGINE_VERSION, RULESETS, DurableRuleset, free_unused
 from legrules.run.facts import FactBuilder, finding_fact
 from legrules.run.loader import load_pack
@@ -128,7 +129,10 @@ class Engine:
                 "rule": f.rule.id,
                 "version": f.rule.version,
                 "branch": f.branch,
-                "matched": {"answers": reason["answers"], "findings": reason["findings"]},
+                "matched": {
+                    "answers": dict(reason["answers"]),
+                    "findings": list(reason["findings"]),
+                },
                 "asserted": {
                     "recommend": [r.id for r in f.rule.then.recommend],
                     "derive": list(f.rule.then.derive),
@@ -137,10 +141,10 @@ class Engine:
             }
             for seq, (f, reason) in enumerate(zip(fired, reasons), start=1)
         ]
-        # Everything is assembled as plain data and validated here in one pass: the
-        # output is fully checked against its models, for a fraction of the cost of
-        # constructing each nested model on its own.
-        result = Assessment.model_validate(
+        # Everything is assembled as plain data from the validated pack and answers and
+        # built into the models without validating it again (see legrules.run.construct).
+        result = construct(
+            Assessment,
             {
                 "schema_version": SCHEMA_VERSION,
                 "assessment_id": str(uuid.uuid4()),
@@ -155,7 +159,7 @@ class Engine:
                 "suppressed": outcome.suppressed,
                 "plan": build_plan(self._pack, outcome, [f.rule for f in fired], validated),
                 "trace": trace,
-            }
+            },
         )
         if self._audit is not None:
             self._audit.record(result, self._compiled, provided=validated.provided)
@@ -245,7 +249,7 @@ class Engine:
             "provenance": rule.provenance,
             "detail": None,
             "answers": matched,
-            "findings": self._compiled.branch_findings[fired.branch],
+            "findings": list(self._compiled.branch_findings[fired.branch]),
         }
 
 
