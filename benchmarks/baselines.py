@@ -40,13 +40,13 @@ def library_fact(engine: Engine, answers: Mapping[str, Any]) -> dict[str, Any]:
     return builder.build(engine.validate(answers))
 
 
-def _first_firings(compiled: CompiledPack) -> dict[str, tuple[str, list[str]]]:
-    """branch name -> (rule id, the JSON of each finding the rule derives)."""
+def _first_firings(compiled: CompiledPack) -> dict[str, tuple[str, list[tuple[str, str]]]]:
+    """branch name -> (rule id, (finding, its fact's JSON) for each finding it derives)."""
     derive = {rule.id: list(rule.then.derive) for rule in compiled.pack.rules}
     return {
         branch: (
             rule_id,
-            [json.dumps({**finding_fact(f), "sid": SID}) for f in derive[rule_id]],
+            [(f, json.dumps({**finding_fact(f), "sid": SID})) for f in derive[rule_id]],
         )
         for branch, rule_id in compiled.branch_rule.items()
     }
@@ -77,7 +77,7 @@ class CEngineAlone:
         fired: list[str] = []
         seen: set[str] = set()
         handles = self.handles
-        pending: list[list[tuple[str, str | None]]] = [[(payload, None)] for _ in handles]
+        pending: list[list[str]] = [[payload] for _ in handles]
         progress = True
         while progress:
             progress = False
@@ -85,8 +85,7 @@ class CEngineAlone:
                 queue = pending[index]
                 while queue:
                     progress = True
-                    text, _ = queue.pop(0)
-                    state = _c.assert_fact(handle, text)[1]
+                    state = _c.assert_fact(handle, queue.pop(0))[1]
                     started = _c.start_action_for_state(handle, state)
                     message = started[1] if started else None
                     while message:
@@ -96,12 +95,11 @@ class CEngineAlone:
                             if rule_id not in seen:
                                 seen.add(rule_id)
                                 fired.append(rule_id)
-                                for finding_text in derived:
-                                    finding = json.loads(finding_text)["id"]
+                                for finding, finding_text in derived:
                                     if _c.assert_fact(handle, finding_text)[0] == 0:
                                         for other, route in enumerate(self._routes):
                                             if other != index and finding in route:
-                                                pending[other].append((finding_text, finding))
+                                                pending[other].append(finding_text)
                         message = _c.complete_and_start_action(handle, state)
         for handle in handles:
             _c.delete_state(handle, SID)

@@ -57,10 +57,18 @@ class Withdrawals:
     referred_by: str | None
 
 
-def withdraw(pack: RulePack, fired: Sequence[Rule], made: Mapping[str, list[str]]) -> Withdrawals:
+def withdraw(
+    pack: RulePack,
+    fired: Sequence[Rule],
+    made: Mapping[str, list[str]],
+    catalogue: Mapping[str, RecommendationDef] | None = None,
+) -> Withdrawals:
     """Which of the recommendations ``made`` (id -> rules that made it, in firing order)
-    the ``fired`` rules withdraw: suppressions in firing order, then the referral."""
-    catalogue = pack.recommendations()
+    the ``fired`` rules withdraw: suppressions in firing order, then the referral.
+    ``catalogue`` is ``pack.recommendations()``, passed by a caller that holds it (an
+    engine, once per assessment: the lookup through the pack was a tenth of merging)."""
+    if catalogue is None:
+        catalogue = pack.recommendations()
     remaining = {rec_id: list(by) for rec_id, by in made.items()}
     withdrawn: dict[str, str] = {}
     for rule in fired:
