@@ -53,6 +53,41 @@ from legrules.run.recommend import source_text
 MARKER = "compact"
 FORM = 1
 
+#: What the compact form leaves out, where, and what gives it back (docs/CONTRACT.md is
+#: generated from this list). Each is left out only where its value is exactly that.
+LEFT_OUT: tuple[tuple[str, str, str], ...] = (
+    ("`answers`", "an answer equal to its question's fixed default", "the questionnaire"),
+    (
+        "`recommendations[]`",
+        "`kind`, `title`, `detail`",
+        "the catalogue entry of its `id`",
+    ),
+    (
+        "`recommendations[].because[]`",
+        "`rule_version`, `title`, `rationale`, `source`, `provenance`, `detail`; "
+        "`findings` when empty",
+        "the rule `rule` (and what it says about the recommendation)",
+    ),
+    (
+        "`recommendations[].because[].answers`, `trace[].matched.answers`",
+        "the values, when each is the assessment's own answer: a list of question ids",
+        "`answers`",
+    ),
+    ("`plan.days[]`", "`title`, `focus`", "the template or optional day of its `id`"),
+    (
+        "`plan.days[].items[]`",
+        "`title`, `sets`, `reps`, `per_leg`, `cue`, `prescription_source`, `note`",
+        "the catalogue entry of its `exercise`",
+    ),
+    ("`plan.schedule`", "`title`, `detail`", "the schedule of its `id`"),
+    (
+        "`trace[]`",
+        "`version`; `branch` when it is the rule id; `matched.findings` when empty; "
+        "`asserted.recommend`, `asserted.derive`; `asserted.suppress` when empty",
+        "the rule `rule`",
+    ),
+)
+
 Data = dict[str, Any]
 _MISSING = object()
 
