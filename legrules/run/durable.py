@@ -60,6 +60,8 @@ _INTERNAL_PREFIX = "$"
 OnFire = Callable[[str], Iterable[Mapping[str, Any]]]
 
 _names = itertools.count(1)
+#: One encoder for every fact (``json.dumps`` with an option makes a new one per call).
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 #: glibc's malloc settings while a durable ruleset exists in the process (see
 #: :func:`keep_heap`): allocations up to 4 MiB come from the heap rather than their own
@@ -349,7 +351,7 @@ class DurableRuleset:
             _GATE.doomed_sessions.extend([(handle, sid) for handle in handles])
             first = dict(fact)
             first["sid"] = sid
-            first_payload = json.dumps(first, ensure_ascii=False)
+            first_payload = _encode(first)
             pending: list[list[str]] = [[first_payload] for _ in handles]
             activations = 0
             try:
@@ -395,7 +397,7 @@ class DurableRuleset:
                 for derived in on_fire(rule_name):
                     session_fact = dict(derived)
                     session_fact["sid"] = sid
-                    text = json.dumps(session_fact, ensure_ascii=False)
+                    text = _encode(session_fact)
                     result = _durable.assert_fact(handle, text)[0]
                     if result != _OK:
                         raise EngineError(f"durable-rules refused a derived fact (code {result})")

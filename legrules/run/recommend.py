@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from legrules.logic.withholding import withdraw
+from legrules.logic.withholding import suppression_table, withdraw
 from legrules.pack.catalogue import RecommendationDef
 from legrules.pack.model import RulePack
 from legrules.pack.schema import Rule
@@ -55,18 +55,19 @@ def source_text(pack: RulePack, rule: Rule) -> str:
 
 @dataclass(frozen=True)
 class Lookups:
-    """What merging looks up in the catalogue, made once per pack (an engine keeps it):
-    each id's definition and its place in the output order."""
+    """What merging looks up, made once per pack (an engine keeps it): each id's
+    definition, its place in the output order, and what each suppressing rule withdraws."""
 
     catalogue: Mapping[str, RecommendationDef]
     rank: Mapping[str, tuple[int, int]]
+    suppressions: Mapping[str, frozenset[str]]
 
     @classmethod
     def of(cls, pack: RulePack) -> Lookups:
         catalogue = dict(pack.recommendations())
         order = pack.catalogue.positions()
         rank = {rec_id: (KIND_ORDER[d.kind], order[rec_id]) for rec_id, d in catalogue.items()}
-        return cls(catalogue, rank)
+        return cls(catalogue, rank, suppression_table(pack, catalogue))
 
 
 def build_outcome(
@@ -94,6 +95,7 @@ def build_outcome(
         [rule for rule, _ in fired],
         {rec_id: [r["rule"] for r in entry.reasons] for rec_id, entry in entries.items()},
         catalogue,
+        lookups.suppressions,
     )
     suppressed: list[dict[str, Any]] = []
     for rec_id, by in result.withdrawn.items():
