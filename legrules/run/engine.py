@@ -152,7 +152,7 @@ class Engine:
         """Assess one answer set. Raw mappings are validated first."""
         validated = answers if isinstance(answers, Answers) else self.validate(answers)
         fired, findings = self._fire(validated)
-        reasons = [self._reason(f, validated) for f in fired]
+        reasons = [self._reason(f, validated, findings) for f in fired]
         outcome = build_outcome(
             self._pack, [(f.rule, r) for f, r in zip(fired, reasons)], self._lookups
         )
@@ -246,6 +246,7 @@ class Engine:
         fired: list[_Fired] = []
         fired_ids: set[str] = set()
         findings: list[str] = []
+        derived: set[str] = set()  # the same, for membership: a large pack derives hundreds
         activations = 0
         branch_rule = self._compiled.branch_rule
 
@@ -259,20 +260,22 @@ class Engine:
             if rule.id in fired_ids:
                 return []  # another match path or branch of a rule that already fired
             fired_ids.add(rule.id)
-            fired.append(_Fired(rule, branch, frozenset(findings)))
-            new = [f for f in rule.then.derive if f not in findings]
+            fired.append(_Fired(rule, branch, len(findings)))
+            new = [f for f in rule.then.derive if f not in derived]
             findings.extend(new)
+            derived.update(new)
             return [finding_fact(f) for f in new]
 
         self._open_ruleset().run(self._facts.build(answers), on_fire)
         return fired, findings
 
-    def _reason(self, fired: _Fired, answers: Answers) -> dict[str, Any]:
-        """One rule's part in a recommendation (a :class:`Reason`, as data)."""
+    def _reason(self, fired: _Fired, answers: Answers, findings: list[str]) -> dict[str, Any]:
+        """One rule's part in a recommendation (a :class:`Reason`, as data); ``findings``
+        are the assessment's derived findings, in order."""
         rule = fired.rule
         facts = self._static_witness[rule.id]
         matched = (
-            witness(rule.when, answers, fired.known, holds=True)
+            witness(rule.when, answers, frozenset(findings[: fired.known]), holds=True)
             if facts is None
             else {fact: copy_value(answers[fact]) for fact in facts}
         )
@@ -290,9 +293,10 @@ def _unpickle_engine(
 
 
 class _Fired(NamedTuple):
-    """A rule's first firing: which compiled branch matched, and the findings known then
-    (a tuple: one is made per firing, inside the engine's lock)."""
+    """A rule's first firing: which compiled branch matched, and how many findings were
+    known then, the first ones of the assessment's list (a copy of them per firing was
+    quadratic in a large pack). A tuple: one is made per firing, inside the lock."""
 
     rule: Rule
     branch: str
-    known: frozenset[str]
+    known: int
