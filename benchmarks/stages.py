@@ -42,7 +42,8 @@ def main() -> None:
     def assess(document: dict[str, Any]) -> None:
         answers = timed("validate answers", lambda: engine.validate(document))
         fired, findings = timed("engine (durable + callbacks)", lambda: engine._fire(answers))
-        reasons = timed("reasons", lambda: [engine._reason(f, answers, findings) for f in fired])
+        order = {finding: index for index, finding in enumerate(findings)}
+        reasons = timed("reasons", lambda: [engine._reason(f, answers, order) for f in fired])
         outcome = timed(
             "merge, suppress, refer",
             lambda: build_outcome(

@@ -11,7 +11,8 @@ from __future__ import annotations
 import gc
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from datetime import datetime, timezone
 from typing import Any, NamedTuple, TypeVar
 
@@ -152,7 +153,8 @@ class Engine:
         """Assess one answer set. Raw mappings are validated first."""
         validated = answers if isinstance(answers, Answers) else self.validate(answers)
         fired, findings = self._fire(validated)
-        reasons = [self._reason(f, validated, findings) for f in fired]
+        order = {finding: index for index, finding in enumerate(findings)}
+        reasons = [self._reason(f, validated, order) for f in fired]
         outcome = build_outcome(
             self._pack, [(f.rule, r) for f, r in zip(fired, reasons)], self._lookups
         )
@@ -269,13 +271,13 @@ class Engine:
         self._open_ruleset().run(self._facts.build(answers), on_fire)
         return fired, findings
 
-    def _reason(self, fired: _Fired, answers: Answers, findings: list[str]) -> dict[str, Any]:
-        """One rule's part in a recommendation (a :class:`Reason`, as data); ``findings``
-        are the assessment's derived findings, in order."""
+    def _reason(self, fired: _Fired, answers: Answers, order: Mapping[str, int]) -> dict[str, Any]:
+        """One rule's part in a recommendation (a :class:`Reason`, as data); ``order``
+        gives each of the assessment's derived findings its position."""
         rule = fired.rule
         facts = self._static_witness[rule.id]
         matched = (
-            witness(rule.when, answers, frozenset(findings[: fired.known]), holds=True)
+            witness(rule.when, answers, _KnownBefore(order, fired.known), holds=True)
             if facts is None
             else {fact: copy_value(answers[fact]) for fact in facts}
         )
@@ -290,6 +292,27 @@ def _unpickle_engine(
 ) -> Engine:
     """Rebuild a pickled engine around this process's ruleset for its pack."""
     return cls(compiled, max_firings=max_firings, audit_log=audit)
+
+
+class _KnownBefore(AbstractSet[str]):
+    """The findings derived before a rule fired: the first ``count`` of the
+    assessment's, by position (a copy per firing was quadratic in a large pack)."""
+
+    __slots__ = ("_count", "_order")
+
+    def __init__(self, order: Mapping[str, int], count: int) -> None:
+        self._order = order
+        self._count = count
+
+    def __contains__(self, finding: object) -> bool:
+        position = self._order.get(finding) if isinstance(finding, str) else None
+        return position is not None and position < self._count
+
+    def __iter__(self) -> Iterator[str]:
+        return (f for f, position in self._order.items() if position < self._count)
+
+    def __len__(self) -> int:
+        return self._count
 
 
 class _Fired(NamedTuple):
