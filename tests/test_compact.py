@@ -74,3 +74,28 @@ def test_expanding_does_not_share_the_packs_lists(
     for firing in first["trace"]:
         firing["asserted"]["recommend"].append("changed")
     assert _json(expand(small, engine.pack)) == _json(with_trace.model_dump(mode="json"))
+
+
+def test_expanded_answers_share_no_list(engine: Engine, results: list[Assessment]) -> None:
+    with_lists = next(
+        r
+        for r in results
+        if any(isinstance(v, list) for v in r.answers.values())
+        and any(
+            isinstance(v, list)
+            for rec in r.recommendations
+            for v in rec.because[0].answers.values()
+        )
+    )
+    small = compact(with_lists, engine.pack)
+    first = expand(small, engine.pack)
+    for value in first["answers"].values():
+        if isinstance(value, list):
+            value.append("changed")
+    again = expand(small, engine.pack)
+    assert _json(again) == _json(with_lists.model_dump(mode="json"))
+    for rec in first["recommendations"]:
+        for reason in rec["because"]:
+            assert all(
+                "changed" not in v for v in reason["answers"].values() if isinstance(v, list)
+            )

@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import from_json, to_json
 
 from legrules.pack.model import RulePack
 from legrules.run.assessment import (
@@ -212,6 +213,7 @@ def expand(data: Mapping[str, Any], pack: RulePack) -> Data:
     compact document made by ``pack``; a full document is returned as it is."""
     if not is_compact(data):
         return dict(data)
+    data = from_json(to_json(data))  # a deep copy: the result shares nothing with it
     text = pack_text(pack)
     answers = _all_answers(data.get("answers") or {}, text)
     full = {
@@ -314,7 +316,7 @@ def _all_answers(stored: Mapping[str, Any], text: PackText) -> Data:
     """Every question's answer in questionnaire order, defaults given back."""
     if any(q not in stored and q not in text.defaults for q in text.questions):
         return dict(stored)  # not a whole answer set: it was stored as it was
-    out = {q: stored[q] if q in stored else text.defaults[q] for q in text.questions}
+    out = {q: stored[q] if q in stored else _copied(text.defaults[q]) for q in text.questions}
     out.update((k, v) for k, v in stored.items() if k not in out)
     return out
 
@@ -337,9 +339,14 @@ def _filled(data: Mapping[str, Any], given: Mapping[str, Any], model: type[BaseM
     return _ordered({**filled, **data}, model)
 
 
+def _copied(value: Any) -> Any:
+    """A list copied: the expanded document shares none with the pack or itself."""
+    return list(value) if isinstance(value, list) else value
+
+
 def _answers(matched: Any, answers: Mapping[str, Any]) -> Any:
     if isinstance(matched, list):
-        return {k: answers[k] for k in matched}
+        return {k: _copied(answers[k]) for k in matched}
     return matched
 
 
