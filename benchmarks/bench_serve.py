@@ -1,4 +1,4 @@
-"""Target 10: ``legrules serve`` under load (wrk against 127.0.0.1), 1 and 2 workers,
+"""Service: ``legrules serve`` under load (wrk against 127.0.0.1), 1 and 2 workers,
 against ``Engine.assess`` called directly in the same run, with the audit log on.
 
 Every figure comes from the same run, best of two rounds: the direct calls (one

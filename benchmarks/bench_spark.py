@@ -1,4 +1,4 @@
-"""Target 9: legrules.spark on local[2] vs the worker-process batch, same input, same run,
+"""Spark: legrules.spark on local[2] vs the worker-process batch, same input, same run,
 and what starting Spark costs.
 
 On one machine Spark cannot beat the batch (both use the same cores, and Spark adds the

@@ -1,4 +1,4 @@
-"""Target 8: reading and measuring a five-year training log (49,920 sets) in under 1 s.
+"""Training log: reading and measuring a five-year training log (49,920 sets) in under 1 s.
 
 What is timed is what a caller of ``legrules assess --log FILE`` (or the library's
 ``Engine.assess(answers, log=read_log(path))``) waits for: the file read from disk

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import statistics
-import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,54 +42,6 @@ def record(name: str, **figures: Any) -> None:
     RESULTS[name] = figures
     shown = ", ".join(f"{k}={v}" for k, v in figures.items())
     print(f"\n[{name}] {shown}")
-
-
-def paired_medians(
-    first: Callable[[], object], second: Callable[[], object], rounds: int, warmup: int = 50
-) -> tuple[float, float]:
-    """Median seconds per call of two functions, measured alternately in one loop."""
-    for _ in range(warmup):
-        first()
-        second()
-    a: list[float] = []
-    b: list[float] = []
-    clock = time.perf_counter
-    for _ in range(rounds):
-        start = clock()
-        first()
-        middle = clock()
-        second()
-        end = clock()
-        a.append(middle - start)
-        b.append(end - middle)
-    return statistics.median(a), statistics.median(b)
-
-
-def block_medians(
-    first: Callable[[], object],
-    second: Callable[[], object],
-    blocks: int,
-    size: int = 25,
-) -> tuple[float, float]:
-    """Median seconds per call of two functions, timed in alternating blocks.
-
-    Each block runs one function ``size`` times back to back (after one untimed call),
-    so each is measured in its own steady state, as a caller that assesses one answer
-    set after another sees it; alternating the blocks keeps machine drift on both
-    sides. Alternating single calls instead (``paired_medians``) makes each side pay
-    for the caches the other just evicted, which favours the smaller working set.
-    """
-    a: list[float] = []
-    b: list[float] = []
-    clock = time.perf_counter
-    for _ in range(blocks):
-        for func, out in ((first, a), (second, b)):
-            func()
-            start = clock()
-            for _ in range(size):
-                func()
-            out.append((clock() - start) / size)
-    return statistics.median(a), statistics.median(b)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -93,7 +93,9 @@ def test_assess_output_is_the_same_with_a_log(runner: CliRunner, logged: Logged)
     assert "recorded" not in plain.stderr
     data = json.loads(plain.stdout)
     with AuditLog(logged.log, readonly=True) as log:
-        stored = log.get(logged.defaults).assessment
+        record = log.get(logged.defaults)
+    assert record.assessment["compact"] == 1  # stored without the pack's text
+    stored = dict(record.full_assessment)
     for key in ("assessment_id", "created_at"):
         data.pop(key)
         stored.pop(key)

@@ -384,3 +384,47 @@ def test_no_batch_line_escapes_as_anything_but_its_own_record(compiled: Any) -> 
                     assert record["status"] in ("ok", "referral")
 
     check()
+
+
+def test_compact_batch_output_expands_to_the_full_output(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from legrules import Engine
+    from legrules.cli import cli
+    from legrules.run.compact import expand, is_compact
+
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    full, small = tmp_path / "full.jsonl", tmp_path / "small.jsonl"
+    run_batch(source, full, workers=1)
+    result = CliRunner().invoke(
+        cli, ["assess", "--batch", str(source), "--out", str(small), "--compact"]
+    )
+    assert result.exit_code == 2  # the two bad lines, reported as without --compact
+    assert small.stat().st_size < full.stat().st_size / 2
+    pack = Engine().pack
+    volatile = ("assessment_id", "created_at")
+    for wide, narrow in zip(
+        full.read_text(encoding="utf-8").splitlines(),
+        small.read_text(encoding="utf-8").splitlines(),
+        strict=True,
+    ):
+        expected, stored = json.loads(wide), json.loads(narrow)
+        if "error" in expected:
+            assert stored == expected
+            continue
+        assert is_compact(stored)
+        expanded = expand(stored, pack)
+        for key in volatile:
+            expanded.pop(key), expected.pop(key)
+        assert json.dumps(expanded) == json.dumps(expected)
+
+
+def test_compact_needs_batch() -> None:
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    result = CliRunner().invoke(cli, ["assess", "--defaults", "--compact"])
+    assert result.exit_code == 2
+    assert "--compact only applies with --batch" in result.stderr

@@ -42,10 +42,10 @@ def _gate(fifo: Path) -> str:
     return (
         "import legrules.run.batch as _b\n"
         "_assess = _b._assess_line\n"
-        "def _gated(engine, number, data):\n"
+        "def _gated(engine, number, data, *form):\n"
         f"    if number > {GATED_AFTER}:\n"
         f"        open({str(fifo)!r}, 'rb').read()  # no writer ever comes\n"
-        "    return _assess(engine, number, data)\n"
+        "    return _assess(engine, number, data, *form)\n"
         "_b._assess_line = _gated\n"
     )
 

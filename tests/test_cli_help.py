@@ -328,3 +328,24 @@ def test_every_command_in_the_readme_exists_with_its_options(line: str) -> None:
     args = shlex.split(line)[1:]
     result = CliRunner().invoke(cli, [*args, "--help"])
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("kind", ["json", "yaml"])
+def test_assessing_a_json_answers_file_does_not_load_yaml(kind: str, tmp_path: Path) -> None:
+    """PyYAML was a tenth of `assess --answers FILE.json`'s start-up and reads no JSON."""
+    answers = tmp_path / f"answers.{kind}"
+    answers.write_text('{"squat_felt_most": "glutes"}\n', encoding="utf-8")
+    if kind == "yaml":
+        answers.write_text("squat_felt_most: glutes\n", encoding="utf-8")
+    argv = ["legrules", "assess", "--answers", str(answers), "--format", "json"]
+    script = (
+        f"import sys\nfrom legrules.cli import cli\nsys.argv = {argv!r}\n"
+        "try:\n    cli()\nexcept SystemExit:\n    pass\n"
+        "print('yaml' in sys.modules, file=sys.stderr)\n"
+    )
+    for _ in range(2):  # the first run may fill the compiled-pack cache from rules/*.yaml
+        probe = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=False
+        )
+    assert '"status"' in probe.stdout, probe.stderr
+    assert probe.stderr.strip().splitlines()[-1] == str(kind == "yaml")

@@ -66,6 +66,7 @@ from legrules.errors import Problem, RulePackError, closest
 from legrules.pack.model import RulePack
 from legrules.pack.questionnaire import AnswerValue
 from legrules.run.assessment import Assessment
+from legrules.run.compact import compact, is_compact
 from legrules.run.compiler import CompiledPack, compile_pack
 from legrules.run.snapshot import PackSnapshot
 
@@ -539,6 +540,8 @@ class AuditLog:
         result: dict[str, Any] = assessment.model_dump(mode="json")
         if fields:
             result = redact_assessment(result, fields, self._salt, compiled.pack)
+        # the pack's text is stored once, with the pack: records reference it
+        result = compact(result, compiled.pack)
         base: dict[str, Any] = {
             "assessment_id": assessment.assessment_id,
             "timestamp": utc_stamp(assessment.created_at),
@@ -611,7 +614,7 @@ class AuditLog:
             "UPDATE meta SET value = ? WHERE key = ?",
             [(str(seq), "head_seq"), (digest, "head_hash")],
         )
-        return unhashed.model_copy(update={"hash": digest})
+        return unhashed.model_copy(update={"hash": digest}).expanded_by(compiled.pack)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -621,9 +624,14 @@ class AuditLog:
             lambda conn: int(conn.execute("SELECT count(*) FROM records").fetchone()[0])
         )
 
-    @staticmethod
-    def _to_record(row: tuple[Any, ...]) -> AuditRecord:
-        return AuditRecord.from_row(str(row[5]), str(row[6]), str(row[7]))
+    def _to_record(self, row: tuple[Any, ...]) -> AuditRecord:
+        record = AuditRecord.from_row(str(row[5]), str(row[6]), str(row[7]))
+        if is_compact(record.assessment):
+            # a pack that no longer loads leaves the record listable; reading its
+            # result then says why it cannot be expanded
+            with contextlib.suppress(AuditError):
+                record.expanded_by(self.pack(record.ruleset.fingerprint))
+        return record
 
     def _record_or_fail(self, row: tuple[Any, ...]) -> AuditRecord:
         try:

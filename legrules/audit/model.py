@@ -26,7 +26,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from legrules.canonical import canonical_json
 from legrules.errors import EXIT_CHECK_FAILED, LegrulesError, Problem
@@ -34,6 +34,7 @@ from legrules.pack.model import RulePack
 from legrules.pack.questionnaire import AnswerValue, Questionnaire
 from legrules.pack.schema import facts_read, findings_read
 from legrules.run.assessment import Assessment, RulesetInfo
+from legrules.run.compact import expand, is_compact
 from legrules.run.plan import EQUIPMENT, unsubstituted
 
 RECORD_VERSION = 1
@@ -271,9 +272,33 @@ class AuditRecord(_Frozen):
     prev_hash: str
     hash: str
 
+    #: The full form of a compact ``assessment``, given back from the record's pack by
+    #: the log that read or wrote it (:meth:`expanded_by`).
+    _full: dict[str, Any] | None = PrivateAttr(default=None)
+
     def content(self) -> str:
         """The canonical JSON that is hashed: everything but ``prev_hash`` and ``hash``."""
         return canonical_json(self.model_dump(mode="json", exclude={"prev_hash", "hash"}))
+
+    def expanded_by(self, pack: RulePack) -> AuditRecord:
+        """This record, its result readable in full: ``assessment`` stays as stored (and
+        hashed); a compact one (docs/CONTRACT.md) is expanded with ``pack``, the pack of
+        its fingerprint."""
+        if is_compact(self.assessment):
+            self._full = expand(self.assessment, pack)
+        return self
+
+    @property
+    def full_assessment(self) -> dict[str, Any]:
+        """The result's JSON, as ``Assessment.to_json`` gave it (redacted answers hashed)."""
+        if self._full is not None:
+            return self._full
+        if is_compact(self.assessment):
+            raise AuditError(
+                f"record {self.assessment_id} is stored compact: read it through its "
+                "AuditLog, which holds the rule pack that expands it"
+            )
+        return self.assessment
 
     @property
     def status(self) -> str:
@@ -281,7 +306,7 @@ class AuditRecord(_Frozen):
 
     @property
     def answers(self) -> dict[str, AnswerValue]:
-        return dict(self.assessment["answers"])
+        return dict(self.full_assessment["answers"])
 
     def recommendation_ids(self) -> list[str]:
         return [str(rec["id"]) for rec in self.assessment["recommendations"]]
@@ -292,7 +317,7 @@ class AuditRecord(_Frozen):
     def result(self) -> Assessment:
         """The stored result as an Assessment (AuditError if this legrules cannot read it)."""
         try:
-            return Assessment.model_validate(self.assessment)
+            return Assessment.model_validate(self.full_assessment)
         except ValidationError as error:
             raise AuditError(
                 f"record {self.assessment_id}: its result (written by legrules "

@@ -481,7 +481,7 @@ def replay(
         before=before,
         after=after,
         reproduced=_comparable(log.stored_form(before, record.redacted, old))
-        == _comparable(record.assessment),
+        == _comparable(record.full_assessment),
         rule_changes=rule_changes,
         pack_changes=changed_pack_parts(old, new),
         changes=changes,

@@ -23,6 +23,7 @@ from legrules.pack.model import RulePack
 from legrules.pack.questionnaire import AnswerValue, Question
 from legrules.paths import default_rules_dir
 from legrules.run.assessment import SCHEMA_VERSION, Assessment
+from legrules.run.compact import LEFT_OUT
 from legrules.run.loader import load_pack
 from legrules.run.recommend import URGENCY_ORDER
 
@@ -521,7 +522,35 @@ def assessment_section() -> list[str]:
             for name, info in model.model_fields.items()
         ]
         lines += [*_table(("field", "type", "meaning"), rows), ""]
-    return lines
+    return [*lines, *compact_section()]
+
+
+COMPACT_INTRO = """\
+### The compact form (audit log records, `legrules assess --batch --compact`)
+
+The same Assessment without the rule pack's text, which the pack that made it gives
+back (`ruleset.fingerprint` names it; the audit log stores each pack once, and reading a
+record expands it). A compact document has every field of the Assessment, in the same
+order, plus `"compact": 1` first; these parts are left out where, and only where, their
+value is exactly what the pack says:
+"""
+
+COMPACT_OUTRO = """\
+`legrules.run.compact.expand(document, pack)` gives back the full form, field for field
+and in order; `compact(assessment, pack)` makes the compact one. A field not listed here
+(including any added later) is kept as it is. The single-assessment JSON
+(`legrules assess --format json`) is always the full, self-contained form.
+"""
+
+
+def compact_section() -> list[str]:
+    rows = [(where, what, source) for where, what, source in LEFT_OUT]
+    return [
+        COMPACT_INTRO,
+        *_table(("where", "left out", "given back from"), rows),
+        "",
+        COMPACT_OUTRO,
+    ]
 
 
 def exit_codes_section() -> list[str]:

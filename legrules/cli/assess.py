@@ -92,6 +92,13 @@ if TYPE_CHECKING:
     "(- for stdout). Never one of the inputs.",
 )
 @click.option(
+    "--compact",
+    "compact_form",
+    is_flag=True,
+    help="With --batch: write each Assessment in the compact form (docs/CONTRACT.md): "
+    "the rule pack's text is referenced by rule id and the pack's fingerprint.",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=None,
@@ -145,6 +152,7 @@ def assess(
     training_logs: tuple[Path, ...],
     units: str | None,
     as_of: dt.date | None,
+    compact_form: bool,
     rules_dir: Path | None,
     log_path: Path | None,
     redact: tuple[str, ...],
@@ -188,12 +196,16 @@ def assess(
     143/129 a batch stopped by SIGTERM/SIGHUP.
     """
     if batch_path is not None or out_path is not None:
-        _run_batch(batch_path, out_path, workers=workers, rules_dir=rules_dir)
+        _run_batch(
+            batch_path, out_path, workers=workers, rules_dir=rules_dir, compact_form=compact_form
+        )
         return
     if workers is not None:
         fail("--workers only applies with --batch", EXIT_BAD_INPUT)
     if (units is not None or as_of is not None) and not training_logs:
         fail("--units and --as-of only apply with --log", EXIT_BAD_INPUT)
+    if compact_form:
+        fail("--compact only applies with --batch", EXIT_BAD_INPUT)
     given = answers_given(answers_path, answer_pairs, defaults)
     if resume_path is not None:
         _check_resume(given=given, no_input=no_input)
@@ -362,7 +374,7 @@ def _earlier_answers(engine: Engine, path: Path) -> dict[str, AnswerValue]:
 
 
 # what --batch reads: its lines are the answers, so any other option would be ignored
-_BATCH_OPTIONS = {"batch_path", "out_path", "workers", "rules_dir", "no_input"}
+_BATCH_OPTIONS = {"batch_path", "out_path", "workers", "rules_dir", "no_input", "compact_form"}
 
 
 def _ignored_by_batch() -> list[str]:
@@ -385,6 +397,7 @@ def _run_batch(
     *,
     workers: int | None,
     rules_dir: Path | None,
+    compact_form: bool = False,
 ) -> None:
     from legrules.run.batch import Terminated, count_lines, run_batch
 
@@ -406,10 +419,17 @@ def _run_batch(
                 total = count_lines(batch_path)
                 with click.progressbar(length=total, label="assessing", file=sys.stderr) as bar:
                     report = run_batch(
-                        batch_path, stream, rules=compiled, workers=workers, progress=bar.update
+                        batch_path,
+                        stream,
+                        rules=compiled,
+                        workers=workers,
+                        progress=bar.update,
+                        compact_form=compact_form,
                     )
             else:
-                report = run_batch(batch_path, stream, rules=compiled, workers=workers)
+                report = run_batch(
+                    batch_path, stream, rules=compiled, workers=workers, compact_form=compact_form
+                )
     except Terminated as stop:
         fail(f"{stop}: the batch was stopped and its partial output removed", stop.exit_code)
     for number, message in report.bad_lines:

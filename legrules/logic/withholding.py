@@ -57,17 +57,43 @@ class Withdrawals:
     referred_by: str | None
 
 
-def withdraw(pack: RulePack, fired: Sequence[Rule], made: Mapping[str, list[str]]) -> Withdrawals:
+def suppression_table(
+    pack: RulePack, catalogue: Mapping[str, RecommendationDef] | None = None
+) -> dict[str, frozenset[str]]:
+    """For each rule that suppresses: every recommendation id it withdraws when it
+    fires (:func:`suppresses` for each id of the catalogue), made once per pack."""
+    catalogue = pack.recommendations() if catalogue is None else catalogue
+    return {
+        rule.id: frozenset(r for r, d in catalogue.items() if suppresses(rule, r, d.kind))
+        for rule in pack.rules
+        if rule.then.suppress is not None
+    }
+
+
+def withdraw(
+    pack: RulePack,
+    fired: Sequence[Rule],
+    made: Mapping[str, list[str]],
+    catalogue: Mapping[str, RecommendationDef] | None = None,
+    table: Mapping[str, frozenset[str]] | None = None,
+) -> Withdrawals:
     """Which of the recommendations ``made`` (id -> rules that made it, in firing order)
-    the ``fired`` rules withdraw: suppressions in firing order, then the referral."""
-    catalogue = pack.recommendations()
+    the ``fired`` rules withdraw: suppressions in firing order, then the referral.
+    ``catalogue`` (``pack.recommendations()``) and ``table`` (:func:`suppression_table`)
+    are passed by a caller that holds them, an engine, since looking them up per
+    assessment was a third of merging."""
+    if catalogue is None:
+        catalogue = pack.recommendations()
+    if table is None:
+        table = suppression_table(pack, catalogue)
     remaining = {rec_id: list(by) for rec_id, by in made.items()}
     withdrawn: dict[str, str] = {}
     for rule in fired:
-        if rule.then.suppress is None:
+        gone = table.get(rule.id)
+        if gone is None:
             continue
         for rec_id in list(remaining):
-            if suppresses(rule, rec_id, catalogue[rec_id].kind):
+            if rec_id in gone:
                 withdrawn[rec_id] = rule.id
                 del remaining[rec_id]
     referrals = [rec_id for rec_id in remaining if catalogue[rec_id].withholds_plan]

@@ -12,8 +12,6 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 
-import yaml
-
 from legrules.errors import AnswersError, Problem, closest
 from legrules.pack.questionnaire import AnswerValue, Question, Questionnaire
 from legrules.pack.schema import FactLeaf
@@ -195,11 +193,16 @@ def _choice_words(question: Question, item: object) -> str:
     return str(item)
 
 
-class _NoAliasDumper(yaml.SafeDumper):
-    """Writes a value shared by two answers out twice: legrules refuses YAML aliases."""
+def _dump_yaml(values: dict[str, object]) -> str:
+    """YAML of ``values``, a value shared by two answers written out twice (legrules
+    refuses YAML aliases). PyYAML is imported here: only a YAML ``--save`` needs it."""
+    import yaml  # noqa: PLC0415
 
-    def ignore_aliases(self, data: object) -> bool:
-        return True
+    class NoAliasDumper(yaml.SafeDumper):
+        def ignore_aliases(self, data: object) -> bool:
+            return True
+
+    return yaml.dump(values, Dumper=NoAliasDumper, sort_keys=False, allow_unicode=True, width=88)
 
 
 def dump_answers(values: Mapping[str, object], *, json_format: bool, stamp: str) -> str:
@@ -217,10 +220,7 @@ def dump_answers(values: Mapping[str, object], *, json_format: bool, stamp: str)
     )
     if not values:
         return header + "{}\n"
-    body = yaml.dump(
-        dict(values), Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, width=88
-    )
-    return header + body
+    return header + _dump_yaml(dict(values))
 
 
 def parse_answer_options(

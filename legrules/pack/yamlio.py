@@ -35,9 +35,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, NoReturn
-
-import yaml
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from legrules.errors import InputFileError, clip, show
 
@@ -55,10 +53,8 @@ Python refuses to convert more than 4,300)."""
 MAX_DEPTH = 256
 """Deepest nesting of mappings and lists in a YAML document."""
 
-# libyaml's parser (CParser) is about ten times faster than the pure-Python one and
-# produces the same events; the pure-Python loader is the fallback where PyYAML was
-# built without libyaml.
-_Parser: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
 
 _CORE = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ = (
@@ -334,6 +330,8 @@ class _Builder:
         self.documents = 0
 
     def feed(self, event: yaml.Event) -> None:
+        import yaml  # noqa: PLC0415 - loaded by parse_yaml already; see there
+
         if isinstance(event, yaml.AliasEvent):
             _refuse(
                 event,
@@ -418,9 +416,18 @@ def parse_yaml(text: str, source: str) -> tuple[Any, LineMap]:
     Raises :class:`InputFileError` naming ``source:line`` for invalid YAML and for
     everything the module docstring lists as refused.
     """
+    # Imported here, not at the top: reading a JSON answers file (the common case for
+    # `assess --answers`, and every batch line) needs no YAML, and PyYAML was a tenth of
+    # the command's start-up.
+    import yaml  # noqa: PLC0415
+
+    # libyaml's parser (CParser) is about ten times faster than the pure-Python one and
+    # produces the same events; the pure-Python loader is the fallback where PyYAML was
+    # built without libyaml.
+    parser: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     builder = _Builder()
     try:
-        for event in yaml.parse(text, Loader=_Parser):
+        for event in yaml.parse(text, Loader=parser):
             builder.feed(event)
     except _Refused as refused:
         raise InputFileError(f"{source}:{refused.line}", refused.reason) from None

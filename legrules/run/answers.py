@@ -89,6 +89,11 @@ class Answers(Mapping[str, AnswerValue]):
     def __getitem__(self, key: str) -> AnswerValue:
         return self._values[key]
 
+    def get(self, key: str, default: Any = None) -> Any:
+        # the dict's own get: Mapping's, through __getitem__ and an exception for a
+        # missing key, was most of building the engine's fact
+        return self._values.get(key, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
 

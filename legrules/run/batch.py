@@ -40,10 +40,13 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+from pydantic_core import to_json
+
 from legrules.errors import BatchError, InputFileError, LegrulesError
 from legrules.output import output
 from legrules.pack.yamlio import parse_json
 from legrules.paths import pack_dir
+from legrules.run.compact import compact
 from legrules.run.compiler import CompiledPack, compile_pack
 from legrules.run.engine import Engine
 from legrules.run.loader import load_pack
@@ -59,6 +62,7 @@ _STOP_SIGNALS = tuple(
 )
 
 _worker_engine: Engine | None = None
+_worker_compact = False
 
 _Line = tuple[int, bytes]
 _ChunkResult = tuple[str, int, list[tuple[int, str]]]
@@ -85,11 +89,12 @@ class BatchReport:
     bad_lines: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _init_worker(compiled: CompiledPack) -> None:
+def _init_worker(compiled: CompiledPack, compact_form: bool = False) -> None:
     # The per-process engine a pool initializer leaves for the tasks: module state is
     # the one place a ProcessPoolExecutor worker can keep it.
-    global _worker_engine  # noqa: PLW0603
+    global _worker_engine, _worker_compact  # noqa: PLW0603
     _worker_engine = Engine(compiled)
+    _worker_compact = compact_form
 
 
 def _parse_line(number: int, data: bytes) -> Any:
@@ -105,10 +110,15 @@ def _parse_line(number: int, data: bytes) -> Any:
     return parse_json(text, where)
 
 
-def _assess_line(engine: Engine, number: int, data: bytes) -> tuple[str, str | None]:
+def _assess_line(
+    engine: Engine, number: int, data: bytes, compact_form: bool = False
+) -> tuple[str, str | None]:
     """The output line for one input line, and its error message if it is bad."""
     try:
-        return engine.assess(_parse_line(number, data)).model_dump_json(), None
+        result = engine.assess(_parse_line(number, data))
+        if compact_form:
+            return to_json(compact(result, engine.pack)).decode("utf-8"), None
+        return result.model_dump_json(), None
     except LegrulesError as error:
         message = str(error)
         return json.dumps({"line": number, "error": message}), message
@@ -141,7 +151,7 @@ def _assess_chunk(chunk: list[_Line], directory: str) -> _ChunkResult:
     bad: list[tuple[int, str]] = []
     lines: list[str] = []
     for number, data in chunk:
-        text, error = _assess_line(engine, number, data)
+        text, error = _assess_line(engine, number, data, _worker_compact)
         lines.append(text)
         if error is not None:
             bad.append((number, error))
@@ -278,8 +288,13 @@ def run_batch(
     rules: Path | CompiledPack | None = None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    compact_form: bool = False,
 ) -> BatchReport:
     """Assess every non-blank line of ``source`` (JSON Lines) into ``target``, in order.
+
+    ``compact_form`` writes each Assessment in the compact form
+    (:mod:`legrules.run.compact`: the pack's text left out, given back by
+    :func:`~legrules.run.compact.expand` with the pack of its fingerprint).
 
     ``rules`` is a pack directory (default: the shipped pack) or a compiled pack.
     ``workers`` defaults to the number of CPUs. ``progress`` is called with the number
@@ -297,10 +312,20 @@ def run_batch(
         rules = compile_pack(load_pack(pack_dir(rules)))
     count = workers or os.cpu_count() or 1
     if not isinstance(target, (str, os.PathLike)):
-        return _run(source, target, None, rules=rules, count=count, progress=progress)
+        return _run(
+            source, target, None, rules=rules, count=count, progress=progress, form=compact_form
+        )
     out = output(target, "the batch output", inputs=[source])
     with out.open(binary=True) as stream:
-        return _run(source, stream, out.directory(), rules=rules, count=count, progress=progress)
+        return _run(
+            source,
+            stream,
+            out.directory(),
+            rules=rules,
+            count=count,
+            progress=progress,
+            form=compact_form,
+        )
 
 
 def _run(
@@ -311,13 +336,14 @@ def _run(
     rules: CompiledPack,
     count: int,
     progress: Callable[[int], None] | None,
+    form: bool = False,
 ) -> BatchReport:
     # the workers' chunk files live in one private directory, removed whatever happens
     scratch = tempfile.mkdtemp(prefix=".legrules-batch-chunks-", dir=scratch_dir)
     try:
         with _open_input(source) as handle, _stop_signals_raise():
             pool = ProcessPoolExecutor(
-                max_workers=count, initializer=_init_worker, initargs=(rules,)
+                max_workers=count, initializer=_init_worker, initargs=(rules, form)
             )
             try:
                 lines = _numbered_lines(handle, source)

@@ -60,6 +60,61 @@ _INTERNAL_PREFIX = "$"
 OnFire = Callable[[str], Iterable[Mapping[str, Any]]]
 
 _names = itertools.count(1)
+#: One encoder for every fact (``json.dumps`` with an option makes a new one per call).
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+#: glibc's malloc settings while a durable ruleset exists in the process (see
+#: :func:`keep_heap`): allocations up to 4 MiB come from the heap rather than their own
+#: mmap, and up to 16 MiB of free heap is kept rather than handed back to the kernel.
+HEAP_MMAP_THRESHOLD = 4 * 2**20
+HEAP_TRIM_THRESHOLD = 16 * 2**20
+_M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers (malloc.h)
+_M_MMAP_THRESHOLD = -3
+#: Set to 0 to leave malloc's settings alone.
+KEEP_HEAP_ENV = "LEGRULES_MALLOPT"
+_heap_kept: bool | None = None
+
+
+def keep_heap() -> bool:
+    """Stop glibc returning durable's per-session memory to the kernel after every
+    assessment; True if the settings were applied (once per process).
+
+    durable allocates and frees large buffers for every session. With glibc's default,
+    adaptive thresholds, once the process holds other memory (a caller keeping its
+    results, a web app's state) those buffers went back to the kernel at every session
+    end and were faulted in again at the next: durable's C engine alone took 335 us per
+    assessment instead of 100 us on the benchmark documents, assess 800 us instead of
+    580 us (benchmarks/README.md). Fixed thresholds keep that memory in the heap, where
+    the next session reuses it; memory stays flat (benchmarks/bench_memory.py).
+
+    Not applied where the process already chose (``MALLOC_MMAP_THRESHOLD_`` or
+    ``MALLOC_TRIM_THRESHOLD_`` set), where ``LEGRULES_MALLOPT=0``, or where the C library
+    is not glibc.
+    """
+    global _heap_kept  # noqa: PLW0603 - once per process, by design
+    if _heap_kept is None:
+        _heap_kept = _apply_heap_settings()
+    return _heap_kept
+
+
+def _apply_heap_settings() -> bool:
+    chosen = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+    if os.environ.get(KEEP_HEAP_ENV) == "0" or any(name in os.environ for name in chosen):
+        return False
+    try:
+        if not os.confstr("CS_GNU_LIBC_VERSION"):
+            return False
+    except (AttributeError, ValueError, OSError):  # not glibc, or not POSIX
+        return False
+    import ctypes  # noqa: PLC0415 - only where the settings apply
+
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is None:  # pragma: no cover - every glibc has it
+        return False
+    return bool(
+        mallopt(_M_MMAP_THRESHOLD, HEAP_MMAP_THRESHOLD)
+        and mallopt(_M_TRIM_THRESHOLD, HEAP_TRIM_THRESHOLD)
+    )
 
 
 class _Gate:
@@ -227,6 +282,7 @@ class DurableRuleset:
         definitions = [shards] if isinstance(shards, Mapping) else list(shards)
         if not definitions:
             raise EngineError("a ruleset needs at least one shard")
+        keep_heap()
         # routes[i]: the finding ids shard i can match; a derived finding is asserted
         # only where it can matter (None: everywhere).
         self._routes = list(routes) if routes is not None else None
@@ -295,7 +351,7 @@ class DurableRuleset:
             _GATE.doomed_sessions.extend([(handle, sid) for handle in handles])
             first = dict(fact)
             first["sid"] = sid
-            first_payload = json.dumps(first, ensure_ascii=False)
+            first_payload = _encode(first)
             pending: list[list[str]] = [[first_payload] for _ in handles]
             activations = 0
             try:
@@ -341,7 +397,7 @@ class DurableRuleset:
                 for derived in on_fire(rule_name):
                     session_fact = dict(derived)
                     session_fact["sid"] = sid
-                    text = json.dumps(session_fact, ensure_ascii=False)
+                    text = _encode(session_fact)
                     result = _durable.assert_fact(handle, text)[0]
                     if result != _OK:
                         raise EngineError(f"durable-rules refused a derived fact (code {result})")

@@ -12,11 +12,12 @@ on its own (see benchmarks/README.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from legrules.logic.withholding import withdraw
+from legrules.logic.withholding import suppression_table, withdraw
+from legrules.pack.catalogue import RecommendationDef
 from legrules.pack.model import RulePack
 from legrules.pack.schema import Rule
 
@@ -52,12 +53,33 @@ def source_text(pack: RulePack, rule: Rule) -> str:
     return "; ".join(parts)
 
 
-def build_outcome(pack: RulePack, fired: Sequence[tuple[Rule, dict[str, Any]]]) -> Outcome:
+@dataclass(frozen=True)
+class Lookups:
+    """What merging looks up, made once per pack (an engine keeps it): each id's
+    definition, its place in the output order, and what each suppressing rule withdraws."""
+
+    catalogue: Mapping[str, RecommendationDef]
+    rank: Mapping[str, tuple[int, int]]
+    suppressions: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, pack: RulePack) -> Lookups:
+        catalogue = dict(pack.recommendations())
+        order = pack.catalogue.positions()
+        rank = {rec_id: (KIND_ORDER[d.kind], order[rec_id]) for rec_id, d in catalogue.items()}
+        return cls(catalogue, rank, suppression_table(pack, catalogue))
+
+
+def build_outcome(
+    pack: RulePack, fired: Sequence[tuple[Rule, dict[str, Any]]], lookups: Lookups | None = None
+) -> Outcome:
     """Merge recommendations per id, apply suppressions and referral, in a fixed order.
 
     What is withdrawn, and by whom, is :func:`legrules.logic.withholding.withdraw`; this
     merges, records and orders."""
-    catalogue = pack.recommendations()
+    if lookups is None:
+        lookups = Lookups.of(pack)
+    catalogue = lookups.catalogue
     entries: dict[str, _Entry] = {}
     for rule, reason in fired:
         for rec in rule.then.recommend:
@@ -72,6 +94,8 @@ def build_outcome(pack: RulePack, fired: Sequence[tuple[Rule, dict[str, Any]]]) 
         pack,
         [rule for rule, _ in fired],
         {rec_id: [r["rule"] for r in entry.reasons] for rec_id, entry in entries.items()},
+        catalogue,
+        lookups.suppressions,
     )
     suppressed: list[dict[str, Any]] = []
     for rec_id, by in result.withdrawn.items():
@@ -85,9 +109,8 @@ def build_outcome(pack: RulePack, fired: Sequence[tuple[Rule, dict[str, Any]]]) 
         )
     status: Literal["ok", "referral"] = "ok" if result.referred_by is None else "referral"
 
-    order = pack.catalogue.positions()
     recommendations = []
-    for rec_id in sorted(entries, key=lambda r: (KIND_ORDER[catalogue[r].kind], order[r])):
+    for rec_id in sorted(entries, key=lookups.rank.__getitem__):
         definition = catalogue[rec_id]
         entry = entries[rec_id]
         urgency = max(entry.urgencies, key=URGENCY_ORDER.index) if entry.urgencies else None
