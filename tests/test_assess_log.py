@@ -22,7 +22,7 @@ from legrules.audit import AuditLog, replay
 from legrules.audit.model import REDACTED_PREFIX
 from legrules.cli import cli
 from legrules.errors import LegrulesError
-from legrules.interview.skips import default_for, next_pending, walk
+from legrules.interview.skips import default_for, next_prompt, walk
 from legrules.traininglog.assessing import measure_logs
 from tests.logfactory import hevy_csv, program, strong_csv
 
@@ -154,9 +154,13 @@ def test_cli_disagreement_note_near_the_top_and_evidence_in_the_explanation(
     text = result.stdout
     note = text.index("Please check: You answered strength_stalled = No, but your training")
     assert text.index("Safety first") < note < text.index("What we found")
-    explained = text[text.index("How each recommendation was reached") :]
-    assert "matched strength_stalled = true" in explained
-    assert "from your training log: every compound leg lift with enough data has" in explained
+    # the answer the rules matched says where it came from; its evidence is listed under
+    # it in the log's section
+    explained = " ".join(text[text.index("How each recommendation was reached") :].split())
+    assert "matched: strength_stalled = true (measured from your training log)" in explained
+    measured = " ".join(text[text.index("Measured from your training log") :].split())
+    stalled_answer = measured.index("stalled for weeks even though you train consistently? Yes")
+    assert measured.index("- every compound leg lift with enough data has", stalled_answer) > 0
     data = json.loads(runner.invoke(cli, [*args, "--json"]).stdout)
     stall = next(m for m in data["training_log"]["measured"] if m["question"] == "strength_stalled")
     assert (stall["value"], stall["reported"], stall["agrees"]) == (True, False, False)
@@ -195,13 +199,19 @@ def test_cli_interactive_does_not_ask_what_the_log_measured(
     result = runner.invoke(cli, ["assess", "--log", str(stalled), "--json"], input="\n" * 200)
     assert result.exit_code == 0, result.stderr
     assert f"{len(measured)} answers measured from your training log; not asked" in result.stderr
-    # the questionnaire's own walk, starting from what the log measured
+    # the questionnaire's own walk (a checklist is one prompt), starting from what the
+    # log measured: no prompt holds a measured question, and the terminal shows each one
     given = dict(measured)
-    while (pending := next_pending(steps := walk(engine.pack, given))) is not None:
-        given[pending.question.id] = default_for(pending.question, steps)
+    prompts = []
+    while batch := next_prompt(steps := walk(engine.pack, given)):
+        prompts.append([step.question.id for step in batch])
+        for step in batch:
+            given[step.question.id] = default_for(step.question, steps)
+    assert prompts
+    assert not {q for prompt in prompts for q in prompt} & measured.keys()
     without = runner.invoke(cli, ["assess", "--json"], input="\n" * 200)
     asked = result.stderr.count("> [")
-    assert asked == len(given.keys() - measured.keys())
+    assert asked == len(prompts)
     assert asked < without.stderr.count("> [")
     assert json.loads(result.stdout)["answers"]["strength_stalled"] is True
 

@@ -72,7 +72,10 @@ def test_squats_felt_in_the_lower_back_get_advice(engine: Engine) -> None:
         "alignment_check",
         "heel_elevated_squat",
     }
-    assert "brace" in _cues(result)["squat_or_leg_press"]
+    assert "hips rise faster than your chest" in _cues(result)["squat_or_leg_press"]
+    setup = result.recommendation("alignment_check")
+    assert setup is not None
+    assert any("brace" in r.detail for r in setup.because if r.detail)
 
 
 @pytest.mark.parametrize(

@@ -69,9 +69,14 @@ def test_sets_and_reps_the_article_does_not_give(engine: Engine) -> None:
     heel = next(i for d in result.plan.days for i in d.items if i.exercise == "heel_elevated_squat")
     assert heel.prescription_source == "not_specified"
     assert dose(heel) == NOT_GIVEN
-    text = render_text(result, engine.pack)
-    assert f"Heel-elevated squats: {NOT_GIVEN}" in flat(text)
+    # the cell says "not given", the plan says once whose numbers are missing; the
+    # explanation says it under the table for each item
+    text = flat(render_text(result, engine.pack))
+    assert '"not given" means no numbers from the article' in text
     assert "| Heel-elevated squats | not given |" in render_markdown(result, engine.pack)
+    assert f"Heel-elevated squats: {NOT_GIVEN}" in flat(
+        render_text(result, engine.pack, explain=True)
+    )
     # numbers from somewhere else are never attributed to the article
     borrowed = with_item(result, "heel_elevated_squat", sets="3", reps="8-12")
     assert "3 x 8-12 (not from the article)" in render_markdown(borrowed, engine.pack)
@@ -84,10 +89,13 @@ def test_items_the_equipment_cannot_do(engine: Engine) -> None:
     items = [i for d in result.plan.days for i in d.items if i.option != i.exercise]
     assert items
     assert all(i.equipment_ok is True for d in result.plan.days for i in d.items)
-    text = flat(render_text(result, engine.pack))
+    markdown = render_markdown(result, engine.pack)
+    explained = flat(render_text(result, engine.pack, explain=True))
     for item in items:
-        assert f"{item.title}: {NOT_GIVEN} (In place of" in text
-    assert "your equipment cannot do this yet" not in text
+        row = next(line for line in markdown.splitlines() if line.startswith(f"| {item.title} |"))
+        assert row.split(" | ")[-1].startswith("in place of ")  # the why says what it replaces
+        assert f"{item.title}: {NOT_GIVEN} (In place of" in explained
+    assert "your equipment cannot do this yet" not in flat(render_text(result, engine.pack))
 
 
 def test_referral_report(engine: Engine) -> None:
@@ -242,8 +250,8 @@ def test_markdown_notes_what_the_text_notes(engine: Engine) -> None:
     result = engine.assess({"squat_felt_most": "glutes"})
     bare = with_item(result, "heel_elevated_squat", note=None)
     note = f"Heel-elevated squats: {NOT_GIVEN}"
-    assert note in flat(render_text(bare, engine.pack))
-    assert f"- {note}" in render_markdown(bare, engine.pack)
+    assert note in flat(render_text(bare, engine.pack, explain=True))
+    assert f"- {note}" in render_markdown(bare, engine.pack, explain=True)
 
 
 def test_an_urgency_is_said_wherever_it_is_set(engine: Engine) -> None:

@@ -225,7 +225,7 @@ class _Finding:
     short: list[str]  # the answers in words, for the report
     sources: list[str]  # the findings it follows from
     real: bool  # something the person said about their body or habits
-    answers: str  # the answers it rests on, to tell two findings from one answer
+    answers: frozenset[str]  # the answers it rests on, to tell two findings from one answer
 
 
 def _findings_of(assessment: Assessment, ctx: _Context) -> list[_Finding]:
@@ -268,7 +268,7 @@ def _findings_of(assessment: Assessment, ctx: _Context) -> list[_Finding]:
                 _short_answers(labels, values),
                 list(dict.fromkeys(sources)),
                 real,
-                _answers_text(values),
+                frozenset(f"{q} = {show_value(v)}" for q, v in values.items()),
             )
         )
     return out
@@ -330,70 +330,106 @@ def _short_cue(cue: str) -> str:
     return "; ".join(_CUE_REASON.sub("", part) for part in cue.split("; "))
 
 
+#: A cue longer than this goes under the table at full width: in a narrow cell it
+#: would take a dozen lines.
+_LONG_CUE = 60
+
+
+def _cue(item: PlanItem, explain: bool) -> str:
+    if not item.cue:
+        return ""
+    return item.cue if explain else _short_cue(item.cue)
+
+
 def _plan_rows(
     day: PlanDay, ctx: _Context, matched: Mapping[str, Mapping[str, AnswerValue]], explain: bool
 ) -> tuple[tuple[str, ...], ...]:
-    """A day's table; a cell without numbers says only "not given", a note says more."""
+    """A day's table; a cell without numbers says only "not given", a long cue "see
+    below" (the notes under the table say more); a substitute says in its why what it
+    stands in for, which your equipment cannot do."""
     rows = [("Exercise", "Sets x reps", "Cue", "Why")]
     for item in day.items:
         name = item.title + (" *" if item.equipment_ok is False else "")
         why = ctx.why(item.because, matched)
-        cue = item.cue if explain or not item.cue else _short_cue(item.cue)
+        instead = _in_place_of(item)
+        if instead is not None:  # a substitute: what it stands in for is its first why
+            why = f"in place of {instead}" + ("" if why == BASE_PLAN else f"; {why}")
+        cue = _cue(item, explain)
+        if len(cue) > _LONG_CUE:
+            cue = "see below"
         rows.append((name, dose(item, short=True), cue or "-", why))
     return tuple(rows)
 
 
+_RULE_OF_THUMB = "a rule of thumb"
+
+
 def _progress_line(days: Sequence[PlanDay]) -> str:
-    """How to progress each item of the plan, in one sentence: reps to the top of the
-    item's own range (the article's numbers), then load, labelled as a rule of thumb."""
-    tops: dict[str, str] = {}
-    bare: dict[str, str] = {}
-    for item in (item for day in days for item in day.items):
-        if item.sets and item.reps:
-            top = item.reps.rpartition("-")[2] + (" per leg" if item.per_leg else "")
-            tops.setdefault(item.title, f"{item.title} {top}")
-        else:
-            bare.setdefault(item.title, item.title)
+    """How to progress every item of the plan, in one sentence: reps to the top of the
+    item's own range (the article's numbers, in the table), then load, labelled as a rule
+    of thumb; where the article gives no numbers, says so once for the whole plan."""
+    items = [item for day in days for item in day.items]
     parts = []
-    if tops:
+    if any(item.sets and item.reps for item in items):
         parts.append(
-            "add reps until every set reaches the top of its range ("
-            + ", ".join(tops.values())
-            + f"), then add a little weight and go back to the bottom ({_RULE_OF_THUMB})"
+            "reps up to the top of each range, then a little more weight and back to its bottom"
         )
-    if bare:
-        parts.append(f"{' and '.join(bare.values())}: add a rep or two, then a little weight")
+    if any(not (item.sets and item.reps) for item in items):
+        parts.append('"not given" means no numbers from the article: add a rep or two, then weight')
     return "; ".join(parts) + "."
 
 
-_RULE_OF_THUMB = "the ranges are the article's, this step a rule of thumb"
+def _in_place_of(item: PlanItem) -> str | None:
+    """What a substitute stands in for ("Squat or leg press"), or None."""
+    if item.option in (None, item.exercise) or not item.option_reason:
+        return None
+    head, colon, _ = item.option_reason.partition(":")
+    return head.removeprefix("In place of ").strip() if colon else None
 
 
-def _day_notes(day: PlanDay, ctx: _Context, explain: bool) -> list[Item]:
-    """Notes under a day's table: numbers the article does not give, missing equipment,
-    the day's notes (in the short report only those a finding asked for)."""
+def _day_notes(
+    day: PlanDay, ctx: _Context, explain: bool, said: set[str], *, items: bool = True
+) -> list[Item]:
+    """Notes under a day's table: long cues and the day's notes (in the short report
+    only those a finding asked for). ``explain`` adds every
+    item's note about its numbers. ``said`` holds the notes of earlier days: a note is
+    made once per report; without ``items``, only the day's own notes (a day that repeats
+    an earlier one)."""
     notes = []
-    for item in day.items:
-        if item.prescription_source == "not_specified":
-            text = f"{item.title}: {NOT_GIVEN}"
+    for item in day.items if items else ():
+        cue = _cue(item, explain)
+        if len(cue) > _LONG_CUE:
+            notes.append(f"{item.title}: {cue.rstrip('.')}.")
+        if explain and item.prescription_source == "not_specified":
             note = " ".join((item.note or "").split())
-            if note and not explain and item.option not in (None, item.exercise):
-                # a substitute says what it stands in for even in the short report
-                note = note.split(". ", 1)[0].rstrip(".") + "."
-            if note and (explain or item.option not in (None, item.exercise)):
-                text += f" ({note})"
-            notes.append(Item(text, marker=""))
+            notes.append(f"{item.title}: {NOT_GIVEN}" + (f" ({note})" if note else ""))
     for item in day.items:
         if item.equipment_ok is False and item.requires_equipment:
             options = " or ".join(ctx.labels.gear(option) for option in item.requires_equipment)
-            text = f"{item.title}: your equipment cannot do this yet; it needs {options}."
-            notes.append(Item(text, marker="*"))
+            notes.append(f"* {item.title}: your equipment cannot do this yet; it needs {options}.")
     notes += [
-        Item(f"Note: {note.text}", marker="")
+        f"Note: {note.text}"
         for note in day.notes
         if explain or not set(note.because) <= ctx.everyone
     ]
-    return notes
+    fresh = [note for note in dict.fromkeys(notes) if note not in said]
+    said.update(fresh)
+    return [
+        Item(note[2:], marker="*") if note.startswith("* ") else Item(note, marker="")
+        for note in fresh
+    ]
+
+
+def _repeats(day: PlanDay, earlier: Sequence[PlanDay]) -> PlanDay | None:
+    """The earlier day an optional day only repeats (the same exercises with the same
+    cues), or None: such a day needs no table of its own."""
+    if not day.optional or not day.items:
+        return None
+    for other in earlier:
+        done = {(item.title, item.cue) for item in other.items}
+        if all((item.title, item.cue) in done for item in day.items):
+            return other
+    return None
 
 
 _REFERRAL_TEXT = (
@@ -403,7 +439,7 @@ _REFERRAL_TEXT = (
 )
 _NO_SAFETY_TEXT = "Nothing in your answers needs a professional's attention first."
 _NOTHING_FOUND_TEXT = "Nothing in your answers points to a specific weak spot."
-_ASSUMED_HEAD = "Assumed, because you did not answer"
+_ASSUMED_HEAD = "Assumed (you did not answer)"
 _DISCLAIMER = (
     "This is training guidance from one article plus a safety screen, not medical advice. "
     "If anything hurts or worries you, see a qualified professional."
@@ -424,8 +460,8 @@ def report(
     """
     ctx = _Context.of(assessment, pack)
     sections = [
-        _safety(assessment, explain),
-        _clarify(assessment),
+        _safety(assessment, pack, explain),
+        _clarify(assessment, explain),
         _training_log(assessment, ctx.labels),
         _findings(assessment, ctx, explain),
         _plan(assessment, ctx, explain),
@@ -495,22 +531,50 @@ def _of_kind(assessment: Assessment, kind: str) -> list[Recommendation]:
     return [rec for rec in assessment.recommendations if rec.kind == kind]
 
 
-def screening_notice(assessment: Assessment) -> str | None:
+#: Screening questions whose ids share a prefix, named as one topic; the rest of each id
+#: names the question within it ("parq_chest_pain": chest pain). Other ids read as words.
+_SCREENING_TOPICS = {"parq": "PAR-Q+ health questions", "pain": "pain"}
+
+
+def _screening_topics(missing: Sequence[str], asked: Sequence[str]) -> str:
+    """The missing screening questions in a few plain words, grouped by topic (17 ids
+    in a row read as noise): "PAR-Q+ health questions (chest pain); knee signs". A topic
+    names the questions within it unless all of them (of ``asked``, when known) are missing."""
+    topics: dict[str, list[str]] = {}
+    for question in missing:
+        head, _, rest = question.partition("_")
+        key = head if rest and head in _SCREENING_TOPICS else question
+        topics.setdefault(key, []).append(rest.replace("_", " ") if key == head else "")
+    parts = []
+    for key, within in topics.items():
+        name = _SCREENING_TOPICS.get(key, key.replace("_", " "))
+        whole = [q for q in asked if q.startswith(f"{key}_")]
+        named = [w for w in within if w] if len(within) < len(whole) or not whole else []
+        parts.append(f"{name} ({', '.join(named)})" if named else name)
+    return "; ".join(parts)
+
+
+def screening_notice(
+    assessment: Assessment, pack: RulePack | None = None, *, explain: bool = False
+) -> str | None:
     """The notice for a screening that was not (fully) answered, or None (issue 13).
 
     Every safety question has a harmless default, so without this a report of unanswered
-    screening reads exactly like a clean one."""
+    screening reads exactly like a clean one. The lifter reads topics; ``explain`` adds
+    the question ids, for ``--answer id=value``."""
     screening = assessment.screening
     if screening is None or screening.status == "complete":
         return None
-    missing = ", ".join(screening.missing)
     if screening.status == "not_done":
         head = "The safety screening was not done: none of its questions was answered"
     else:
-        head = "The safety screening is incomplete: some of its questions were not answered"
+        head = "The safety screening is incomplete"
+    asked = [q.id for q in pack.questionnaire.questions] if pack is not None else []
+    topics = _screening_topics(screening.missing, asked)
+    ids = f" (question ids: {', '.join(screening.missing)})" if explain else ""
     return (
-        f"{head}, so their defaults (no red flags) were assumed. Not answered: {missing}. "
-        "Answer them before you rely on this result: they can change it."
+        f"{head}, so no red flags were assumed where you gave no answer. "
+        f"Not answered: {topics}{ids}. Answer them before you rely on this result."
     )
 
 
@@ -518,10 +582,10 @@ def _rec_why(rec: Recommendation, ctx: _Context) -> str:
     return ctx.why([r.rule for r in rec.because], {r.rule: r.answers for r in rec.because})
 
 
-def _safety(assessment: Assessment, explain: bool) -> Section:
+def _safety(assessment: Assessment, pack: RulePack | None, explain: bool) -> Section:
     referral = assessment.status == "referral"
     blocks: list[Block] = [Paragraph(_REFERRAL_TEXT, kind="alert")] if referral else []
-    notice = screening_notice(assessment)
+    notice = screening_notice(assessment, pack, explain=explain)
     if notice is not None:
         blocks.append(Paragraph(notice, kind="alert"))
     safety = _of_kind(assessment, "safety")
@@ -579,10 +643,35 @@ def _training_log(assessment: Assessment, labels: _Labels) -> Section | None:
     return Section("Measured from your training log", tuple(blocks))
 
 
+@dataclass
+class _Line:
+    """A line of "What we found": the findings that rest on the same answers."""
+
+    titles: list[str]
+    answers: frozenset[str]
+    said: str
+
+
+def _merge(lines: list[_Line], finding: _Finding) -> None:
+    """Add ``finding`` to the line whose answers include all of its own (or whose answers
+    it includes all of: then its words are the fuller ones), else start a line: two
+    findings from one answer are one line, not the answer said twice."""
+    said = "; ".join(finding.short)
+    for line in lines if finding.answers else ():
+        if finding.answers <= line.answers:
+            line.titles.append(finding.title)
+            return
+        if line.answers < finding.answers:
+            line.titles.append(finding.title)
+            line.answers, line.said = finding.answers, said
+            return
+    lines.append(_Line([finding.title], finding.answers, said))
+
+
 def _findings(assessment: Assessment, ctx: _Context, explain: bool) -> Section:
     found = [f for f in _findings_of(assessment, ctx) if explain or f.real]
     items: list[Item] = []
-    short: dict[str, tuple[str, str]] = {}
+    short: list[_Line] = []
     said_before: set[str] = set()
     for finding in found:
         if explain:
@@ -594,15 +683,14 @@ def _findings(assessment: Assessment, ctx: _Context, explain: bool) -> Section:
                 points.append("follows from: " + "; ".join(finding.sources))
             items.append(Item(finding.title, bold=True, points=tuple(points)))
         else:
-            said = "; ".join(finding.short)
-            key = finding.answers or finding.title
-            if key in short:  # two findings from the same answers: one line
-                title, said = short[key]
-                short[key] = (f"{title}; {finding.title}", said)
-            else:
-                short[key] = (finding.title, said)
+            _merge(short, finding)
     items += [
-        Item(f"{title} - you said: {said}" if said else title) for title, said in short.values()
+        Item(
+            f"{'; '.join(line.titles)} - you said: {line.said}"
+            if line.said
+            else "; ".join(line.titles)
+        )
+        for line in short
     ]
     assumed = _assumptions(assessment, ctx)
     if len(assumed) == 1:
@@ -614,47 +702,77 @@ def _findings(assessment: Assessment, ctx: _Context, explain: bool) -> Section:
 
 
 def _plan(assessment: Assessment, ctx: _Context, explain: bool) -> Section | None:
+    """The schedule, each day's table and notes, and how to progress. An optional day
+    that only repeats an earlier day's exercises is a sentence, not a table: with the
+    schedule that added it, when there is one."""
     plan = assessment.plan
     if plan is None:
         return None
     matched = _matched_by_rule(assessment)
     blocks: list[Block] = []
-    for day in plan.days:
-        parts: list[Block] = [
-            Table(
-                _plan_rows(day, ctx, matched, explain), fixed=(20, 19), shares=(1, 1), spaced=False
-            ),
-        ]
-        notes = _day_notes(day, ctx, explain)
-        if notes:
-            parts.append(Items(tuple(notes), indent="  "))
-        optional = " (optional)" if day.optional else ""
+    said: set[str] = set()
+    repeated: list[str] = []
+    for number, day in enumerate(plan.days):
+        optional = " (optional)" if day.optional and "optional" not in day.title.lower() else ""
         focus = day.focus.partition(": ")[2] or day.focus
+        same = _repeats(day, plan.days[:number])
+        notes = _day_notes(day, ctx, explain, said, items=same is None)
+        if same is not None and not notes:
+            repeated.append(_repeat_text(day, same, focus))
+            continue
+        table = Table(
+            _plan_rows(day, ctx, matched, explain), fixed=(24, 19), shares=(1, 1), spaced=False
+        )
+        parts: list[Block] = [table, Items(tuple(notes), indent="  ")] if notes else [table]
         blocks.append(Part(f"{day.title}{optional} ({focus})", tuple(parts)))
+    if plan.schedule is not None:
+        text = " ".join((plan.schedule.detail, *repeated))
+        blocks.insert(0, Paragraph(text, lead=plan.schedule.title))
+    else:
+        blocks += [Paragraph(text) for text in repeated]
     if plan.days:
-        blocks.append(Paragraph(_progress_line(plan.days), lead="To progress"))
+        blocks.append(Paragraph(_progress_line(plan.days), lead=f"To progress ({_RULE_OF_THUMB})"))
     if plan.notes:
         blocks.append(Items(tuple(Item(n.text, marker="-") for n in plan.notes), indent="  "))
-    if plan.schedule is not None:
-        blocks.insert(0, Paragraph(plan.schedule.detail, lead=plan.schedule.title))
     return Section("This week's plan", tuple(blocks))
+
+
+def _repeat_text(day: PlanDay, same: PlanDay, focus: str) -> str:
+    """An optional day that repeats ``same``, in a sentence: its exercises by name stand
+    for the focus's first sentence (what kind of exercises); the rest (how hard, what the
+    article gives) is kept."""
+    names = " and ".join(item.title for item in day.items)
+    where = same.title.partition(":")[0]
+    rest = focus.partition(". ")[2] or focus
+    return f"For the optional day, do {names} as on {where}. {rest[:1].upper()}{rest[1:]}"
 
 
 CLARIFY = "clarify_answers"
 
 
-def _clarify(assessment: Assessment) -> Section | None:
+def _clarify(assessment: Assessment, explain: bool) -> Section | None:
     """Answers that contradict each other, near the top: what follows rests on the
     assumption each note states (issue 13)."""
     rec = assessment.recommendation(CLARIFY)
     if rec is None:
         return None
-    notes = [reason.detail for reason in rec.because if reason.detail] or [rec.detail]
-    return Section("Check these answers", (Items(tuple(Item(note) for note in notes)),))
+    notes = _details(rec) or [rec.detail]
+    items: Block = Items(tuple(Item(note) for note in notes))
+    if explain and rec.detail not in notes:  # the catalogue's words too: every detail
+        return Section("Check these answers", (Paragraph(rec.detail), items))
+    return Section("Check these answers", (items,))
 
 
 def _habits(assessment: Assessment, ctx: _Context, explain: bool) -> Section | None:
-    habits = [rec for rec in _of_kind(assessment, "guidance") if rec.id != CLARIFY]
+    """The guidance; in the short report without what the plan's schedule already said
+    (a habit made only by the rules that chose the schedule)."""
+    plan = assessment.plan
+    scheduled = set(plan.schedule.because) if plan and plan.schedule and not explain else set()
+    habits = [
+        rec
+        for rec in _of_kind(assessment, "guidance")
+        if rec.id != CLARIFY and not {r.rule for r in rec.because} <= scheduled
+    ]
     if not habits:
         return None
     entries = (_entry(rec, _rec_why(rec, ctx), explain=explain) for rec in habits)
@@ -688,6 +806,7 @@ def _reasoning(assessment: Assessment, ctx: _Context) -> Section:
     labels = ctx.labels
     derived_by = finding_sources(assessment)
     matched = _matched_by_rule(assessment)
+    measured = _measured(assessment)
     reasons: dict[str, Reason] = {}
     led_to: dict[str, list[str]] = {}
     for rec in assessment.recommendations:
@@ -700,7 +819,10 @@ def _reasoning(assessment: Assessment, ctx: _Context) -> Section:
         reason = reasons[rule_id]
         source = " ".join(reason.source.split())
         earlier = first_with.setdefault(source, rule_id)
-        what = [f"{q} = {labels.answer(q, v, 'both')}" for q, v in reason.answers.items()]
+        what = [
+            f"{q} = {labels.answer(q, v, 'both')}" + (FROM_LOG if q in measured else "")
+            for q, v in reason.answers.items()
+        ]
         for name in reason.findings:
             chain = ", ".join(
                 f"{rule} ({_answers_text(matched.get(rule, {}))})"

@@ -62,7 +62,8 @@ class Items:
 @dataclass(frozen=True)
 class Table:
     """Rows of cells, the first the header. In text, the ``fixed`` leading columns keep
-    their widths and the others share the rest of the line in proportion to ``shares``;
+    their widths and the others share the rest of the line in proportion to ``shares``
+    (no column wider than its longest cell while another wraps: see ``_widths``);
     ``spaced`` sets wrapped rows apart by a blank line."""
 
     rows: tuple[tuple[str, ...], ...]
@@ -179,11 +180,30 @@ def _text_item(item: Item, items: Items, paint: Style, width: int) -> list[str]:
 
 
 def _widths(block: Table, width: int, indent: int) -> list[int]:
+    """Column widths: ``fixed`` as given, the rest shared; a shared column whose
+    longest cell is narrower than its share gives what it does not need to the last
+    column (short cues leave the room to the why, rather than wrapping it), and what the
+    last does not need goes to an earlier column that would wrap (a long exercise name)."""
     columns = len(block.fixed) + len(block.shares)
     free = max(36, width - indent - sum(block.fixed) - 2 * (columns - 1))
     total = sum(block.shares)
     shared = [free * share // total for share in block.shares[:-1]]
-    return [*block.fixed, *shared, free - sum(shared)]
+    widths = [*block.fixed, *shared, free - sum(shared)]
+    longest = [max(len(row[column]) for row in block.rows) for column in range(columns)]
+    for column in range(len(block.fixed), columns - 1):
+        if longest[column] < widths[column]:
+            widths[-1] += widths[column] - longest[column]
+            widths[column] = longest[column]
+    # room the last column does not need goes to a column it keeps from wrapping
+    for column in range(columns - 1):
+        spare = widths[-1] - longest[-1]
+        if spare <= 0:
+            break
+        need = longest[column] - widths[column]
+        if 0 < need <= spare:
+            widths[column] += need
+            widths[-1] -= need
+    return widths
 
 
 def to_markdown(document: Document) -> str:
