@@ -14,6 +14,7 @@ import pytest
 from legrules.audit.impact import Impact, ImpactSummary, RuleDiff, diff_rows, rescore_local
 from legrules.pack.model import RulePack
 from legrules.run import rescore
+from legrules.run.compact import expand, is_compact
 from legrules.run.compiler import CompiledPack, compile_pack
 from legrules.run.rescore import PackRef, assess_rows, record_answers
 from tests.rulekit import SHIPPED, make_rule
@@ -79,7 +80,9 @@ def test_every_row_gets_one_result_and_bad_rows_an_error(
         "day1-power-and-skill",
         "day2-structure-and-balance",
     ]
-    assert json.loads(out[0]["record"])["recommendations"][0]["id"] == "squat_or_leg_press"
+    record = json.loads(out[0]["record"])
+    assert is_compact(record)
+    assert expand(record, old.pack)["recommendations"][0]["id"] == "squat_or_leg_press"
     assert "did you mean 'squat_felt_most'" in out[3]["error"]
     assert "record 5" in out[4]["error"]
     assert "not valid JSON" in out[4]["error"]

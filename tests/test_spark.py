@@ -21,6 +21,7 @@ from legrules import InputFileError
 from legrules import spark as lspark
 from legrules.audit.impact import ImpactSummary, diff_rows
 from legrules.run.batch import run_batch
+from legrules.run.compact import expand, is_compact
 from legrules.run.compiler import CompiledPack, compile_pack
 from legrules.run.rescore import PackRef
 from tests.rulekit import SHIPPED
@@ -100,7 +101,9 @@ def test_spark_gives_what_the_batch_gives(
             assert row["error"], row
             continue
         assert row["error"] is None
-        assert _comparable(json.loads(row["record"])) == _comparable(expected)
+        record = json.loads(row["record"])
+        assert is_compact(record)  # the pack's text is not repeated in every row
+        assert _comparable(expand(record, compiled.pack)) == _comparable(expected)
         assert row["status"] == expected["status"]
         assert row["recommendations"] == [r["id"] for r in expected["recommendations"]]
         assert row["fired_rules"] == [f["rule"] for f in expected["trace"]]

@@ -164,7 +164,7 @@ At least these fields, with these meanings; add freely, but only additively:
 """
 
 HTTP_INTRO = """\
-## 5. HTTP API (`legrules serve`, the `legrules[serve]` extra)
+## 6. HTTP API (`legrules serve`, the `legrules[serve]` extra)
 
 Versioned under `/v1`: within `/v1` endpoints and fields are only added. The OpenAPI
 schema is served at `/v1/openapi.json`.
@@ -605,7 +605,12 @@ RESULT_ROW_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("fired_rules", "array of string", "Rule ids in firing order."),
     ("fingerprint", "string", "The ruleset fingerprint the row was assessed with."),
     ("legrules_version", "string", "The legrules that assessed it."),
-    ("record", "string or null", "The assessment record: the Assessment JSON of section 3."),
+    (
+        "record",
+        "string or null",
+        "The assessment record in the compact form of section 3 (`legrules.run.compact."
+        "expand` with the row's pack restores the Assessment JSON).",
+    ),
     ("error", "string or null", "Why the row could not be assessed."),
     ("worker", "string", "`host:pid#n`: the worker process and the n-th Engine built in it."),
 )

@@ -11,8 +11,9 @@ what the pack that made the assessment (``ruleset.fingerprint``) gives back:
 * a reason's ``rule_version``, ``title``, ``rationale``, ``source``, ``provenance`` and
   ``detail`` (the rule's, by ``rule`` and the recommendation's id);
 * a plan day's ``title`` and ``focus``, an item's ``title``, ``sets``, ``reps``,
-  ``per_leg``, ``prescription_source`` and ``note`` (the catalogue's), a schedule
-  choice's ``title`` and ``detail``;
+  ``per_leg``, ``prescription_source`` and ``note`` (the catalogue's), what it says of
+  the slot's own exercise as an option, and the ``progression`` its numbers give; a
+  schedule choice's ``title`` and ``detail``;
 * a firing's ``version`` and its ``asserted.recommend`` and ``asserted.derive``;
 * the ``answers`` of a reason or firing, when each is the assessment's own answer to
   that question: then a list of the question ids.
@@ -49,6 +50,7 @@ from legrules.run.assessment import (
     TraceMatch,
 )
 from legrules.run.recommend import source_text
+from legrules.run.wording import progression
 
 #: The key (and its value) that marks a compact document.
 MARKER = "compact"
@@ -77,8 +79,15 @@ LEFT_OUT: tuple[tuple[str, str, str], ...] = (
     ("`plan.days[]`", "`title`, `focus`", "the template or optional day of its `id`"),
     (
         "`plan.days[].items[]`",
-        "`title`, `sets`, `reps`, `per_leg`, `cue`, `prescription_source`, `note`",
+        "`title`, `sets`, `reps`, `per_leg`, `cue`, `prescription_source`, `note`; when "
+        "the slot holds its own exercise, `option`, `option_provenance`, `option_source`, "
+        "`options_skipped` (empty) and `requires_equipment` (null)",
         "the catalogue entry of its `exercise`",
+    ),
+    (
+        "`plan.days[].items[].progression`",
+        "the sentence its own `sets`, `reps` and `per_leg` give",
+        "the item's numbers",
     ),
     ("`plan.schedule`", "`title`, `detail`", "the schedule of its `id`"),
     (
@@ -114,6 +123,16 @@ class PackText:
                     prescription_source=d.prescription.source,
                     note=d.prescription.note,
                     cue=d.prescription.cue,
+                )
+            if d.kind == "exercise":
+                # the slot's own exercise planned as itself: what the catalogue says of it
+                own = pack.catalogue.choices(rec_id)[0]
+                item.update(
+                    option=rec_id,
+                    option_provenance=own.provenance,
+                    option_source=own.source,
+                    options_skipped=[],
+                    requires_equipment=None,
                 )
             self.items[rec_id] = item
         self.days = {
@@ -279,7 +298,7 @@ def _compact_plan(plan: Mapping[str, Any], text: PackText) -> Data:
         {
             **_without(day, text.days.get(day.get("id"), {})),
             "items": [
-                _without(item, text.items.get(item.get("exercise"), {}))
+                _without(item, {**text.items.get(item.get("exercise"), {}), **_implied(item)})
                 for item in day.get("items", [])
             ],
         }
@@ -372,10 +391,7 @@ def _expand_plan(plan: Mapping[str, Any], text: PackText) -> Data:
         _filled(
             {
                 **day,
-                "items": [
-                    _filled(item, text.items.get(item.get("exercise"), {}), PlanItem)
-                    for item in day.get("items", [])
-                ],
+                "items": [_expand_item(item, text) for item in day.get("items", [])],
             },
             text.days.get(day.get("id"), {}),
             PlanDay,
@@ -388,6 +404,20 @@ def _expand_plan(plan: Mapping[str, Any], text: PackText) -> Data:
             schedule, text.schedules.get(schedule.get("id"), {}), ScheduleChoice
         )
     return _ordered(out, Plan)
+
+
+def _expand_item(item: Mapping[str, Any], text: PackText) -> Data:
+    filled = _filled(item, text.items.get(str(item.get("exercise")), {}), PlanItem)
+    if "progression" not in item and "progression" in PlanItem.model_fields:
+        filled["progression"] = _implied(filled)["progression"]
+    return _ordered(filled, PlanItem)
+
+
+def _implied(item: Mapping[str, Any]) -> Data:
+    """What an item's own numbers give: its progression sentence (see run.wording)."""
+    return {
+        "progression": progression(item.get("sets"), item.get("reps"), bool(item.get("per_leg")))
+    }
 
 
 def _expand_firing(firing: Mapping[str, Any], text: PackText, answers: Mapping[str, Any]) -> Data:

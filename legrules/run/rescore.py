@@ -13,8 +13,8 @@ One input row gives exactly one result row, whatever is wrong with it: a row tha
 be read or assessed carries its message in ``error`` rather than failing the whole task,
 since one bad row among millions must not cost the millions.
 
-The ``record`` column is produced by :func:`assessment_record`, the one place to swap in
-a more compact record form.
+The ``record`` column is the compact record (:func:`assessment_record`): the pack's text
+is left out, since the row's fingerprint names the pack that gives it back.
 """
 
 from __future__ import annotations
@@ -26,12 +26,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic_core import to_json
+
 from legrules._version import __version__
 from legrules.errors import InputFileError, LegrulesError
 from legrules.pack.model import RulePack
 from legrules.pack.yamlio import parse_json
 from legrules.paths import pack_dir
 from legrules.run.assessment import Assessment
+from legrules.run.compact import compact
 from legrules.run.compiler import CompiledPack, compile_pack
 from legrules.run.engine import Engine
 from legrules.run.loader import load_pack
@@ -113,11 +116,12 @@ def cached_engine(pack: PackRef) -> tuple[Engine, str]:
     return found
 
 
-def assessment_record(assessment: Assessment) -> str:
-    """The ``record`` column: the contract's Assessment JSON (docs/CONTRACT.md section 3).
-
-    The one place that decides the stored form, so a compact form can replace it."""
-    return assessment.model_dump_json()
+def assessment_record(assessment: Assessment, pack: RulePack) -> str:
+    """The ``record`` column: the compact form of the Assessment (docs/CONTRACT.md
+    section 3, "The compact form"), as the audit log stores it. Millions of rows would
+    otherwise repeat the pack's text in each; :func:`legrules.run.compact.expand` with
+    the row's pack gives the full Assessment JSON back."""
+    return to_json(compact(assessment, pack)).decode("utf-8")
 
 
 def record_answers(document: Any, where: str) -> tuple[str | None, Any]:
@@ -232,7 +236,7 @@ def assess_rows(
             "fired_rules": [f.rule for f in result.trace] if result else [],
             "fingerprint": pack.fingerprint,
             "legrules_version": __version__,
-            "record": assessment_record(result) if result else None,
+            "record": assessment_record(result, engine.pack) if result else None,
             "error": error,
             "worker": tag,
         }
