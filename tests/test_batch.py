@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from legrules import InputFileError
+from legrules.errors import BatchError
 from legrules.output import OutputError
-from legrules.run.batch import run_batch
+from legrules.run.batch import _assess_all, run_batch
 
 LINES = [
     '{"squat_felt_most": "glutes"}',
@@ -428,3 +432,20 @@ def test_compact_needs_batch() -> None:
     result = CliRunner().invoke(cli, ["assess", "--defaults", "--compact"])
     assert result.exit_code == 2
     assert "--compact only applies with --batch" in result.stderr
+
+
+class _BrokenPool(ProcessPoolExecutor):
+    """A pool that saw its worker die before the next chunk was submitted (no process is
+    ever started: a ProcessPoolExecutor spawns its workers on the first submit)."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        raise BrokenProcessPool("A child process terminated abruptly")
+
+
+def test_a_pool_broken_at_submit_is_the_same_plain_error(tmp_path: Path) -> None:
+    # Regression: which call notices a killed worker first is a race; when it was
+    # submit(), BrokenProcessPool escaped as "internal error ... please report it"
+    # (tests/test_batch_stops.py hit it about one run in five on a busy machine).
+    lines = iter([(1, b"{}"), (2, b"{}")])
+    with _BrokenPool(max_workers=1) as pool, pytest.raises(BatchError, match="worker process died"):
+        _assess_all(lines, io.BytesIO(), str(tmp_path), pool, count=1, progress=None)

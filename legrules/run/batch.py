@@ -260,14 +260,16 @@ def _assess_all(
     chunks = _chunks(lines, CHUNK_LINES)
     in_flight: deque[Future[_ChunkResult]] = deque()
     while True:
-        while len(in_flight) < _IN_FLIGHT_PER_WORKER * count:
-            chunk = next(chunks, None)
-            if chunk is None:
-                break
-            in_flight.append(pool.submit(_assess_chunk, chunk, scratch))
-        if not in_flight:
-            return report
+        # A dead worker breaks the pool: the next result() raises, or, if the pool saw
+        # the death first, the next submit() does. Both are the same plain error.
         try:
+            while len(in_flight) < _IN_FLIGHT_PER_WORKER * count:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                in_flight.append(pool.submit(_assess_chunk, chunk, scratch))
+            if not in_flight:
+                return report
             path, done, bad = in_flight.popleft().result()
         except BrokenProcessPool:
             raise BatchError(
