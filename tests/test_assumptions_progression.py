@@ -28,8 +28,8 @@ def test_defaulted_facts_read_as_assumptions_in_every_report(engine: Engine) -> 
     several_text = " ".join(render_text(several, engine.pack).split())
     assert "* Assumed (you did not answer) - Where do you feel squats" in several_text
     assert "Glutes take over in squats - you said" not in several_text
-    assert "(assumed: equipment)" in text
-    assert "(assumed: equipment)" in markdown
+    assert "(why: A lagging muscle and a machine to train it, equipment assumed)" in text
+    assert "A lagging muscle and a machine to train it, equipment assumed" in markdown
     # the same answer given is a finding, not an assumption
     told = engine.assess({"squat_felt_most": "glutes", "equipment": ["leg_extension"]})
     assert "Assumed" not in render_text(told, engine.pack)

@@ -192,7 +192,7 @@ class _Context:
             guessed = [q.replace("_", " ") for q in read if q in self.assumed]
             text = self.title(rule)
             if guessed:
-                text += f" (assumed: {', '.join(guessed)})"
+                text += f", {', '.join(guessed)} assumed"  # no parentheses in "(why: ...)"
             specific.append(text)
         reasons = list(dict.fromkeys(specific))
         if len(reasons) > _MOST_REASONS:  # the rest are in the explanation
