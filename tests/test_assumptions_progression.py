@@ -87,3 +87,12 @@ def test_one_day_lifters_are_not_told_two_sessions_a_week(engine: Engine) -> Non
         text = render_text(result, engine.pack, explain=explain)
         plan = text[text.index("This week's plan") : text.index("Habits to fix")]
         assert "Two sessions a week" not in plan
+
+
+def test_explain_marks_an_assumed_answer_a_finding_rests_on(engine: Engine) -> None:
+    """--explain (and the web result) lists the answers behind each finding; a default
+    must not read as something the person said."""
+    result = engine.assess({"squat_felt_most": "glutes"})
+    text = " ".join(render_text(result, engine.pack, explain=True).split())
+    assert "Combined leg extension and curl station (assumed: you did not answer)" in text
+    assert "working the most? Glutes (assumed" not in text

@@ -262,7 +262,9 @@ def _findings_of(assessment: Assessment, ctx: _Context) -> list[_Finding]:
             _Finding(
                 title,
                 [
-                    labels.said(q, value) + (FROM_LOG if measured.get(q) is not None else "")
+                    labels.said(q, value)
+                    + (FROM_LOG if measured.get(q) is not None else "")
+                    + (ASSUMED if q in ctx.assumed else "")
                     for q, value in values.items()
                 ],
                 _short_answers(labels, values),
@@ -599,6 +601,7 @@ def _safety(assessment: Assessment, pack: RulePack | None, explain: bool) -> Sec
 
 
 FROM_LOG = " (measured from your training log)"
+ASSUMED = " (assumed: you did not answer)"
 
 
 def _measured(assessment: Assessment) -> dict[str, MeasuredAnswer]:
