@@ -28,8 +28,8 @@ def test_defaulted_facts_read_as_assumptions_in_every_report(engine: Engine) -> 
     several_text = " ".join(render_text(several, engine.pack).split())
     assert "* Assumed (you did not answer) - Where do you feel squats" in several_text
     assert "Glutes take over in squats - you said" not in several_text
-    assert "(assumed: equipment)" in text
-    assert "(assumed: equipment)" in markdown
+    assert "(why: A lagging muscle and a machine to train it, equipment assumed)" in text
+    assert "A lagging muscle and a machine to train it, equipment assumed" in markdown
     # the same answer given is a finding, not an assumption
     told = engine.assess({"squat_felt_most": "glutes", "equipment": ["leg_extension"]})
     assert "Assumed" not in render_text(told, engine.pack)
@@ -87,3 +87,12 @@ def test_one_day_lifters_are_not_told_two_sessions_a_week(engine: Engine) -> Non
         text = render_text(result, engine.pack, explain=explain)
         plan = text[text.index("This week's plan") : text.index("Habits to fix")]
         assert "Two sessions a week" not in plan
+
+
+def test_explain_marks_an_assumed_answer_a_finding_rests_on(engine: Engine) -> None:
+    """--explain (and the web result) lists the answers behind each finding; a default
+    must not read as something the person said."""
+    result = engine.assess({"squat_felt_most": "glutes"})
+    text = " ".join(render_text(result, engine.pack, explain=True).split())
+    assert "Combined leg extension and curl station (assumed: you did not answer)" in text
+    assert "working the most? Glutes (assumed" not in text

@@ -349,3 +349,15 @@ def test_assessing_a_json_answers_file_does_not_load_yaml(kind: str, tmp_path: P
         )
     assert '"status"' in probe.stdout, probe.stderr
     assert probe.stderr.strip().splitlines()[-1] == str(kind == "yaml")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in ALL if isinstance(_command(p) if p else cli, click.Group)],
+    ids=lambda p: " ".join(p) or "legrules",
+)
+def test_a_group_lists_each_command_with_its_whole_summary(path: tuple[str, ...]) -> None:
+    """At 80 columns click cuts a long summary off with '...'; each reads whole."""
+    text = CliRunner().invoke(cli, [*path, "--help"], terminal_width=80).stdout
+    commands = text[text.index("Commands:") :].split("\n\n")[0]
+    assert "..." not in commands, commands

@@ -284,6 +284,16 @@ def test_the_first_page_offers_an_accessible_upload(client: TestClient) -> None:
     assert "Your training log (optional)" in page
 
 
+def test_the_first_page_asks_the_safety_questions_before_the_optional_upload(
+    client: TestClient,
+) -> None:
+    """On a phone the first screen is the safety screening, not an optional file input."""
+    page = client.get("/").text
+    assert page.index('id="section"') < page.index('id="q-parq_heart_condition"')
+    assert page.index('id="q-parq_heart_condition"') < page.index('id="q-log"')
+    assert page.index('id="q-log"') < page.index('type="submit"')
+
+
 def test_the_web_flow_with_a_log_skips_measured_questions(client: TestClient) -> None:
     first = client.get("/").text
     response = client.post(

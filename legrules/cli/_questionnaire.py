@@ -45,10 +45,16 @@ def _plain(text: str, role: str) -> str:
     return text
 
 
+_NUMBERED = re.compile(r"\s*\d+\) ")
+
+
 def _say(text: str = "", role: str = "", style: Style = _plain) -> None:
-    """One message on stderr, wrapped to the terminal with its indent kept, then styled."""
+    """One message on stderr, wrapped to the terminal with its indent kept, then styled;
+    a numbered choice's second line starts under its text, not under its number."""
     indent = text[: len(text) - len(text.lstrip())]
-    lines = wrap(text.strip(), indent + "  ", _width(), first=indent, collapse=False)
+    numbered = _NUMBERED.match(text)
+    rest = " " * numbered.end() if numbered else indent + "  "
+    lines = wrap(text.strip(), rest, _width(), first=indent, collapse=False)
     click.echo("\n".join(style(line, role) for line in lines), err=True)
 
 

@@ -119,7 +119,7 @@ def _filter_options(func: Any) -> Any:
     return func
 
 
-@click.group()
+@click.group(short_help="The decision log: what was recommended, by which rules, why.")
 def audit() -> None:
     """The decision log: what was recommended, to whom, by which rules, and why.
 
@@ -193,7 +193,7 @@ def audit_list(
         click.echo("\n".join(table([LIST_HEADER, *rows])))
 
 
-@audit.command("show")
+@audit.command("show", short_help="Show one record: answers, recommendations, reasons, trace.")
 @click.argument("assessment_id", metavar="ID")
 @_read_log_option
 @format_options("text", "json", help="A report for a person, or the stored record as JSON.")
@@ -221,7 +221,7 @@ def audit_show(assessment_id: str, log_path: Path | None, fmt: str) -> None:
             click.echo(record_text(record), nl=False)
 
 
-@audit.command("explain")
+@audit.command("explain", short_help="Why a recommendation was (or was not) made for a record.")
 @click.argument("assessment_id", metavar="ID")
 @click.option(
     "--why-not",
@@ -287,7 +287,7 @@ def audit_explain(
     )
 
 
-@audit.command("replay")
+@audit.command("replay", short_help="Re-run a record with today's rules: what changed, and why.")
 @click.argument("assessment_id", metavar="ID")
 @_read_log_option
 @rules_option
@@ -384,7 +384,9 @@ def audit_export(
         click.echo(f"legrules: exported {count} records to {target}", err=True)
 
 
-@audit.command("verify")
+@audit.command(
+    "verify", short_help="Check the hash chain: the first edited, deleted or moved record."
+)
 @_read_log_option
 @click.option(
     "--expect-head",

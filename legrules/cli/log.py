@@ -107,7 +107,7 @@ def log() -> None:
     """
 
 
-@log.command("summary")
+@log.command("summary", short_help="Lift trends and stalls, weekly sets, heavy sessions, answers.")
 @_log_options
 @format_options("text", "json", help="text for reading, json for programs.")
 @handle_errors

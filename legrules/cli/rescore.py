@@ -27,7 +27,11 @@ if TYPE_CHECKING:
     from legrules.run.compiler import CompiledPack
 
 
-@click.command("rescore", context_settings=CONTEXT_SETTINGS)
+@click.command(
+    "rescore",
+    context_settings=CONTEXT_SETTINGS,
+    short_help="Re-score stored answers with new rules: whose results change.",
+)
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path), metavar="IN")
 @rules_option
 @click.option(
@@ -96,8 +100,8 @@ def rescore(
     changed, status changes (ok <-> referral), recommendations gained and lost, each with
     the rule changes that caused it, as `legrules audit replay` reports for one record.
 
-    Exit codes: 0 done, 2 bad options or rules, or a record that could not be assessed
-    (its error row is in OUT), 1 Spark could not start.
+    Exit codes: 0 done, 1 Spark could not start, 2 bad options or rules, or a record that
+    could not be assessed (its error row is in OUT).
     """
     from legrules.audit.impact import Impact, ImpactSummary, RuleDiff
     from legrules.output import STDOUT, output

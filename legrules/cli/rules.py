@@ -117,7 +117,7 @@ def rules_show(rule_id: str, fmt: str, rules_dir: Path | None) -> None:
         click.echo(rule_text(pack, rule), nl=False)
 
 
-@rules.command("lint")
+@rules.command("lint", short_help="Check a pack: loader problems, unreachable or shadowed rules.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, not only errors.")
 @format_options("text", "json", help="One line per finding, or a JSON list of them.")
 @rules_option

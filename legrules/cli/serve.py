@@ -15,7 +15,7 @@ DEFAULT_PORT = 8080
 MIB = 1024 * 1024
 
 
-@click.command()
+@click.command(short_help="Serve a JSON API for apps and a questionnaire for browsers.")
 @click.option(
     "--host",
     default="127.0.0.1",

@@ -192,7 +192,7 @@ class _Context:
             guessed = [q.replace("_", " ") for q in read if q in self.assumed]
             text = self.title(rule)
             if guessed:
-                text += f" (assumed: {', '.join(guessed)})"
+                text += f", {', '.join(guessed)} assumed"  # no parentheses in "(why: ...)"
             specific.append(text)
         reasons = list(dict.fromkeys(specific))
         if len(reasons) > _MOST_REASONS:  # the rest are in the explanation
@@ -262,7 +262,9 @@ def _findings_of(assessment: Assessment, ctx: _Context) -> list[_Finding]:
             _Finding(
                 title,
                 [
-                    labels.said(q, value) + (FROM_LOG if measured.get(q) is not None else "")
+                    labels.said(q, value)
+                    + (FROM_LOG if measured.get(q) is not None else "")
+                    + (ASSUMED if q in ctx.assumed else "")
                     for q, value in values.items()
                 ],
                 _short_answers(labels, values),
@@ -599,6 +601,7 @@ def _safety(assessment: Assessment, pack: RulePack | None, explain: bool) -> Sec
 
 
 FROM_LOG = " (measured from your training log)"
+ASSUMED = " (assumed: you did not answer)"
 
 
 def _measured(assessment: Assessment) -> dict[str, MeasuredAnswer]:
