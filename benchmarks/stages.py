@@ -51,7 +51,10 @@ def main() -> None:
             ),
         )
         plan = timed(
-            "plan", lambda: build_plan(engine.pack, outcome, [f.rule for f in fired], answers)
+            "plan",
+            lambda: build_plan(
+                engine.pack, outcome, [f.rule for f in fired], answers, engine._plan_tables
+            ),
         )
         data = timed(
             "ids, time, answers",

@@ -36,7 +36,7 @@ from legrules.run.construct import construct
 from legrules.run.durable import ENGINE_NAME, ENGINE_VERSION, RULESETS, DurableRuleset, free_unused
 from legrules.run.facts import FactBuilder, finding_fact
 from legrules.run.loader import load_pack
-from legrules.run.plan import build_plan
+from legrules.run.plan import PlanTables, build_plan
 from legrules.run.recommend import Lookups, build_outcome, source_text
 from legrules.run.recorder import Recorder
 from legrules.run.screening import ScreeningCheck
@@ -104,6 +104,7 @@ class Engine:
         }
         self._static_witness = {rule.id: static_witness(rule.when) for rule in self._pack.rules}
         self._lookups = Lookups.of(self._pack)
+        self._plan_tables = PlanTables.of(self._pack)
         self._max_firings = max_firings or self._compiled.activation_bound
         self._facts = FactBuilder(self._pack.questionnaire, self._compiled.fact_fields)
         self._screening = ScreeningCheck(self._pack)
@@ -211,7 +212,9 @@ class Engine:
                 "findings": findings,
                 "recommendations": outcome.recommendations,
                 "suppressed": outcome.suppressed,
-                "plan": build_plan(self._pack, outcome, [f.rule for f in fired], validated),
+                "plan": build_plan(
+                    self._pack, outcome, [f.rule for f in fired], validated, self._plan_tables
+                ),
                 "trace": trace,
                 "training_log": training_log,
             },
