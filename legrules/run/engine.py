@@ -102,6 +102,11 @@ class Engine:
             }
             for rule in self._pack.rules
         }
+        # what a rule's trace entry asserts whatever the answers (copied per firing)
+        self._asserts = {
+            rule.id: ([r.id for r in rule.then.recommend], list(rule.then.derive))
+            for rule in self._pack.rules
+        }
         self._static_witness = {rule.id: static_witness(rule.when) for rule in self._pack.rules}
         self._lookups = Lookups.of(self._pack)
         self._plan_tables = PlanTables.of(self._pack)
@@ -176,6 +181,7 @@ class Engine:
         withheld: dict[str, list[str]] = {}
         for suppression in outcome.suppressed:
             withheld.setdefault(suppression["by"], []).append(suppression["recommendation"])
+        asserts = self._asserts
         trace = [
             {
                 "seq": seq,
@@ -187,8 +193,8 @@ class Engine:
                     "findings": list(reason["findings"]),
                 },
                 "asserted": {
-                    "recommend": [r.id for r in f.rule.then.recommend],
-                    "derive": list(f.rule.then.derive),
+                    "recommend": list(asserts[f.rule.id][0]),
+                    "derive": list(asserts[f.rule.id][1]),
                     "suppress": withheld.get(f.rule.id, []),
                 },
             }
