@@ -51,23 +51,30 @@ def main() -> None:
             ),
         )
         plan = timed(
-            "plan", lambda: build_plan(engine.pack, outcome, [f.rule for f in fired], answers)
+            "plan",
+            lambda: build_plan(
+                engine.pack, outcome, [f.rule for f in fired], answers, engine._plan_tables
+            ),
         )
+        screening = timed("screening check", lambda: engine._screening.check(answers))
         data = timed(
-            "ids, time, answers",
+            "ids, time, answers, given",
             lambda: {
                 "assessment_id": str(uuid.uuid4()),
                 "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "status": outcome.status,
+                "screening": screening,
                 "ruleset": engine._ruleset_info,
                 "engine": engine._engine_info,
                 "answers": answers.to_dict(),
                 "unanswered": answers.unanswered(),
+                "given": [q for q in answers if q in answers.provided],
                 "findings": findings,
                 "recommendations": outcome.recommendations,
                 "suppressed": outcome.suppressed,
                 "plan": plan,
                 "trace": [],
+                "training_log": None,
             },
         )
         timed("build the Assessment", lambda: construct(Assessment, data))

@@ -45,14 +45,13 @@ def leaf_holds(leaf: FactLeaf, value: AnswerValue) -> bool:
         if not isinstance(value, int) or isinstance(value, bool):
             return False
         bound = int(expected)
-        return {
-            "lt": value < bound,
-            "lte": value <= bound,
-            "gt": value > bound,
-            "gte": value >= bound,
-        }[op]
+        if op == "lt":
+            return value < bound
+        if op == "lte":
+            return value <= bound
+        return value > bound if op == "gt" else value >= bound
     if op == "in":
-        return value in list(expected)
+        return value in expected
     if not isinstance(value, list):
         return False
     if op == "contains":

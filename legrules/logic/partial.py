@@ -61,10 +61,27 @@ def evaluate3(
         return leaf_holds(condition, answers[condition.fact])
     if isinstance(condition, FindingLeaf):
         return finding(condition.finding)
+    # tri_all and tri_any, in line: this runs for every rule of every screening check,
+    # and a generator per node was half of it
+    result: Tri
     if isinstance(condition, AllOf):
-        return tri_all(evaluate3(child, answers, finding) for child in condition.all)
+        result = True
+        for child in condition.all:
+            value = evaluate3(child, answers, finding)
+            if value is False:
+                return False
+            if value is None:
+                result = None
+        return result
     if isinstance(condition, AnyOf):
-        return tri_any(evaluate3(child, answers, finding) for child in condition.any)
+        result = False
+        for child in condition.any:
+            value = evaluate3(child, answers, finding)
+            if value is True:
+                return True
+            if value is None:
+                result = None
+        return result
     return tri_not(evaluate3(condition.not_, answers, finding))
 
 

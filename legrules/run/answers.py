@@ -9,6 +9,7 @@ did-you-mean for a near miss; a silent correction would be a guess about someone
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Annotated, Any, Literal
@@ -171,7 +172,6 @@ def validate_answers(
             ],
             source,
         )
-    questions = questionnaire.by_id()
     non_string = [k for k in raw if not isinstance(k, str)]
     if non_string:
         raise AnswersError(
@@ -182,6 +182,7 @@ def validate_answers(
     try:
         document = model.model_validate(raw if isinstance(raw, dict) else dict(raw))
     except ValidationError as exc:
+        questions = questionnaire.by_id()
         seen: set[str] = set()
         problems: list[Problem] = []
         for err in exc.errors(include_url=False, include_context=False, include_input=False):
@@ -193,15 +194,45 @@ def validate_answers(
     given: dict[str, AnswerValue] = document.__dict__
     provided = frozenset(k for k, v in given.items() if v is not None)
     values: dict[str, AnswerValue] = {}
-    for question in questionnaire.questions:
-        value = given[question.id]
+    for question_id, question, order, default in _filling(model, questionnaire):
+        value = given[question_id]
         if value is None:
-            value = _default(question, values)
-        elif question.type == "multi" and isinstance(value, list):
-            order = question.values or []
-            value = sorted(value, key=order.index)
-        values[question.id] = value
+            if default is _FROM_ANSWERS:
+                value = _default(question, values)
+            else:
+                value = list(default) if isinstance(default, list) else default
+        elif order is not None and isinstance(value, list):
+            value = sorted(value, key=order.__getitem__)
+        values[question_id] = value
     return Answers(values, provided)
+
+
+#: A question whose default depends on an earlier answer (``default_from``).
+_FROM_ANSWERS: Any = object()
+
+#: Per question: its id, the question, each option's position (multi: a given list is
+#: put in the questionnaire's order) and its default (or _FROM_ANSWERS).
+_Filling = list[tuple[str, Question, Mapping[str, int] | None, Any]]
+
+#: Worked out once per answers model (so per loaded questionnaire): reading each
+#: question's type, options and default per assessment was most of validating answers.
+_FILLINGS: weakref.WeakKeyDictionary[type[BaseModel], _Filling] = weakref.WeakKeyDictionary()
+
+
+def _filling(model: type[BaseModel], questionnaire: Questionnaire) -> _Filling:
+    found = _FILLINGS.get(model)
+    if found is None:
+        found = [
+            (
+                q.id,
+                q,
+                {v: i for i, v in enumerate(q.values or [])} if q.type == "multi" else None,
+                _FROM_ANSWERS if q.default_from is not None else q.default,
+            )
+            for q in questionnaire.questions
+        ]
+        _FILLINGS[model] = found
+    return found
 
 
 def _default(question: Question, earlier: dict[str, AnswerValue]) -> AnswerValue:

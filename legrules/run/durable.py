@@ -30,6 +30,8 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NoReturn, SupportsIndex
 
+from pydantic_core import to_json
+
 from legrules.errors import EngineError
 from legrules.run.facts import ANSWERS_KIND, FINDING_KIND, KIND_KEY
 
@@ -60,8 +62,14 @@ _INTERNAL_PREFIX = "$"
 OnFire = Callable[[str], Iterable[Mapping[str, Any]]]
 
 _names = itertools.count(1)
-#: One encoder for every fact (``json.dumps`` with an option makes a new one per call).
-_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _encode(fact: Mapping[str, Any]) -> str:
+    """A fact as the JSON text durable parses. pydantic_core's serialiser: the standard
+    library's encoder took 13 us of an assessment for the answers fact alone (77 fields),
+    this takes about a tenth of that; both write UTF-8 as is and keep the key order."""
+    return to_json(fact).decode()
+
 
 #: glibc's malloc settings while a durable ruleset exists in the process (see
 #: :func:`keep_heap`): allocations up to 4 MiB come from the heap rather than their own

@@ -36,7 +36,7 @@ from legrules.run.construct import construct
 from legrules.run.durable import ENGINE_NAME, ENGINE_VERSION, RULESETS, DurableRuleset, free_unused
 from legrules.run.facts import FactBuilder, finding_fact
 from legrules.run.loader import load_pack
-from legrules.run.plan import build_plan
+from legrules.run.plan import PlanTables, build_plan
 from legrules.run.recommend import Lookups, build_outcome, source_text
 from legrules.run.recorder import Recorder
 from legrules.run.screening import ScreeningCheck
@@ -102,8 +102,14 @@ class Engine:
             }
             for rule in self._pack.rules
         }
+        # what a rule's trace entry asserts whatever the answers (copied per firing)
+        self._asserts = {
+            rule.id: ([r.id for r in rule.then.recommend], list(rule.then.derive))
+            for rule in self._pack.rules
+        }
         self._static_witness = {rule.id: static_witness(rule.when) for rule in self._pack.rules}
         self._lookups = Lookups.of(self._pack)
+        self._plan_tables = PlanTables.of(self._pack)
         self._max_firings = max_firings or self._compiled.activation_bound
         self._facts = FactBuilder(self._pack.questionnaire, self._compiled.fact_fields)
         self._screening = ScreeningCheck(self._pack)
@@ -175,6 +181,7 @@ class Engine:
         withheld: dict[str, list[str]] = {}
         for suppression in outcome.suppressed:
             withheld.setdefault(suppression["by"], []).append(suppression["recommendation"])
+        asserts = self._asserts
         trace = [
             {
                 "seq": seq,
@@ -186,8 +193,8 @@ class Engine:
                     "findings": list(reason["findings"]),
                 },
                 "asserted": {
-                    "recommend": [r.id for r in f.rule.then.recommend],
-                    "derive": list(f.rule.then.derive),
+                    "recommend": list(asserts[f.rule.id][0]),
+                    "derive": list(asserts[f.rule.id][1]),
                     "suppress": withheld.get(f.rule.id, []),
                 },
             }
@@ -211,7 +218,9 @@ class Engine:
                 "findings": findings,
                 "recommendations": outcome.recommendations,
                 "suppressed": outcome.suppressed,
-                "plan": build_plan(self._pack, outcome, [f.rule for f in fired], validated),
+                "plan": build_plan(
+                    self._pack, outcome, [f.rule for f in fired], validated, self._plan_tables
+                ),
                 "trace": trace,
                 "training_log": training_log,
             },

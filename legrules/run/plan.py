@@ -56,9 +56,50 @@ class Choice:
     skipped: list[Data] = field(default_factory=list)
 
 
-def _doable(option: PlanOption, have: Set[str]) -> bool:
-    needs = option.equipment_any or [[]]
-    return any(set(group) <= have for group in needs)
+@dataclass(frozen=True)
+class _Option:
+    """A slot's option with what deciding on it needs, worked out once per pack."""
+
+    option: PlanOption
+    needs: tuple[frozenset[str], ...]  # any one group of equipment will do
+    needs_text: str  # why it was passed over when no group is there
+
+
+@dataclass(frozen=True)
+class PlanTables:
+    """What the plan looks up, made once per pack (an engine keeps it): each slot's
+    options, the template's exercises, each exercise's prescription as data. Looked up
+    through the pack's models per item they were a third of building a plan."""
+
+    catalogue: Mapping[str, RecommendationDef]
+    template_items: frozenset[str]
+    options: Mapping[str, tuple[_Option, ...]]
+    doses: Mapping[str, Data]  # shared between plans: read, never changed
+
+    @classmethod
+    def of(cls, pack: RulePack) -> PlanTables:
+        catalogue = dict(pack.recommendations())
+        exercises = [rec for rec in catalogue.values() if rec.kind == "exercise"]
+        return cls(
+            catalogue=catalogue,
+            template_items=pack.catalogue.template_items(),
+            options={
+                rec.id: tuple(
+                    _Option(
+                        option,
+                        tuple(frozenset(group) for group in option.equipment_any or [[]]),
+                        _needs(pack, option),
+                    )
+                    for option in pack.catalogue.choices(rec.id)
+                )
+                for rec in exercises
+            },
+            doses={rec.id: _dose(rec) for rec in exercises if rec.prescription is not None},
+        )
+
+
+def _doable(option: _Option, have: Set[str]) -> bool:
+    return any(group <= have for group in option.needs)
 
 
 def _needs(pack: RulePack, option: PlanOption) -> str:
@@ -72,7 +113,7 @@ def _needs(pack: RulePack, option: PlanOption) -> str:
 
 
 def choose(
-    pack: RulePack,
+    tables: PlanTables,
     slot: str,
     have: Set[str] | None,
     taken: Set[str],
@@ -82,17 +123,18 @@ def choose(
     yet (``taken`` by an earlier slot, or ``reserved`` by a rule that added it).
 
     Unknown equipment (``None``) is not assumed to be missing: the slot's own exercise."""
-    candidates = pack.catalogue.choices(slot)
+    candidates = tables.options[slot]
     if have is None:
-        return Choice(candidates[0])
+        return Choice(candidates[0].option)
     skipped: list[Data] = []
-    for option in candidates:
+    for candidate in candidates:
+        option = candidate.option
         if option.id in taken or (option.id != slot and option.id in reserved):
             skipped.append({"option": option.id, "reason": ALREADY_PLANNED})
-        elif _doable(option, have):
+        elif _doable(candidate, have):
             return Choice(option, skipped)
         else:
-            skipped.append({"option": option.id, "reason": f"needs {_needs(pack, option)}"})
+            skipped.append({"option": option.id, "reason": f"needs {candidate.needs_text}"})
     return Choice(None, skipped)
 
 
@@ -142,10 +184,13 @@ def build_plan(
     outcome: Outcome,
     fired: Sequence[Rule],
     answers: Mapping[str, AnswerValue],
+    tables: PlanTables | None = None,
 ) -> Data | None:
     if outcome.status == "referral":
         return None
-    catalogue = pack.recommendations()
+    if tables is None:
+        tables = PlanTables.of(pack)
+    catalogue = tables.catalogue
     recommended: dict[str, Data] = {
         rec["id"]: rec for rec in outcome.recommendations if rec["kind"] == "exercise"
     }
@@ -153,7 +198,7 @@ def build_plan(
     first, plan_notes, day_notes = changes.first, changes.plan_notes, changes.day_notes
     schedule, extra_days = changes.schedule, changes.extra_days
 
-    in_template = pack.catalogue.template_items()
+    in_template = tables.template_items
     available = answers.get(EQUIPMENT)
     have = set(available) if isinstance(available, list) else None
     added = {
@@ -179,9 +224,9 @@ def build_plan(
         for exercise_id in exercise_ids:
             if is_optional:
                 # an optional day repeats the slot's choice on the template day
-                found = chosen.get(exercise_id) or choose(pack, exercise_id, have, set(), set())
+                found = chosen.get(exercise_id) or choose(tables, exercise_id, have, set(), set())
             else:
-                found = choose(pack, exercise_id, have, taken, reserved)
+                found = choose(tables, exercise_id, have, taken, reserved)
             # the catalogue gives every exercise a plan can hold a last option of its own
             # that needs nothing, so no day ever shows something the lifter cannot do
             assert found.option is not None, exercise_id
@@ -193,6 +238,7 @@ def build_plan(
                     exercise_id,
                     found,
                     catalogue=catalogue,
+                    doses=tables.doses,
                     outcome=outcome,
                     recommended=recommended,
                     first=first,
@@ -236,6 +282,7 @@ def _item(
     found: Choice,
     *,
     catalogue: Mapping[str, RecommendationDef],
+    doses: Mapping[str, Data],
     outcome: Outcome,
     recommended: Mapping[str, Data],
     first: Mapping[str, list[str]],
@@ -247,7 +294,7 @@ def _item(
     assert option is not None  # the caller leaves out a slot nothing can fill
     definition = catalogue[exercise_id]
     if option.id == exercise_id:
-        dose = _dose(definition)
+        dose = doses[exercise_id]
     else:
         dose = _substitute_dose(definition, option, catalogue)
     if not dose_from_article:

@@ -83,7 +83,9 @@ def build_outcome(
     entries: dict[str, _Entry] = {}
     for rule, reason in fired:
         for rec in rule.then.recommend:
-            entry = entries.setdefault(rec.id, _Entry())
+            entry = entries.get(rec.id)
+            if entry is None:  # not setdefault: an _Entry per reason was a fifth of merging
+                entry = entries[rec.id] = _Entry()
             entry.reasons.append(reason if rec.detail is None else {**reason, "detail": rec.detail})
             if rec.urgency:
                 entry.urgencies.append(rec.urgency)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -25,6 +26,8 @@ def merge_cues(cues: Iterable[str]) -> list[str]:
     of the two stood).
     """
     unique = list(dict.fromkeys(c.strip() for c in cues if c.strip()))
+    if len(unique) < 2:  # most plan items: the catalogue's cue alone
+        return unique
     kept: list[str] = []
     for cue in unique:
         words = _words(cue)
@@ -43,6 +46,7 @@ RULE_OF_THUMB = (
 )
 
 
+@lru_cache(maxsize=256)  # its arguments are the pack's numbers: a few dozen in all
 def progression(sets: str | None, reps: str | None, per_leg: bool) -> str:
     """How to progress one plan item: reps within its range first, then load.
 
