@@ -303,9 +303,19 @@ def _result_page(
         return _page("error.html", 422, error=error)
     request.app.state.metrics.assessed(result.status)
     answers_json = json.dumps(answers, indent=2, ensure_ascii=False) + "\n"
+    # The lifter reads the short report; what --explain adds (each exercise in detail,
+    # the rules' reasoning) waits behind a disclosure, as details on demand.
+    doc = report(result, engine.pack, explain=False)
+    shown = {section.heading for section in doc.sections}
+    more = [
+        section
+        for section in report(result, engine.pack, explain=True).sections
+        if section.heading not in shown
+    ]
     return _page(
         "result.html",
-        doc=report(result, engine.pack, explain=True),
+        doc=doc,
+        more=more,
         result=result,
         answers_href="data:application/json;charset=utf-8," + quote(answers_json),
         assessment_href="data:application/json;charset=utf-8," + quote(result.to_json() + "\n"),
