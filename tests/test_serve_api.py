@@ -102,13 +102,24 @@ def test_invalid_answers_are_422_with_every_problem(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"{", b"", b"\xff\xfe{}", b"[" * 100_000 + b"]" * 100_000, b'{"age": 1' + b"9" * 5000 + b"}"],
-    ids=["truncated", "empty", "not-utf8", "deep", "long-int"],
+    [
+        *(b"{", b"", b"\xff\xfe{}", b"[" * 100_000 + b"]" * 100_000),
+        *(b'{"age": 1' + b"9" * 5000 + b"}", b'{"goal": "\\ud800"}'),
+    ],
+    ids=["truncated", "empty", "not-utf8", "deep", "long-int", "lone-surrogate"],
 )
 def test_a_body_that_is_not_json_is_400(client: TestClient, body: bytes) -> None:
     response = client.post("/v1/assess", content=body, headers=JSON_HEADERS)
     assert response.status_code == 400
     _assert_problems(response.json())
+
+
+def test_a_lone_surrogate_in_a_batch_id_is_that_items_400(client: TestClient) -> None:
+    """Echoed back, it made the whole response unencodable: a 500 for every item."""
+    body = b'[{"id": "\\udc00", "answers": {}}]'
+    response = client.post("/v1/assess/batch", content=body, headers=JSON_HEADERS)
+    assert response.status_code == 400
+    assert "half of a surrogate pair" in str(_assert_problems(response.json())[0]["message"])
 
 
 def test_a_json_document_that_is_not_answers_is_422(client: TestClient) -> None:
