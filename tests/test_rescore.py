@@ -352,3 +352,27 @@ def test_only_the_new_rules_refusing_is_said_so(
     (row,) = diff_rows(ROWS[:1], PackRef.of(old), PackRef.of(new))
     assert row["error"] == "new rules: invalid answers: squat_felt_most: no such value"
     assert (row["status_before"], row["status_after"], row["changed"]) == ("ok", None, False)
+
+
+@pytest.mark.parametrize(
+    "data", [b"PAR1garbage", b"PAR1" + b"\0" * 64 + b"PAR1"], ids=["no-footer", "bad-footer"]
+)
+def test_cli_rescore_a_file_that_only_starts_like_parquet_is_bad_input(
+    tmp_path: Path, data: bytes
+) -> None:
+    """Was exit 1, "internal error: ArrowInvalid"; the existing output is kept."""
+    pytest.importorskip("pyarrow")
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    source = tmp_path / "in.parquet"
+    source.write_bytes(data)
+    out = tmp_path / "o.jsonl"
+    out.write_text("kept\n", encoding="utf-8")
+    args = ["rescore", str(source), "--out", str(out), "--workers", "1"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert f"{source}: not a readable Parquet file" in result.stderr
+    assert "internal error" not in result.stderr
+    assert out.read_text(encoding="utf-8") == "kept\n"

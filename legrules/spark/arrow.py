@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 
 from legrules.audit.impact import ImpactSummary, diff_rows
+from legrules.errors import InputFileError
 from legrules.run.rescore import PackRef, assess_rows
 
 _STRINGS = pa.list_(pa.string())
@@ -90,5 +91,14 @@ def parquet_rows(path: str) -> Iterator[dict[str, object]]:
     """A Parquet file's rows as dicts, a batch at a time (the local engine's reader)."""
     import pyarrow.parquet as pq  # noqa: PLC0415  (only for Parquet input)
 
-    for batch in pq.ParquetFile(path).iter_batches():
-        yield from batch.to_pylist()
+    try:
+        for batch in pq.ParquetFile(path).iter_batches():
+            yield from batch.to_pylist()
+    except (pa.ArrowException, OSError) as error:
+        # a file that starts like Parquet and is not (or is cut short): the input's
+        # fault, said as such, not an internal error
+        reason = str(error).split("\n", 1)[0]
+        raise InputFileError(
+            path,
+            f"not a readable Parquet file ({reason}); allowed: a Parquet file or JSON Lines",
+        ) from None
