@@ -251,6 +251,28 @@ def test_decisions_come_from_the_audit_log_with_their_explanation(
         assert opened.verify().ok
 
 
+def test_an_unknown_or_ambiguous_decision_tells_a_client_nothing_of_the_log(
+    audited: tuple[TestClient, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 404 named the server's file and its record count, and an ambiguous prefix
+    listed other people's decision ids."""
+    client, log = audited
+    ids = iter(["abcdef01-0000-4000-8000-000000000001", "abcdef02-0000-4000-8000-000000000002"])
+    monkeypatch.setattr("legrules.run.engine.uuid.uuid4", lambda: next(ids))
+    for _ in range(2):
+        assert client.post("/v1/assess", json={}).status_code == 200
+    for asked in ("abcdef", "00000000-0000"):
+        response = client.get(f"/v1/decisions/{asked}")
+        assert response.status_code == 404
+        problems = _assert_problems(response.json())
+        text = response.text
+        assert str(log.parent) not in text
+        assert "abcdef01" not in text
+        assert "records" not in text
+        assert problems[0]["field"] == asked
+        assert "6+ of its first characters" in str(problems[0]["allowed"])
+
+
 def test_decisions_without_an_audit_log_are_404(client: TestClient) -> None:
     response = client.get("/v1/decisions/abcdef")
     assert response.status_code == 404

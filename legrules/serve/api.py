@@ -20,8 +20,8 @@ from starlette.concurrency import run_in_threadpool
 
 from legrules._version import __version__
 from legrules.api import Engine
-from legrules.audit import AuditLog
-from legrules.errors import LegrulesError, Problem, closest
+from legrules.audit import AuditLog, RecordNotFoundError
+from legrules.errors import LegrulesError, Problem, clip, closest
 from legrules.explain.whyasked import find_recommendation, find_rule
 from legrules.explain.whynot import why_not as explain_why_not
 from legrules.pack.answerschema import answers_json_schema
@@ -443,7 +443,15 @@ def decision(request: Request, decision_id: str) -> Response:
         message = "this server keeps no audit log (start it with --audit-log FILE)"
         raise HttpProblem(404, message, [Problem(location=decision_id, message=message)])
     with AuditLog(path, readonly=True) as log:
-        record = log.get(decision_id)
+        try:
+            record = log.get(decision_id)
+        except RecordNotFoundError:
+            # the library's message names the server's file, counts its records and
+            # lists the ids a prefix matches: none of that is for an HTTP client
+            message = f"no single decision {clip(decision_id)!r} in the audit log"
+            allowed = "a decision_id from POST /v1/assess, or 6+ of its first characters"
+            problem = Problem(location=clip(decision_id), message=message, allowed=allowed)
+            raise HttpProblem(404, message, [problem]) from None
     return _json(
         {"record": record.model_dump(mode="json"), "explanation": record_text(record).splitlines()}
     )
