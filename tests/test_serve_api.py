@@ -273,6 +273,28 @@ def test_an_unknown_or_ambiguous_decision_tells_a_client_nothing_of_the_log(
         assert "6+ of its first characters" in str(problems[0]["allowed"])
 
 
+@pytest.mark.parametrize("path", ["/health", "/health/ready", "/v1/status", "/v1/rules", "/"])
+def test_head_answers_as_get_without_a_body(client: TestClient, path: str) -> None:
+    """Was 405 for every route (FastAPI lists GET only): a load balancer's HEAD /health
+    failed."""
+    got = client.get(path)
+    response = client.head(path)
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response.headers["content-type"] == got.headers["content-type"]
+
+
+def test_head_or_options_of_a_post_route_is_405_naming_the_allowed_method(
+    client: TestClient,
+) -> None:
+    for method in ("HEAD", "OPTIONS", "GET", "PUT"):
+        response = client.request(method, "/v1/assess")
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"
+        if method != "HEAD":
+            _assert_problems(response.json())
+
+
 def test_decisions_without_an_audit_log_are_404(client: TestClient) -> None:
     response = client.get("/v1/decisions/abcdef")
     assert response.status_code == 404
