@@ -4,7 +4,9 @@ two workers, SIGHUP reload, a clean stop; and the listening socket keeps TCP_NOD
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import re
 import signal
 import socket
@@ -16,7 +18,7 @@ pytest.importorskip("uvicorn", reason="the serve extra is not installed")
 
 from legrules.audit import AuditLog
 from tests.conftest import EXAMPLES
-from tests.serving import Server
+from tests.serving import DEADLINE, Server
 
 pytestmark = pytest.mark.slow
 
@@ -87,6 +89,31 @@ def test_two_workers_share_the_port_and_both_reload_on_sighup(
         server.wait_for_log(re.compile(r"reload: serving leg-training 0\.3\.0"), count=2)
     finally:
         assert server.stop() == 0
+    assert "Traceback" not in server.stderr()
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_as_soon_as_it_says_serving_stops_it_cleanly(tmp_path: Path, workers: str) -> None:
+    """A supervisor sends SIGTERM once it reads the "serving" line. With one worker that
+    killed it (exit 143: the line came before its handlers); with two, the workers were
+    still building their engines with the parent's handler: they never stopped, and the
+    parent waited on them for ever."""
+    server = Server(tmp_path, "--workers", workers)
+    workers_seen = _children(server.proc.pid)
+    server.proc.send_signal(signal.SIGTERM)
+    try:
+        code = server.proc.wait(timeout=DEADLINE)
+    finally:
+        for pid in {*workers_seen, *_children(server.proc.pid)}:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        server.stop()
+    assert code == 0, server.stderr()
     assert "Traceback" not in server.stderr()
 
 
