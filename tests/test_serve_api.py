@@ -228,6 +228,11 @@ def test_rules_list_and_one_rule(client: TestClient, engine: object) -> None:
     assert isinstance(engine, Engine)
     listed = client.get("/v1/rules").json()
     assert [r["id"] for r in listed] == [r.id for r in engine.pack.rules]
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    assert listed == json.loads(CliRunner().invoke(cli, ["rules", "list", "--json"]).stdout)
     one = client.get("/v1/rules/glute-dominance").json()
     assert one["id"] == "glute-dominance"
 

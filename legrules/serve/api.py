@@ -28,7 +28,7 @@ from legrules.pack.answerschema import answers_json_schema
 from legrules.pack.questionnaire import GROUP_INTROS, GROUP_TITLES
 from legrules.report.assessment import explanation_lines
 from legrules.report.audit import record_text
-from legrules.report.ruledoc import rule_to_dict
+from legrules.report.ruledoc import rule_summary, rule_to_dict
 from legrules.run.answers import Answers, validate_answers
 from legrules.run.assessment import Assessment
 from legrules.serve import logs
@@ -409,20 +409,7 @@ def schema_assessment() -> Response:
 def rules(request: Request) -> Response:
     """The rules in firing order (as `legrules rules list --json`)."""
     pack = state(request).current.pack
-    return _json(
-        [
-            {
-                "id": r.id,
-                "title": r.title,
-                "provenance": r.provenance,
-                "status": r.status,
-                "priority": r.priority,
-                "tags": list(r.tags),
-                "version": r.version,
-            }
-            for r in pack.rules
-        ]
-    )
+    return _json([rule_summary(r) for r in pack.rules])
 
 
 @router.get("/v1/rules/{rule_id}", tags=["rules"], responses={404: ERRORS[404]})
