@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from legrules.audit.impact import Impact, ImpactSummary, RuleDiff, diff_rows, rescore_local
+from legrules.errors import InputFileError
 from legrules.pack.model import RulePack
 from legrules.run import rescore
 from legrules.run.compact import expand, is_compact
@@ -376,3 +379,56 @@ def test_cli_rescore_a_file_that_only_starts_like_parquet_is_bad_input(
     assert f"{source}: not a readable Parquet file" in result.stderr
     assert "internal error" not in result.stderr
     assert out.read_text(encoding="utf-8") == "kept\n"
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=4),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {"assessment": st.fixed_dictionaries({"answers": _JSON})},
+        optional={"redacted": _JSON, "assessment_id": _JSON},
+    )
+    | _JSON
+)
+def test_any_record_shape_is_read_or_refused_naming_the_record(document: object) -> None:
+    """An audit-export-like record with answers or redacted of another shape was an
+    internal error (TypeError) that ended the whole rescore."""
+    refused_at = None
+    try:
+        record_answers(document, "record 7")
+    except InputFileError as error:
+        refused_at = error.where
+    assert refused_at in (None, "record 7")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"assessment": {"answers": [1, 2]}},
+        {"assessment": {"answers": "abc"}},
+        {"assessment": {"answers": {}}, "redacted": 5},
+        {"assessment": {"answers": {}}, "redacted": [[1]]},
+    ],
+)
+def test_cli_rescore_a_record_of_the_wrong_shape_is_its_error_row(
+    tmp_path: Path, line: object
+) -> None:
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(line) + "\n" + json.dumps({"id": "ok", "answers": {}}) + "\n")
+    out = tmp_path / "o.jsonl"
+    result = CliRunner().invoke(cli, ["rescore", str(source), "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.stderr
+    rows = [json.loads(text) for text in out.read_text(encoding="utf-8").splitlines()]
+    assert [row["id"] for row in rows] == ["1"]
+    assert "allowed:" in rows[0]["error"]
