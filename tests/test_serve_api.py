@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
@@ -384,3 +386,33 @@ def test_the_contract_lists_exactly_the_served_endpoints(client: TestClient) -> 
     served = set(client.get("/v1/openapi.json").json()["paths"]) | {"/v1/openapi.json"}
     assert documented == served
     assert {int(code) for code, _ in HTTP_STATUSES} == set(ERRORS) | {500}
+
+
+_ANY_TEXT = st.text(  # every code point, lone surrogates often
+    st.characters(exclude_categories=()) | st.characters(categories=["Cs"]), max_size=6
+)
+_KEYS = st.sampled_from(["age", "goal", "pain_locations", "equipment", "x"]) | _ANY_TEXT
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | _ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_ANY_TEXT, inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(_KEYS, _VALUES, max_size=5) | _VALUES,
+    st.sampled_from(["/v1/assess", "/v1/assess?explain=true", "/v1/assess/batch"]),
+)
+def test_any_json_body_is_answered_with_a_client_error_never_a_500(
+    client: TestClient, document: object, path: str
+) -> None:
+    """A guard: whatever the JSON, a client error, never a 500 (as a lone surrogate
+    escape in an answer was, echoed in the problem)."""
+    body = json.dumps([{"id": 1, "answers": document}] if path.endswith("batch") else document)
+    response = client.post(path, content=body.encode(), headers=JSON_HEADERS)
+    assert response.status_code in (200, 400, 404, 422), response.text
+    if response.status_code != 200:
+        _assert_problems(response.json())
+    elif path.endswith("batch"):
+        assert response.json()[0].get("status_code") in (None, 400, 404, 422)
