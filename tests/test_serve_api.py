@@ -210,6 +210,26 @@ def test_batch_answers_each_item_and_never_fails_the_whole(client: TestClient) -
     assert not_a_list.status_code == 422
 
 
+def test_a_batch_over_the_item_limit_is_413_before_any_is_assessed(tmp_path: Path) -> None:
+    """A 1 MiB body of 60,000 empty items held the event loop for over a minute and built
+    a response of about 1 GB."""
+    from legrules.serve.api import MAX_BATCH_ITEMS
+
+    contract = (Path(__file__).parent.parent / "docs" / "CONTRACT.md").read_text("utf-8")
+    assert f"more than {MAX_BATCH_ITEMS:,} items" in contract
+    log = tmp_path / "decisions.db"
+    with TestClient(create_app(ServeConfig(audit_log=log))) as audited:
+        body = json.dumps([{"id": n, "answers": {}} for n in range(MAX_BATCH_ITEMS + 1)])
+        response = audited.post("/v1/assess/batch", content=body, headers=JSON_HEADERS)
+        assert response.status_code == 413
+        problem = _assert_problems(response.json())[0]
+        assert (
+            problem["allowed"] == f"at most {MAX_BATCH_ITEMS} items (or `legrules assess --batch`)"
+        )
+    with AuditLog(log, readonly=True) as opened:
+        assert opened.count() == 0
+
+
 def test_questions_and_schemas(client: TestClient, engine: object) -> None:
     from legrules import Engine
     from legrules.pack.answerschema import answers_json_schema

@@ -89,7 +89,7 @@ def serve(
                                   answers, units (kg|lb), as_of (YYYY-MM-DD): assessed
                                   with the training log, as assess --log
       POST /v1/assess/batch       [{"id": ..., "answers": {...}}, ...] -> a result or an
-                                  error per item, in order
+                                  error per item, in order (at most 1,000 items)
       GET  /v1/questions          the questions, groups, defaults and why we ask
       GET  /v1/schema/answers     JSON Schema of an answers document
       GET  /v1/schema/assessment  JSON Schema of the Assessment

@@ -78,12 +78,18 @@ class BatchItemOut(StrictModel):
     problems: list[ProblemOut] | None = None
 
 
+#: the most items one batch request may hold: the items are assessed on the event loop
+#: and answered in one response, so a 1 MiB body of ``{"answers": {}}`` items (60,000)
+#: held every other request for over a minute and built a response of about 1 GB
+MAX_BATCH_ITEMS = 1000
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": meaning}
     for code, meaning in {
         400: "The body is not a JSON document (or not UTF-8).",
         404: "An unknown id; the problem has the closest known one.",
-        413: "The body (uploads included) is over the server's limit.",
+        413: "The body (uploads included) is over the server's limit, or a batch has "
+        f"more than {MAX_BATCH_ITEMS} items.",
         415: "The body is not application/json (or, for /v1/assess, multipart/form-data).",
         422: "Invalid answers: every problem, by question id; or an unreadable training "
         "log: every problem by file:line:column, with what is allowed.",
@@ -316,7 +322,8 @@ async def _assess_with_logs(
     openapi_extra={
         "requestBody": {
             "required": True,
-            "description": 'A list of {"id": any, "answers": {...}}.',
+            "description": 'A list of {"id": any, "answers": {...}}, at most '
+            f"{MAX_BATCH_ITEMS} items.",
             "content": {JSON: {"schema": {"type": "array", "items": {"type": "object"}}}},
         }
     },
@@ -338,6 +345,10 @@ async def assess_batch(request: Request) -> Response:
                 )
             ],
         )
+    if len(document) > MAX_BATCH_ITEMS:
+        message = f"a batch of {len(document)} items is over the limit of {MAX_BATCH_ITEMS}"
+        allowed = f"at most {MAX_BATCH_ITEMS} items (or `legrules assess --batch`)"
+        raise HttpProblem(413, message, [Problem("(body)", message, allowed=allowed)])
     decision = state(request).config.audit_log is not None
     out: list[dict[str, Any]] = []
     with state(request).engine() as engine:
