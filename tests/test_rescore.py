@@ -432,3 +432,14 @@ def test_cli_rescore_a_record_of_the_wrong_shape_is_its_error_row(
     rows = [json.loads(text) for text in out.read_text(encoding="utf-8").splitlines()]
     assert [row["id"] for row in rows] == ["1"]
     assert "allowed:" in rows[0]["error"]
+
+
+def test_spark_read_input_refuses_a_file_that_only_starts_like_parquet(tmp_path: Path) -> None:
+    """Spark was handed it and failed in the JVM: exit 1 and a page of Java stack trace."""
+    pytest.importorskip("pyspark")
+    from legrules.spark.frames import read_input
+
+    source = tmp_path / "in.parquet"
+    source.write_bytes(b"PAR1garbage")
+    with pytest.raises(InputFileError, match=r"in\.parquet: not a readable Parquet file"):
+        read_input(object(), source)  # type: ignore[arg-type]  # refused before Spark is used
