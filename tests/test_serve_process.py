@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
 import json
 import os
 import re
 import signal
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -114,6 +117,42 @@ def test_sigterm_as_soon_as_it_says_serving_stops_it_cleanly(tmp_path: Path, wor
                 os.kill(pid, signal.SIGKILL)
         server.stop()
     assert code == 0, server.stderr()
+    assert "Traceback" not in server.stderr()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_under_concurrent_requests_records_each_answered_one_whole(
+    tmp_path: Path, workers: str
+) -> None:
+    """Every 200 has its audit record, nothing else is recorded, and the chain verifies:
+    SIGTERM arrives while requests are in flight (after the 40th answer)."""
+    log = tmp_path / "decisions.db"
+    server = Server(tmp_path, "--audit-log", str(log), "--workers", workers)
+    answered = threading.Semaphore(0)
+
+    def one(number: int) -> str | None:
+        try:
+            code, made = server.json("POST", "/v1/assess", {"age": 20 + number % 60})
+        except (OSError, ValueError, http.client.HTTPException):  # refused or cut off by
+            return None  # the stop: never a record
+        finally:
+            answered.release()
+        return str(made["decision_id"]) if code == 200 else None
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            futures = [pool.submit(one, number) for number in range(160)]
+            for _ in range(40):
+                answered.acquire()
+            server.proc.send_signal(signal.SIGTERM)
+            ids = {found for future in futures if (found := future.result()) is not None}
+        assert server.proc.wait(timeout=DEADLINE) == 0
+    finally:
+        server.stop()
+    assert len(ids) >= 40
+    with AuditLog(log, readonly=True) as opened:
+        assert {record.assessment_id for record in opened.records()} == ids
+        assert opened.verify().ok
     assert "Traceback" not in server.stderr()
 
 
