@@ -365,3 +365,19 @@ def test_cli_save_keeps_only_your_own_answers(
         "strength_stalled": False,
         "age": 30,
     }
+
+
+def test_skipped_rows_say_why_when_the_log_is_read(tmp_path: Path) -> None:
+    """A log dated after --as-of read as "0 sets, 1 rows skipped", nothing on why."""
+    path = tmp_path / "future.csv"
+    path.write_text(
+        "date,exercise,set,weight,unit,reps,rpe,side\n2030-01-07,squat,1,100,kg,5,,\n",
+        encoding="utf-8",
+    )
+    args = ["assess", "--log", str(path), "--as-of", "2030-01-01", "--no-input"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"read {path}: 0 sets, 1 row skipped (line 2: dated 2030-01-07, in the future "
+        f"(today is 2030-01-01); `legrules log summary {path}` lists them)"
+    ) in result.stderr.replace("\n", " ")

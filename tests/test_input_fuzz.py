@@ -8,6 +8,7 @@ nesting, invalid UTF-8, plus plain random text and bytes. Bounded so the suite s
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from legrules import LegrulesError
+from legrules.errors import InputFileError
 from legrules.pack.yamlio import parse_json
 from legrules.paths import default_rules_dir
 from legrules.run.answers import load_answers_file, parse_answers_document, validate_answers
@@ -172,3 +174,48 @@ def rule_files(draw: st.DrawFn) -> str:
 def test_any_rule_file_loads_or_is_a_legrules_error(fuzz_pack: Path, text: str) -> None:
     (fuzz_pack / "rules" / "baseline.yaml").write_text(text, encoding="utf-8")
     survives(lambda: load_pack(fuzz_pack))
+
+
+ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=6)
+
+
+def _utf8(value: object) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@FUZZ
+# every code point, lone surrogates included (text() leaves them out by default)
+@given(st.recursive(ANY_TEXT, lambda inner: st.dictionaries(ANY_TEXT, inner, max_size=3)))
+def test_parsed_json_can_always_be_written_as_utf8(value: object) -> None:
+    """A ``\\ud800`` escape decodes to a string no UTF-8 encoder writes: refused at the
+    reader with its line, so no message, record or HTTP response naming it fails later."""
+    text = json.dumps(value)  # ASCII: every surrogate, lone or paired, as an escape
+    if _utf8(value):
+        assert parse_json(text, "fuzz.json") == value
+    else:
+        with pytest.raises(InputFileError, match=r"fuzz\.json:1: .*half of a surrogate pair"):
+            parse_json(text, "fuzz.json")
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('{"a": "\\ud800"}', 1),
+        ('{"a": "\\udc00\\ud800"}', 1),
+        ('{"a": "ok",\n "b": "\\ud83d x"}', 2),
+        ('{"a": "\\ud83d\\\\udc4d"}', 1),  # a high half, then a backslash and "udc4d"
+    ],
+)
+def test_a_lone_surrogate_escape_is_refused_with_its_line(text: str, line: int) -> None:
+    with pytest.raises(InputFileError, match=rf"^fuzz\.json:{line}: "):
+        parse_json(text, "fuzz.json")
+
+
+def test_escaped_backslashes_and_surrogate_pairs_are_kept() -> None:
+    assert parse_json('{"a": "\\\\ud800 \\ud83d\\udc4d"}', "fuzz.json") == {
+        "a": "\\ud800 \U0001f44d"
+    }

@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from legrules.audit.impact import Impact, ImpactSummary, RuleDiff, diff_rows, rescore_local
+from legrules.errors import InputFileError
 from legrules.pack.model import RulePack
 from legrules.run import rescore
 from legrules.run.compact import expand, is_compact
@@ -352,3 +355,91 @@ def test_only_the_new_rules_refusing_is_said_so(
     (row,) = diff_rows(ROWS[:1], PackRef.of(old), PackRef.of(new))
     assert row["error"] == "new rules: invalid answers: squat_felt_most: no such value"
     assert (row["status_before"], row["status_after"], row["changed"]) == ("ok", None, False)
+
+
+@pytest.mark.parametrize(
+    "data", [b"PAR1garbage", b"PAR1" + b"\0" * 64 + b"PAR1"], ids=["no-footer", "bad-footer"]
+)
+def test_cli_rescore_a_file_that_only_starts_like_parquet_is_bad_input(
+    tmp_path: Path, data: bytes
+) -> None:
+    """Was exit 1, "internal error: ArrowInvalid"; the existing output is kept."""
+    pytest.importorskip("pyarrow")
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    source = tmp_path / "in.parquet"
+    source.write_bytes(data)
+    out = tmp_path / "o.jsonl"
+    out.write_text("kept\n", encoding="utf-8")
+    args = ["rescore", str(source), "--out", str(out), "--workers", "1"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert f"{source}: not a readable Parquet file" in result.stderr
+    assert "internal error" not in result.stderr
+    assert out.read_text(encoding="utf-8") == "kept\n"
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=4),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {"assessment": st.fixed_dictionaries({"answers": _JSON})},
+        optional={"redacted": _JSON, "assessment_id": _JSON},
+    )
+    | _JSON
+)
+def test_any_record_shape_is_read_or_refused_naming_the_record(document: object) -> None:
+    """An audit-export-like record with answers or redacted of another shape was an
+    internal error (TypeError) that ended the whole rescore."""
+    refused_at = None
+    try:
+        record_answers(document, "record 7")
+    except InputFileError as error:
+        refused_at = error.where
+    assert refused_at in (None, "record 7")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"assessment": {"answers": [1, 2]}},
+        {"assessment": {"answers": "abc"}},
+        {"assessment": {"answers": {}}, "redacted": 5},
+        {"assessment": {"answers": {}}, "redacted": [[1]]},
+    ],
+)
+def test_cli_rescore_a_record_of_the_wrong_shape_is_its_error_row(
+    tmp_path: Path, line: object
+) -> None:
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(line) + "\n" + json.dumps({"id": "ok", "answers": {}}) + "\n")
+    out = tmp_path / "o.jsonl"
+    result = CliRunner().invoke(cli, ["rescore", str(source), "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.stderr
+    rows = [json.loads(text) for text in out.read_text(encoding="utf-8").splitlines()]
+    assert [row["id"] for row in rows] == ["1"]
+    assert "allowed:" in rows[0]["error"]
+
+
+def test_spark_read_input_refuses_a_file_that_only_starts_like_parquet(tmp_path: Path) -> None:
+    """Spark was handed it and failed in the JVM: exit 1 and a page of Java stack trace."""
+    pytest.importorskip("pyspark")
+    from legrules.spark.frames import read_input
+
+    source = tmp_path / "in.parquet"
+    source.write_bytes(b"PAR1garbage")
+    with pytest.raises(InputFileError, match=r"in\.parquet: not a readable Parquet file"):
+        read_input(object(), source)  # type: ignore[arg-type]  # refused before Spark is used

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
@@ -102,13 +104,24 @@ def test_invalid_answers_are_422_with_every_problem(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"{", b"", b"\xff\xfe{}", b"[" * 100_000 + b"]" * 100_000, b'{"age": 1' + b"9" * 5000 + b"}"],
-    ids=["truncated", "empty", "not-utf8", "deep", "long-int"],
+    [
+        *(b"{", b"", b"\xff\xfe{}", b"[" * 100_000 + b"]" * 100_000),
+        *(b'{"age": 1' + b"9" * 5000 + b"}", b'{"goal": "\\ud800"}'),
+    ],
+    ids=["truncated", "empty", "not-utf8", "deep", "long-int", "lone-surrogate"],
 )
 def test_a_body_that_is_not_json_is_400(client: TestClient, body: bytes) -> None:
     response = client.post("/v1/assess", content=body, headers=JSON_HEADERS)
     assert response.status_code == 400
     _assert_problems(response.json())
+
+
+def test_a_lone_surrogate_in_a_batch_id_is_that_items_400(client: TestClient) -> None:
+    """Echoed back, it made the whole response unencodable: a 500 for every item."""
+    body = b'[{"id": "\\udc00", "answers": {}}]'
+    response = client.post("/v1/assess/batch", content=body, headers=JSON_HEADERS)
+    assert response.status_code == 400
+    assert "half of a surrogate pair" in str(_assert_problems(response.json())[0]["message"])
 
 
 def test_a_json_document_that_is_not_answers_is_422(client: TestClient) -> None:
@@ -197,6 +210,26 @@ def test_batch_answers_each_item_and_never_fails_the_whole(client: TestClient) -
     assert not_a_list.status_code == 422
 
 
+def test_a_batch_over_the_item_limit_is_413_before_any_is_assessed(tmp_path: Path) -> None:
+    """A 1 MiB body of 60,000 empty items held the event loop for over a minute and built
+    a response of about 1 GB."""
+    from legrules.serve.api import MAX_BATCH_ITEMS
+
+    contract = (Path(__file__).parent.parent / "docs" / "CONTRACT.md").read_text("utf-8")
+    assert f"more than {MAX_BATCH_ITEMS:,} items" in contract
+    log = tmp_path / "decisions.db"
+    with TestClient(create_app(ServeConfig(audit_log=log))) as audited:
+        body = json.dumps([{"id": n, "answers": {}} for n in range(MAX_BATCH_ITEMS + 1)])
+        response = audited.post("/v1/assess/batch", content=body, headers=JSON_HEADERS)
+        assert response.status_code == 413
+        problem = _assert_problems(response.json())[0]
+        assert (
+            problem["allowed"] == f"at most {MAX_BATCH_ITEMS} items (or `legrules assess --batch`)"
+        )
+    with AuditLog(log, readonly=True) as opened:
+        assert opened.count() == 0
+
+
 def test_questions_and_schemas(client: TestClient, engine: object) -> None:
     from legrules import Engine
     from legrules.pack.answerschema import answers_json_schema
@@ -217,6 +250,11 @@ def test_rules_list_and_one_rule(client: TestClient, engine: object) -> None:
     assert isinstance(engine, Engine)
     listed = client.get("/v1/rules").json()
     assert [r["id"] for r in listed] == [r.id for r in engine.pack.rules]
+    from click.testing import CliRunner
+
+    from legrules.cli import cli
+
+    assert listed == json.loads(CliRunner().invoke(cli, ["rules", "list", "--json"]).stdout)
     one = client.get("/v1/rules/glute-dominance").json()
     assert one["id"] == "glute-dominance"
 
@@ -238,6 +276,50 @@ def test_decisions_come_from_the_audit_log_with_their_explanation(
     _assert_problems(missing.json())
     with AuditLog(log, readonly=True) as opened:
         assert opened.verify().ok
+
+
+def test_an_unknown_or_ambiguous_decision_tells_a_client_nothing_of_the_log(
+    audited: tuple[TestClient, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 404 named the server's file and its record count, and an ambiguous prefix
+    listed other people's decision ids."""
+    client, log = audited
+    ids = iter(["abcdef01-0000-4000-8000-000000000001", "abcdef02-0000-4000-8000-000000000002"])
+    monkeypatch.setattr("legrules.run.engine.uuid.uuid4", lambda: next(ids))
+    for _ in range(2):
+        assert client.post("/v1/assess", json={}).status_code == 200
+    for asked in ("abcdef", "00000000-0000"):
+        response = client.get(f"/v1/decisions/{asked}")
+        assert response.status_code == 404
+        problems = _assert_problems(response.json())
+        text = response.text
+        assert str(log.parent) not in text
+        assert "abcdef01" not in text
+        assert "records" not in text
+        assert problems[0]["field"] == asked
+        assert "6+ of its first characters" in str(problems[0]["allowed"])
+
+
+@pytest.mark.parametrize("path", ["/health", "/health/ready", "/v1/status", "/v1/rules", "/"])
+def test_head_answers_as_get_without_a_body(client: TestClient, path: str) -> None:
+    """Was 405 for every route (FastAPI lists GET only): a load balancer's HEAD /health
+    failed."""
+    got = client.get(path)
+    response = client.head(path)
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response.headers["content-type"] == got.headers["content-type"]
+
+
+def test_head_or_options_of_a_post_route_is_405_naming_the_allowed_method(
+    client: TestClient,
+) -> None:
+    for method in ("HEAD", "OPTIONS", "GET", "PUT"):
+        response = client.request(method, "/v1/assess")
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"
+        if method != "HEAD":
+            _assert_problems(response.json())
 
 
 def test_decisions_without_an_audit_log_are_404(client: TestClient) -> None:
@@ -324,3 +406,33 @@ def test_the_contract_lists_exactly_the_served_endpoints(client: TestClient) -> 
     served = set(client.get("/v1/openapi.json").json()["paths"]) | {"/v1/openapi.json"}
     assert documented == served
     assert {int(code) for code, _ in HTTP_STATUSES} == set(ERRORS) | {500}
+
+
+_ANY_TEXT = st.text(  # every code point, lone surrogates often
+    st.characters(exclude_categories=()) | st.characters(categories=["Cs"]), max_size=6
+)
+_KEYS = st.sampled_from(["age", "goal", "pain_locations", "equipment", "x"]) | _ANY_TEXT
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | _ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_ANY_TEXT, inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(_KEYS, _VALUES, max_size=5) | _VALUES,
+    st.sampled_from(["/v1/assess", "/v1/assess?explain=true", "/v1/assess/batch"]),
+)
+def test_any_json_body_is_answered_with_a_client_error_never_a_500(
+    client: TestClient, document: object, path: str
+) -> None:
+    """A guard: whatever the JSON, a client error, never a 500 (as a lone surrogate
+    escape in an answer was, echoed in the problem)."""
+    body = json.dumps([{"id": 1, "answers": document}] if path.endswith("batch") else document)
+    response = client.post(path, content=body.encode(), headers=JSON_HEADERS)
+    assert response.status_code in (200, 400, 404, 422), response.text
+    if response.status_code != 200:
+        _assert_problems(response.json())
+    elif path.endswith("batch"):
+        assert response.json()[0].get("status_code") in (None, 400, 404, 422)

@@ -367,6 +367,33 @@ def test_a_forged_carried_log_cannot_expand_past_the_limit(client: TestClient) -
     assert "training log is damaged" in response.text
 
 
+LIMIT = 64 * 1024
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [(LIMIT // 2 + 1, LIMIT // 2 + 1), (LIMIT, 4 * LIMIT)],
+    ids=["halves", "exact-then-more"],
+)
+def test_forged_carried_logs_cannot_expand_past_the_limit_together(
+    sizes: tuple[int, int],
+) -> None:
+    """Each item was held to the limit, not all of them: a 1 MiB body of compressed
+    items expanded to the limit each (hundreds of MiB). And none may follow items that
+    used the limit up exactly (zlib reads a max_length of 0 as "no limit")."""
+    limit = LIMIT
+    forged = json.dumps(
+        [
+            {"name": f"{n}.csv", "data": base64.b64encode(zlib.compress(b"0" * size)).decode()}
+            for n, size in enumerate(sizes)
+        ]
+    )
+    with TestClient(create_app(ServeConfig(body_limit=limit))) as small:
+        response = small.post("/questionnaire", data={"given": "{}", "logs": forged})
+    assert response.status_code == 400
+    assert "training log is damaged" in response.text
+
+
 def test_a_log_too_old_to_measure_says_why_and_everything_is_asked(client: TestClient) -> None:
     old = strong_csv(program(6, start=dt.date(2020, 1, 6)), variant="units").encode()
     first = client.get("/").text

@@ -4,10 +4,15 @@ two workers, SIGHUP reload, a clean stop; and the listening socket keeps TCP_NOD
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import http.client
 import json
+import os
 import re
 import signal
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -16,7 +21,7 @@ pytest.importorskip("uvicorn", reason="the serve extra is not installed")
 
 from legrules.audit import AuditLog
 from tests.conftest import EXAMPLES
-from tests.serving import Server
+from tests.serving import DEADLINE, Server
 
 pytestmark = pytest.mark.slow
 
@@ -87,6 +92,67 @@ def test_two_workers_share_the_port_and_both_reload_on_sighup(
         server.wait_for_log(re.compile(r"reload: serving leg-training 0\.3\.0"), count=2)
     finally:
         assert server.stop() == 0
+    assert "Traceback" not in server.stderr()
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_as_soon_as_it_says_serving_stops_it_cleanly(tmp_path: Path, workers: str) -> None:
+    """A supervisor sends SIGTERM once it reads the "serving" line. With two workers, the
+    workers were still building their engines with the parent's handler: they never
+    stopped, and the parent waited on them for ever. (With one, the line came before its
+    handlers: a narrow window this test does not reliably hit.)"""
+    server = Server(tmp_path, "--workers", workers)
+    workers_seen = _children(server.proc.pid)
+    server.proc.send_signal(signal.SIGTERM)
+    try:
+        code = server.proc.wait(timeout=DEADLINE)
+    finally:
+        for pid in {*workers_seen, *_children(server.proc.pid)}:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        server.stop()
+    assert code == 0, server.stderr()
+    assert "Traceback" not in server.stderr()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_under_concurrent_requests_records_each_answered_one_whole(
+    tmp_path: Path, workers: str
+) -> None:
+    """Every 200 has its audit record, nothing else is recorded, and the chain verifies:
+    SIGTERM arrives while requests are in flight (after the 40th answer)."""
+    log = tmp_path / "decisions.db"
+    server = Server(tmp_path, "--audit-log", str(log), "--workers", workers)
+    answered = threading.Semaphore(0)
+
+    def one(number: int) -> str | None:
+        try:
+            code, made = server.json("POST", "/v1/assess", {"age": 20 + number % 60})
+        except (OSError, ValueError, http.client.HTTPException):  # refused or cut off by
+            return None  # the stop: never a record
+        finally:
+            answered.release()
+        return str(made["decision_id"]) if code == 200 else None
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            futures = [pool.submit(one, number) for number in range(160)]
+            for _ in range(40):
+                answered.acquire()
+            server.proc.send_signal(signal.SIGTERM)
+            ids = {found for future in futures if (found := future.result()) is not None}
+        assert server.proc.wait(timeout=DEADLINE) == 0
+    finally:
+        server.stop()
+    assert len(ids) >= 40
+    with AuditLog(log, readonly=True) as opened:
+        assert {record.assessment_id for record in opened.records()} == ids
+        assert opened.verify().ok
     assert "Traceback" not in server.stderr()
 
 

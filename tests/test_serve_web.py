@@ -225,7 +225,8 @@ def test_a_wrong_answer_shows_the_page_again_with_what_to_fix(client: TestClient
 
 
 def test_damaged_earlier_answers_are_an_error_page_not_a_traceback(client: TestClient) -> None:
-    for given in ("{not json", json.dumps({"age": "old"}), json.dumps([1])):
+    damaged = ("{not json", json.dumps({"age": "old"}), json.dumps([1]), '{"goal": "\\ud800"}')
+    for given in damaged:
         response = client.post(
             "/questionnaire", content=dict_pairs([("given", given)]), headers=FORM_HEADERS
         )

@@ -186,7 +186,8 @@ HTTP_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
         "POST",
         "`/v1/assess/batch`",
         'body: `[{"id": ..., "answers": {...}}]`; per item, in order, `{"id", "assessment"}` '
-        'or `{"id", "status_code", "error", "problems"}`: one bad item never fails the batch',
+        'or `{"id", "status_code", "error", "problems"}`: one bad item never fails the batch; '
+        "at most 1,000 items (413)",
     ),
     ("GET", "`/v1/questions`", "the questions (§1), their groups, defaults and why asked"),
     ("GET", "`/v1/schema/answers`", "JSON Schema of an answers document"),
@@ -217,7 +218,11 @@ never a traceback:
 HTTP_STATUSES: tuple[tuple[str, str], ...] = (
     ("400", "the body is not a JSON document (or not UTF-8)"),
     ("404", "an unknown id or path, with the closest known one"),
-    ("413", "the body (uploads included) is over the server's limit (default 1 MiB)"),
+    (
+        "413",
+        "the body (uploads included) is over the server's limit (default 1 MiB), or a "
+        "batch has more than 1,000 items",
+    ),
     ("415", "the body is not `application/json` (for `/v1/assess`: nor `multipart/form-data`)"),
     (
         "422",

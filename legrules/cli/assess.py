@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from legrules.pack.questionnaire import AnswerValue
     from legrules.run.answers import Answers
     from legrules.traininglog.assessing import MeasuredLogs
+    from legrules.traininglog.model import TrainingLog
 
 
 @click.command()
@@ -294,11 +295,24 @@ def _measure_logs(
     logs = [read_log(path, units=units, today=as_of) for path in paths]
     measured = measure_logs(logs, engine, today=as_of)
     for log in logs:
-        skipped = f", {len(log.skipped)} rows skipped" if log.skipped else ""
-        click.echo(f"legrules: read {log.source}: {len(log.sets)} sets{skipped}", err=True)
+        click.echo(f"legrules: read {log.source}: {len(log.sets)} sets{_skipped(log)}", err=True)
     names = ", ".join(measured.values()) or "none"
     click.echo(f"legrules: measured from the log: {names}", err=True)
     return measured
+
+
+def _skipped(log: TrainingLog) -> str:
+    """How many rows were skipped and why (the first reason): "0 sets, 1 rows skipped"
+    left a lifter whose dates were all in the future guessing."""
+    from legrules.traininglog.analysis import count
+
+    if not log.skipped:
+        return ""
+    first = log.skipped[0]
+    return (
+        f", {count(len(log.skipped), 'row')} skipped (line {first.line}: {first.reason}; "
+        f"`legrules log summary {log.source}` lists them)"
+    )
 
 
 def _own(

@@ -63,25 +63,14 @@ def rules_list(
 
     Exit codes: 0 done (also when nothing matches), 2 invalid rules.
     """
-    from legrules.report.ruledoc import filter_rules, rule_rows
+    from legrules.report.ruledoc import filter_rules, rule_rows, rule_summary
     from legrules.run.loader import load_pack
     from legrules.text import table
 
     pack = load_pack(pack_dir(rules_dir))
     found = filter_rules(pack, tags=tags, provenance=provenance, status=status)
     if fmt == "json":
-        data = [
-            {
-                "id": r.id,
-                "title": r.title,
-                "provenance": r.provenance,
-                "status": r.status,
-                "priority": r.priority,
-                "tags": list(r.tags),
-                "version": r.version,
-            }
-            for r in found
-        ]
+        data = [rule_summary(r) for r in found]
         echo_json(data)
         return
     if not found:

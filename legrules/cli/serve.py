@@ -89,7 +89,7 @@ def serve(
                                   answers, units (kg|lb), as_of (YYYY-MM-DD): assessed
                                   with the training log, as assess --log
       POST /v1/assess/batch       [{"id": ..., "answers": {...}}, ...] -> a result or an
-                                  error per item, in order
+                                  error per item, in order (at most 1,000 items)
       GET  /v1/questions          the questions, groups, defaults and why we ask
       GET  /v1/schema/answers     JSON Schema of an answers document
       GET  /v1/schema/assessment  JSON Schema of the Assessment
@@ -141,19 +141,23 @@ def serve(
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     engine = state.current
-    click.echo(
-        f"legrules: serving {engine.pack.meta.name} {engine.pack.meta.version} on "
-        f"http://{shown}:{bound_port}/ with {workers} worker{'s' * (workers != 1)} "
-        "(SIGHUP reloads the pack; Ctrl-C stops)",
-        err=True,
-    )
-    sys.stderr.flush()
+
+    def announce() -> None:
+        # only once SIGTERM stops it gracefully: a supervisor takes this line as ready
+        click.echo(
+            f"legrules: serving {engine.pack.meta.name} {engine.pack.meta.version} on "
+            f"http://{shown}:{bound_port}/ with {workers} worker{'s' * (workers != 1)} "
+            "(SIGHUP reloads the pack; Ctrl-C stops)",
+            err=True,
+        )
+        sys.stderr.flush()
+
     with sock:
         if workers == 1:
-            serve_one(state, sock, access_log=verbose)
+            serve_one(state, sock, access_log=verbose, ready=announce)
         else:
             state.close()
-            serve_many(config, sock, workers, access_log=verbose)
+            serve_many(config, sock, workers, access_log=verbose, ready=announce)
 
 
 def _log_to_stderr() -> None:

@@ -510,10 +510,37 @@ def _json_refusal(text: str, source: str, refused: _JsonRefused) -> InputFileErr
     return InputFileError(f"{source}:{line}" if line else source, reason)
 
 
+_SURROGATE_ESCAPE = re.compile(r"(\\+)u([dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _lone_surrogate(text: str) -> tuple[str, int] | None:
+    """The first ``\\uD800``-style escape that is half of no pair, and its line.
+
+    JSON's decoder accepts one and yields a string no UTF-8 encoder can write, so the
+    error message, the audit record or the HTTP response naming it would fail instead.
+    """
+    pending: re.Match[str] | None = None
+    for match in _SURROGATE_ESCAPE.finditer(text):
+        if len(match.group(1)) % 2 == 0:  # an escaped backslash, then plain "u..."
+            continue
+        high = match.group(2)[1].lower() in "89ab"
+        adjacent = pending is not None and match.start() == pending.end()
+        if adjacent and not high and len(match.group(1)) == 1:
+            pending = None
+            continue
+        if pending is not None or not high:
+            lone = pending or match
+            return lone.group(0)[-6:], text.count("\n", 0, lone.start()) + 1
+        pending = match
+    if pending is not None:
+        return pending.group(0)[-6:], text.count("\n", 0, pending.start()) + 1
+    return None
+
+
 def parse_json(text: str, source: str) -> Any:
     """Parse JSON text; raise InputFileError naming the line (and column)."""
     try:
-        return json.loads(text, object_pairs_hook=_json_pairs, parse_int=_json_int)
+        data = json.loads(text, object_pairs_hook=_json_pairs, parse_int=_json_int)
     except json.JSONDecodeError as error:
         raise InputFileError(
             f"{source}:{error.lineno}",
@@ -523,6 +550,14 @@ def parse_json(text: str, source: str) -> Any:
         raise _json_refusal(text, source, refused) from None
     except RecursionError:
         raise InputFileError(source, "not valid JSON: nested too deeply") from None
+    if "\\u" in text and (lone := _lone_surrogate(text)) is not None:
+        escape, line = lone
+        raise InputFileError(
+            f"{source}:{line}",
+            f"not valid JSON text: {escape} is half of a surrogate pair, not a character; "
+            "allowed: a \\uD800-\\uDBFF escape followed by a \\uDC00-\\uDFFF one",
+        )
+    return data
 
 
 def parse_document(text: str, source: str) -> Any:

@@ -112,6 +112,20 @@ def rule_to_dict(pack: RulePack, rule: Rule) -> dict[str, Any]:
     }
 
 
+def rule_summary(rule: Rule) -> dict[str, Any]:
+    """One line of a rule listing as data: `legrules rules list --json` and GET
+    /v1/rules give the same fields from here."""
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "provenance": rule.provenance,
+        "status": rule.status,
+        "priority": rule.priority,
+        "tags": list(rule.tags),
+        "version": rule.version,
+    }
+
+
 def rule_text(pack: RulePack, rule: Rule) -> str:
     """``legrules rules show ID``: the rule explained, like ``ruff rule``."""
     data = rule_to_dict(pack, rule)

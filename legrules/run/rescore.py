@@ -29,7 +29,7 @@ from typing import Any
 from pydantic_core import to_json
 
 from legrules._version import __version__
-from legrules.errors import InputFileError, LegrulesError
+from legrules.errors import InputFileError, LegrulesError, show
 from legrules.pack.model import RulePack
 from legrules.pack.yamlio import parse_json
 from legrules.paths import pack_dir
@@ -137,10 +137,21 @@ def record_answers(document: Any, where: str) -> tuple[str | None, Any]:
         raise InputFileError(where, "expected a JSON object (an answers document or record)")
     assessment = document.get("assessment")
     if isinstance(assessment, Mapping) and "answers" in assessment:
-        answers = dict(assessment["answers"])
-        for name in document.get("redacted") or ():
-            answers[name] = None
-        return _text(document.get("assessment_id")), answers
+        answers = assessment["answers"]
+        redacted = document.get("redacted") or []
+        if not isinstance(answers, Mapping):
+            raise InputFileError(
+                where,
+                f"assessment.answers is {type(answers).__name__}, not an object; allowed: "
+                "question id to answer, as `legrules audit export` writes",
+            )
+        if not isinstance(redacted, list) or not all(isinstance(n, str) for n in redacted):
+            raise InputFileError(
+                where,
+                f"redacted is {show(redacted)}; allowed: a list of question ids, as "
+                "`legrules audit export` writes",
+            )
+        return _text(document.get("assessment_id")), {**answers, **dict.fromkeys(redacted)}
     if "answers" in document:
         return _text(document.get("id")), document["answers"]
     answers = dict(document)

@@ -20,15 +20,15 @@ from starlette.concurrency import run_in_threadpool
 
 from legrules._version import __version__
 from legrules.api import Engine
-from legrules.audit import AuditLog
-from legrules.errors import LegrulesError, Problem, closest
+from legrules.audit import AuditLog, RecordNotFoundError
+from legrules.errors import LegrulesError, Problem, clip, closest
 from legrules.explain.whyasked import find_recommendation, find_rule
 from legrules.explain.whynot import why_not as explain_why_not
 from legrules.pack.answerschema import answers_json_schema
 from legrules.pack.questionnaire import GROUP_INTROS, GROUP_TITLES
 from legrules.report.assessment import explanation_lines
 from legrules.report.audit import record_text
-from legrules.report.ruledoc import rule_to_dict
+from legrules.report.ruledoc import rule_summary, rule_to_dict
 from legrules.run.answers import Answers, validate_answers
 from legrules.run.assessment import Assessment
 from legrules.serve import logs
@@ -78,12 +78,18 @@ class BatchItemOut(StrictModel):
     problems: list[ProblemOut] | None = None
 
 
+#: the most items one batch request may hold: the items are assessed on the event loop
+#: and answered in one response, so a 1 MiB body of ``{"answers": {}}`` items (60,000)
+#: held every other request for over a minute and built a response of about 1 GB
+MAX_BATCH_ITEMS = 1000
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": meaning}
     for code, meaning in {
         400: "The body is not a JSON document (or not UTF-8).",
         404: "An unknown id; the problem has the closest known one.",
-        413: "The body (uploads included) is over the server's limit.",
+        413: "The body (uploads included) is over the server's limit, or a batch has "
+        f"more than {MAX_BATCH_ITEMS} items.",
         415: "The body is not application/json (or, for /v1/assess, multipart/form-data).",
         422: "Invalid answers: every problem, by question id; or an unreadable training "
         "log: every problem by file:line:column, with what is allowed.",
@@ -316,7 +322,8 @@ async def _assess_with_logs(
     openapi_extra={
         "requestBody": {
             "required": True,
-            "description": 'A list of {"id": any, "answers": {...}}.',
+            "description": 'A list of {"id": any, "answers": {...}}, at most '
+            f"{MAX_BATCH_ITEMS} items.",
             "content": {JSON: {"schema": {"type": "array", "items": {"type": "object"}}}},
         }
     },
@@ -338,6 +345,10 @@ async def assess_batch(request: Request) -> Response:
                 )
             ],
         )
+    if len(document) > MAX_BATCH_ITEMS:
+        message = f"a batch of {len(document)} items is over the limit of {MAX_BATCH_ITEMS}"
+        allowed = f"at most {MAX_BATCH_ITEMS} items (or `legrules assess --batch`)"
+        raise HttpProblem(413, message, [Problem("(body)", message, allowed=allowed)])
     decision = state(request).config.audit_log is not None
     out: list[dict[str, Any]] = []
     with state(request).engine() as engine:
@@ -409,20 +420,7 @@ def schema_assessment() -> Response:
 def rules(request: Request) -> Response:
     """The rules in firing order (as `legrules rules list --json`)."""
     pack = state(request).current.pack
-    return _json(
-        [
-            {
-                "id": r.id,
-                "title": r.title,
-                "provenance": r.provenance,
-                "status": r.status,
-                "priority": r.priority,
-                "tags": list(r.tags),
-                "version": r.version,
-            }
-            for r in pack.rules
-        ]
-    )
+    return _json([rule_summary(r) for r in pack.rules])
 
 
 @router.get("/v1/rules/{rule_id}", tags=["rules"], responses={404: ERRORS[404]})
@@ -443,7 +441,15 @@ def decision(request: Request, decision_id: str) -> Response:
         message = "this server keeps no audit log (start it with --audit-log FILE)"
         raise HttpProblem(404, message, [Problem(location=decision_id, message=message)])
     with AuditLog(path, readonly=True) as log:
-        record = log.get(decision_id)
+        try:
+            record = log.get(decision_id)
+        except RecordNotFoundError:
+            # the library's message names the server's file, counts its records and
+            # lists the ids a prefix matches: none of that is for an HTTP client
+            message = f"no single decision {clip(decision_id)!r} in the audit log"
+            allowed = "a decision_id from POST /v1/assess, or 6+ of its first characters"
+            problem = Problem(location=clip(decision_id), message=message, allowed=allowed)
+            raise HttpProblem(404, message, [problem]) from None
     return _json(
         {"record": record.model_dump(mode="json"), "explanation": record_text(record).splitlines()}
     )

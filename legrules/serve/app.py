@@ -44,6 +44,27 @@ class _Measure:
             self.metrics.request(scope["method"], name, status, time.perf_counter() - start)
 
 
+class _Head:
+    """HEAD answered as GET without the body (RFC 9110 9.3.2: every GET resource takes
+    HEAD; FastAPI's routes list GET only, so a load balancer's ``HEAD /health`` got 405).
+    A route without GET still answers 405, with its Allow header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 def create_app(
     config: ServeConfig | None = None,
     *,
@@ -75,6 +96,8 @@ def create_app(
     app.include_router(api.router)
     web.install(app)
     app.add_middleware(_Measure, metrics=metrics)
+    # outermost: the metrics see the GET it is answered as, and its route
+    app.add_middleware(_Head)
     # for a did-you-mean on an unknown path (FastAPI does not list included routes)
     app.state.paths = sorted(
         path

@@ -154,23 +154,27 @@ def _inflate(data: bytes, limit: int) -> bytes:
     """``data`` decompressed, refusing more than ``limit`` bytes (a forged field could
     otherwise expand a small body into gigabytes)."""
     inflater = zlib.decompressobj()
-    out = inflater.decompress(data, limit)
-    if inflater.unconsumed_tail or not inflater.eof:
+    out = inflater.decompress(data, limit + 1)  # a max_length of 0 means no limit at all
+    if len(out) > limit or not inflater.eof:
         raise ValueError("the carried log is over the limit or cut short")
     return out
 
 
 def carried(text: str, limit: int) -> list[Part]:
-    """The logs an earlier page carried (at most ``limit`` bytes each, as any upload);
-    400 when the field was damaged."""
+    """The logs an earlier page carried (at most ``limit`` bytes together, as the body
+    they were uploaded in: a limit per log let a forged field of many small compressed
+    items expand to the limit each, a gigabyte from one body); 400 when the field was
+    damaged."""
     if not text.strip():
         return []
     try:
-        items = json.loads(text)
-        return [
-            Part(str(item["name"]), _inflate(base64.b64decode(item["data"], validate=True), limit))
-            for item in items
-        ]
+        parts = []
+        left = limit
+        for item in json.loads(text):
+            data = _inflate(base64.b64decode(item["data"], validate=True), left)
+            left -= len(data)
+            parts.append(Part(str(item["name"]), data))
+        return parts
     except (ValueError, TypeError, KeyError, binascii.Error, RecursionError, zlib.error):
         raise HttpProblem(
             400,

@@ -80,34 +80,66 @@ def _log_reload(state: PackState) -> None:
     (LOG.info if result.ok else LOG.error)("reload: %s", result.message)
 
 
-def _graceful() -> None:
-    # uvicorn catches SIGTERM/SIGINT while it runs, then re-raises the signal to the
-    # handler found before it: make that one a no-op, so a stop is a clean exit
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda s, f: None)
+_STOPS = (signal.SIGTERM, signal.SIGINT)
+_FORK_BLOCKED = {signal.SIGHUP, *_STOPS}
 
 
-def serve_one(state: PackState, sock: socket.socket, *, access_log: bool = False) -> None:
-    """Serve ``state`` in this process until SIGTERM or SIGINT."""
+class _Stopper:
+    """SIGTERM and SIGINT stop the server gracefully from the moment this is made: the
+    "serving" line (which a supervisor takes as ready) is written after it, and a
+    worker makes it first, before the seconds its engine takes to build. A stop asked
+    for before uvicorn runs (uvicorn catches the signals only while it runs, then
+    re-raises them to this handler) makes it shut down at once, never serve on."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.server: uvicorn.Server | None = None
+        for signum in _STOPS:
+            signal.signal(signum, self._stop)
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        self.requested = True
+        if self.server is not None:
+            self.server.should_exit = True
+
+    def run(self, server: uvicorn.Server, sock: socket.socket) -> None:
+        self.server = server
+        server.should_exit = server.should_exit or self.requested
+        server.run(sockets=[sock])
+
+
+def serve_one(
+    state: PackState,
+    sock: socket.socket,
+    *,
+    access_log: bool = False,
+    ready: Callable[[], object] = lambda: None,
+) -> None:
+    """Serve ``state`` in this process until SIGTERM or SIGINT; ``ready`` runs once a
+    stop signal would stop it gracefully."""
+    stopper = _Stopper()
     _reload_on_sighup(state)
-    _graceful()
+    ready()
     try:
-        _server(state, access_log).run(sockets=[sock])
+        stopper.run(_server(state, access_log), sock)
     finally:
         state.close()
 
 
 def _worker(config: ServeConfig, sock: socket.socket, access_log: bool) -> None:
     """A forked worker's life: its own engine, its own server, then exit (never return
-    into the parent's code)."""
+    into the parent's code). Forked with the stop signals blocked: unblocked once its
+    own handlers replace the parent's."""
     code = 0
     try:
-        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        stopper = _Stopper()
+        # a reload asked for while the engine builds: it is built from the disk anyway
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORK_BLOCKED)
         state = PackState(config)
         _reload_on_sighup(state)
-        _graceful()
         parent = os.getppid()
-        _server(state, access_log, lambda: os.kill(parent, signal.SIGHUP)).run(sockets=[sock])
+        stopper.run(_server(state, access_log, lambda: os.kill(parent, signal.SIGHUP)), sock)
     except BaseException:
         LOG.exception("worker %d failed", os.getpid())
         code = 1
@@ -118,18 +150,30 @@ def _worker(config: ServeConfig, sock: socket.socket, access_log: bool) -> None:
 
 
 def serve_many(
-    config: ServeConfig, sock: socket.socket, workers: int, *, access_log: bool = False
+    config: ServeConfig,
+    sock: socket.socket,
+    workers: int,
+    *,
+    access_log: bool = False,
+    ready: Callable[[], object] = lambda: None,
 ) -> None:
     """Fork ``workers`` processes serving on ``sock``; pass SIGHUP on to them, stop them
-    on SIGTERM/SIGINT, and replace one that dies."""
+    on SIGTERM/SIGINT, and replace one that dies. ``ready`` runs once a stop signal
+    would stop them all."""
     children: set[int] = set()
     stopping = False
 
     def spawn() -> None:
-        pid = os.fork()
-        if pid == 0:
-            _worker(config, sock, access_log)
-        children.add(pid)
+        # blocked across the fork: a signal lands after the child is in ``children``
+        # (the parent) or after the child's own handlers are set (the child)
+        signal.pthread_sigmask(signal.SIG_BLOCK, _FORK_BLOCKED)
+        try:
+            pid = os.fork()
+            if pid == 0:
+                _worker(config, sock, access_log)
+            children.add(pid)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORK_BLOCKED)
 
     def forward(signum: int, frame: FrameType | None) -> None:
         nonlocal stopping
@@ -141,7 +185,10 @@ def serve_many(
 
     for signum in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, forward)
+    ready()
     for _ in range(workers):
+        if stopping:  # stopped while starting: no worker is left without the signal
+            break
         spawn()
     while children:
         try:

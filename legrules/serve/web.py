@@ -32,12 +32,13 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from legrules.api import Engine
-from legrules.errors import AnswersError, LegrulesError, Problem
+from legrules.errors import AnswersError, InputFileError, LegrulesError, Problem
 from legrules.explain.whyasked import why_asked
 from legrules.interview.skips import Step, answered, default_for, walk
 from legrules.pack.model import RulePack
 from legrules.pack.questionnaire import GROUP_INTROS, GROUP_TITLES, AnswerValue, Question
 from legrules.pack.typed import AnswerParseError, label, parse_strict
+from legrules.pack.yamlio import parse_json
 from legrules.report import document
 from legrules.report.assessment import report
 from legrules.run.answers import validate_answers
@@ -217,10 +218,10 @@ def _earlier(engine: Engine, form: Mapping[str, list[str]]) -> dict[str, AnswerV
     """The answers carried from the earlier pages, checked (the field can be edited)."""
     text = (form.get("given") or ["{}"])[-1]
     try:
-        raw = json.loads(text)
-    except (ValueError, RecursionError):
+        raw = parse_json(text, "given")
+    except InputFileError as error:
         raise HttpProblem(
-            400, "the form's earlier answers are damaged", [Problem("given", "not JSON")]
+            400, "the form's earlier answers are damaged", [Problem("given", error.reason)]
         ) from None
     validate_answers(raw, engine.questionnaire, "the form's earlier answers")
     assert isinstance(raw, dict)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pyarrow as pa
 
 from legrules.audit.impact import ImpactSummary, diff_rows
+from legrules.errors import InputFileError
 from legrules.run.rescore import PackRef, assess_rows
 
 _STRINGS = pa.list_(pa.string())
@@ -86,9 +88,34 @@ def summary_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatc
     )
 
 
+@contextmanager
+def _parquet_errors(path: str) -> Iterator[None]:
+    """A file that starts like Parquet and is not (or is cut short) is the input's
+    fault, said as such, not an internal error (pyarrow's) or a JVM stack trace
+    (Spark's)."""
+    try:
+        yield
+    except (pa.ArrowException, OSError) as error:
+        reason = str(error).split("\n", 1)[0]
+        raise InputFileError(
+            path,
+            f"not a readable Parquet file ({reason}); allowed: a Parquet file or JSON Lines",
+        ) from None
+
+
+def check_parquet(path: str) -> None:
+    """Read ``path``'s Parquet footer: an InputFileError if it has none (before Spark
+    is handed the file)."""
+    import pyarrow.parquet as pq  # noqa: PLC0415  (only for Parquet input)
+
+    with _parquet_errors(path):
+        pq.read_metadata(path)
+
+
 def parquet_rows(path: str) -> Iterator[dict[str, object]]:
     """A Parquet file's rows as dicts, a batch at a time (the local engine's reader)."""
     import pyarrow.parquet as pq  # noqa: PLC0415  (only for Parquet input)
 
-    for batch in pq.ParquetFile(path).iter_batches():
-        yield from batch.to_pylist()
+    with _parquet_errors(path):
+        for batch in pq.ParquetFile(path).iter_batches():
+            yield from batch.to_pylist()

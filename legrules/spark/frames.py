@@ -198,6 +198,9 @@ def read_input(spark: SparkSession, path: str | os.PathLike[str]) -> DataFrame:
 
     source = str(path)
     if is_parquet(Path(source)):
+        from legrules.spark.arrow import check_parquet  # noqa: PLC0415
+
+        check_parquet(source)
         rows = spark.read.parquet(source)
         frame = rows.select(F.to_json(F.struct(*rows.columns)).alias("record"))
     else:
