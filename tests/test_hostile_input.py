@@ -438,3 +438,24 @@ def test_cli_billion_laughs_file_exits_2_quickly(runner: CliRunner, tmp_path: Pa
 def test_a_lone_surrogate_in_library_text_is_an_input_error() -> None:
     assert "not valid text" in str(refused("pain_type: \ud800\n"))
     assert json.loads(show("\ud800")) == "\ud800"
+
+
+def test_one_utf8_message_for_files_batch_lines_and_records(tmp_path: Path) -> None:
+    """A document, a batch line and a re-scored record that are not UTF-8 are refused in
+    the same words, the bad byte counted from 1 (legrules.pack.yamlio.decode_utf8)."""
+    from legrules.pack.yamlio import read_text
+    from legrules.run.batch import _parse_line
+    from legrules.run.rescore import _answers
+
+    data = b'{"age": "\xff"}'
+    path = tmp_path / "answers.json"
+    path.write_bytes(data)
+    said = "not UTF-8 text (invalid start byte at byte 10)"
+    for refuse, where in (
+        (lambda: read_text(path), f"{path}:1"),
+        (lambda: _parse_line(7, data), "line 7"),
+        (lambda: _answers(data, "record 7"), "record 7"),
+    ):
+        with pytest.raises(InputFileError) as error:
+            refuse()
+        assert str(error.value) == f"{where}: {said}"

@@ -157,13 +157,17 @@ def read_bytes(path: Path, limit: int = PACK_FILE_LIMIT) -> bytes:
     return data
 
 
-def _decode(data: bytes, source: str) -> str:
+def decode_utf8(data: bytes, source: str, *, lines: bool = True) -> str:
+    """``data`` as UTF-8 text, or an InputFileError naming ``source`` (with the line, for
+    a whole document; a batch line or a record is its own ``source``, ``lines=False``)
+    and the byte, counted from 1."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
+        where = f"{source}:{line}" if lines else source
         raise InputFileError(
-            f"{source}:{line}", f"not UTF-8 text ({error.reason} at byte {error.start})"
+            where, f"not UTF-8 text ({error.reason} at byte {error.start + 1})"
         ) from None
 
 
@@ -173,7 +177,7 @@ def read_text(path: Path, limit: int = PACK_FILE_LIMIT) -> str:
     Exact, because the audit log stores pack files byte for byte to reproduce a
     fingerprint; YAML and JSON parsers accept any line ending.
     """
-    return _decode(read_bytes(path, limit), str(path))
+    return decode_utf8(read_bytes(path, limit), str(path))
 
 
 def read_stream_bytes(stream: IO[bytes], source: str, limit: int) -> bytes:
@@ -191,7 +195,7 @@ def read_stream_bytes(stream: IO[bytes], source: str, limit: int) -> bytes:
 
 def read_stream(stream: IO[bytes], source: str, limit: int = ANSWERS_LIMIT) -> str:
     """Read UTF-8 text from a binary stream (stdin), at most ``limit`` bytes."""
-    return _decode(read_stream_bytes(stream, source, limit), source)
+    return decode_utf8(read_stream_bytes(stream, source, limit), source)
 
 
 # ---------------------------------------------------------------------------------------

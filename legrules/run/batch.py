@@ -44,7 +44,7 @@ from pydantic_core import to_json
 
 from legrules.errors import BatchError, InputFileError, LegrulesError
 from legrules.output import output
-from legrules.pack.yamlio import parse_json
+from legrules.pack.yamlio import decode_utf8, parse_json
 from legrules.paths import pack_dir
 from legrules.run.compact import compact
 from legrules.run.compiler import CompiledPack, compile_pack
@@ -101,13 +101,7 @@ def _parse_line(number: int, data: bytes) -> Any:
     """One input line as a JSON value; an InputFileError naming the line if it is not
     UTF-8 (decoded here, per line, so one such line cannot end the batch)."""
     where = f"line {number}"
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputFileError(
-            where, f"not UTF-8 text ({error.reason} at byte {error.start + 1})"
-        ) from None
-    return parse_json(text, where)
+    return parse_json(decode_utf8(data, where, lines=False), where)
 
 
 def _assess_line(

@@ -31,7 +31,7 @@ from pydantic_core import to_json
 from legrules._version import __version__
 from legrules.errors import InputFileError, LegrulesError, show
 from legrules.pack.model import RulePack
-from legrules.pack.yamlio import parse_json
+from legrules.pack.yamlio import decode_utf8, parse_json
 from legrules.paths import pack_dir
 from legrules.run.assessment import Assessment
 from legrules.run.compact import compact
@@ -164,12 +164,7 @@ def _text(value: Any) -> str | None:
 
 def _answers(value: Any, where: str) -> Any:
     if isinstance(value, bytes):
-        try:
-            value = value.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise InputFileError(
-                where, f"not UTF-8 text ({error.reason} at byte {error.start + 1})"
-            ) from None
+        value = decode_utf8(value, where, lines=False)
     return parse_json(value, where) if isinstance(value, str) else value
 
 
