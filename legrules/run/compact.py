@@ -407,10 +407,12 @@ def _expand_plan(plan: Mapping[str, Any], text: PackText) -> Data:
 
 
 def _expand_item(item: Mapping[str, Any], text: PackText) -> Data:
-    filled = _filled(item, text.items.get(str(item.get("exercise")), {}), PlanItem)
-    if "progression" not in item and "progression" in PlanItem.model_fields:
-        filled["progression"] = _implied(filled)["progression"]
-    return _ordered(filled, PlanItem)
+    given = text.items.get(str(item.get("exercise")), {})
+    if "progression" in item:
+        return _filled(item, given, PlanItem)
+    # the progression follows from the numbers, which may themselves come from the pack
+    numbers = {**given, **item}
+    return _filled(item, {**given, **_implied(numbers)}, PlanItem)
 
 
 def _implied(item: Mapping[str, Any]) -> Data:
