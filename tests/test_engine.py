@@ -28,7 +28,6 @@ from legrules.run.facts import (
     FactBuilder,
     answer_field,
     count_field,
-    finding_fact,
     item_field,
 )
 from legrules.run.loader import load_pack
@@ -97,7 +96,7 @@ def test_error_inside_an_action_is_raised_and_the_session_is_deleted() -> None:
     fired: list[str] = []
     derived: set[str] = set()
 
-    def on_fire(branch: str, fail_on: str | None = None) -> list[Fact]:
+    def on_fire(branch: str, fail_on: str | None = None) -> list[str]:
         """As the Engine's: each rule counted once, each finding asserted once."""
         rule = rules[compiled.branch_rule[branch]]
         if rule.id == fail_on:
@@ -107,7 +106,7 @@ def test_error_inside_an_action_is_raised_and_the_session_is_deleted() -> None:
         fired.append(rule.id)
         new = [finding for finding in rule.then.derive if finding not in derived]
         derived.update(new)
-        return [finding_fact(finding) for finding in new]
+        return new
 
     ruleset = DurableRuleset(compiled.shards, routes=compiled.shard_findings)
     try:
@@ -128,12 +127,12 @@ def test_error_inside_an_action_is_raised_and_the_session_is_deleted() -> None:
 def test_an_engine_whose_action_raises_is_left_clean(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The same through the Engine: deriving a finding (inside the action) fails."""
+    """The same through the Engine: recording a firing (inside the action) fails."""
 
-    def boom(finding: str) -> Fact:
+    def boom(*args: object) -> None:
         raise RuntimeError("action failed")
 
-    monkeypatch.setattr("legrules.run.engine.finding_fact", boom)
+    monkeypatch.setattr("legrules.run.engine._Fired", boom)
     with pytest.raises(RuntimeError, match="action failed"):
         engine.assess(LOWBACK)
     monkeypatch.undo()
@@ -155,7 +154,7 @@ def test_live_sessions_detects_a_leaked_session() -> None:
     try:
         calls: list[str] = []
 
-        def record(name: str) -> list[dict[str, Any]]:
+        def record(name: str) -> list[str]:
             calls.append(name)
             return []
 

@@ -163,7 +163,7 @@ def test_fork_while_another_thread_assesses(engine: Engine) -> None:
     stop = threading.Event()
     failures: list[BaseException] = []
 
-    def hold_the_lock(name: str) -> list[dict[str, Any]]:
+    def hold_the_lock(name: str) -> list[str]:
         for _ in range(5_000):  # Python code with the lock held: the GIL changes hands here
             pass
         return []
@@ -238,7 +238,7 @@ def test_an_interrupt_during_clean_up_still_deletes_every_shards_session(
 
     fired: list[str] = []
 
-    def record(name: str) -> list[dict[str, Any]]:
+    def record(name: str) -> list[str]:
         fired.append(name)
         return []
 
@@ -263,7 +263,7 @@ def test_an_interrupt_during_clean_up_still_deletes_every_shards_session(
 def test_an_interrupt_inside_a_multi_shard_assessment_leaves_no_session() -> None:
     ruleset = DurableRuleset([_one_rule("a"), _one_rule("b"), _one_rule("c")])
 
-    def interrupted(name: str) -> list[dict[str, Any]]:
+    def interrupted(name: str) -> list[str]:
         if name == "b":
             raise KeyboardInterrupt
         return []

@@ -54,12 +54,14 @@ _OK = 0
 # cannot clash with rule ids, and their firings never reach the caller.
 _INTERNAL_PREFIX = "$"
 
-#: Called for each activation with the durable rule name. Returns new facts to assert
-#: into the same session (derived findings). The matched facts are not passed: which
-#: facts a compiled rule matches is fixed by its patterns, so the caller knows them, and
-#: decoding durable's JSON message (the whole answers fact, every time) was the single
-#: largest cost of an assessment.
-OnFire = Callable[[str], Iterable[Mapping[str, Any]]]
+#: Called for each activation with the durable rule name. Returns the ids of new
+#: findings to assert into the same session (each at most once per session: durable
+#: refuses a fact it holds). The matched facts are not passed: which facts a compiled
+#: rule matches is fixed by its patterns, so the caller knows them, and decoding
+#: durable's JSON message (the whole answers fact, every time) was the single largest
+#: cost of an assessment. Ids rather than facts: a finding's fact is always
+#: ``{"_t": "finding", "id": ...}``, and its JSON is made here once per finding.
+OnFire = Callable[[str], Iterable[str]]
 
 _names = itertools.count(1)
 
@@ -69,6 +71,15 @@ def _encode(fact: Mapping[str, Any]) -> str:
     library's encoder took 13 us of an assessment for the answers fact alone (77 fields),
     this takes about a tenth of that; both write UTF-8 as is and keep the key order."""
     return to_json(fact).decode()
+
+
+def _with_sid(encoded: str, sid: str) -> str:
+    """A fact's JSON with the session id added as its last field (durable reads the
+    session from the fact): spliced into the text rather than into a copy of the
+    fact's dict."""
+    if encoded == "{}":
+        return '{"sid":"' + sid + '"}'
+    return encoded[:-1] + ',"sid":"' + sid + '"}'
 
 
 #: glibc's malloc settings while a durable ruleset exists in the process (see
@@ -254,15 +265,6 @@ def _free_rulesets(handles: list[int]) -> None:
     _GATE.doomed_rulesets.extend(handles)
 
 
-def _rule_name(message: str) -> str:
-    """The rule name of an activation message ``{"<name>":{...matched facts...}}``.
-
-    Rule names are checked at construction to contain no quote or backslash, so the
-    name is the text between the first two quotes.
-    """
-    return message[2 : message.index('"', 2)]
-
-
 class DurableRuleset:
     """A compiled pack inside durable's C engine: one or more rulesets ("shards").
 
@@ -295,6 +297,9 @@ class DurableRuleset:
         # only where it can matter (None: everywhere).
         self._routes = list(routes) if routes is not None else None
         self._sids = itertools.count(1)
+        # finding id -> (its fact's JSON up to the session id, the shards that read it);
+        # filled on first use, under the lock (see _drain)
+        self._findings: dict[str, tuple[str, tuple[int, ...]]] = {}
         self._handles: list[int] = []
         self._closed = False
         # Frees the native rulesets when this object goes, however it goes (close(),
@@ -357,21 +362,18 @@ class DurableRuleset:
             # Queued for deletion before it exists: the lock's holder deletes it from
             # every shard when it lets go, whatever cuts this assessment short.
             _GATE.doomed_sessions.extend([(handle, sid) for handle in handles])
-            first = dict(fact)
-            first["sid"] = sid
-            first_payload = _encode(first)
-            pending: list[list[str]] = [[first_payload] for _ in handles]
+            pending: list[list[str]] = [[_with_sid(_encode(fact), sid)] for _ in handles]
             activations = 0
             try:
                 progress = True
                 while progress:
                     progress = False
                     for index, handle in enumerate(handles):
-                        while pending[index]:
+                        queue = pending[index]
+                        while queue:
                             progress = True
-                            payload = pending[index].pop(0)
                             activations += self._drain(
-                                handle, payload, index, pending, on_fire=on_fire, sid=sid
+                                handle, queue.pop(0), index, pending, on_fire=on_fire, sid=sid
                             )
             except _durable.error as error:
                 raise EngineError(f"durable-rules failed during an assessment: {error}") from None
@@ -390,7 +392,11 @@ class DurableRuleset:
         """Assert one fact into one shard and run that shard's agenda to quiescence.
 
         Facts derived meanwhile are asserted into this shard at once (so its agenda
-        stays in priority order) and queued for every other shard.
+        stays in priority order) and queued for every other shard that reads them.
+        This loop runs once per activation, about twenty times an assessment, so it is
+        kept as close as it can be to the least Python that drives durable
+        (benchmarks/baselines.CEngineAlone): a derived finding's JSON is spliced from a
+        prefix made once per finding, and where it goes from a table made with it.
         """
         code, state_handle = _durable.assert_fact(handle, payload)
         if code != _OK:
@@ -398,25 +404,35 @@ class DurableRuleset:
         started = _durable.start_action_for_state(handle, state_handle)
         message: str | None = started[1] if started else None
         activations = 0
+        findings = self._findings
         while message:
-            rule_name = _rule_name(message)
             activations += 1
-            if not rule_name.startswith(_INTERNAL_PREFIX):
-                for derived in on_fire(rule_name):
-                    session_fact = dict(derived)
-                    session_fact["sid"] = sid
-                    text = _encode(session_fact)
+            # an activation message is {"<rule name>":{...matched facts...}}, and rule
+            # names are checked at construction to hold no quote or backslash
+            rule_name = message[2 : message.index('"', 2)]
+            if rule_name[:1] != _INTERNAL_PREFIX:
+                for finding in on_fire(rule_name):
+                    known = findings.get(finding)
+                    if known is None:
+                        known = findings[finding] = self._finding_entry(finding)
+                    text = known[0] + sid + '"}'
                     result = _durable.assert_fact(handle, text)[0]
                     if result != _OK:
                         raise EngineError(f"durable-rules refused a derived fact (code {result})")
-                    finding = derived.get("id")
-                    for other, queue in enumerate(pending):
-                        if other != index and (
-                            self._routes is None or finding in self._routes[other]
-                        ):
-                            queue.append(text)
+                    for other in known[1]:
+                        if other != index:
+                            pending[other].append(text)
             message = _durable.complete_and_start_action(handle, state_handle) or None
         return activations
+
+    def _finding_entry(self, finding: str) -> tuple[str, tuple[int, ...]]:
+        """A derived finding's fact as JSON up to its session id, and the shards that
+        read it (every shard when no routes were given)."""
+        prefix = _encode({KIND_KEY: FINDING_KIND, "id": finding})[:-1] + ',"sid":"'
+        shards = range(len(self._handles))
+        if self._routes is not None:
+            return prefix, tuple(i for i in shards if finding in self._routes[i])
+        return prefix, tuple(shards)
 
     def live_sessions(self) -> int:
         """How many sessions the engine still holds (always 0 between assessments).

@@ -34,7 +34,7 @@ from legrules.run.assessment import (
 from legrules.run.compiler import CompiledPack, compile_pack
 from legrules.run.construct import construct
 from legrules.run.durable import ENGINE_NAME, ENGINE_VERSION, RULESETS, DurableRuleset, free_unused
-from legrules.run.facts import FactBuilder, finding_fact
+from legrules.run.facts import FactBuilder
 from legrules.run.loader import load_pack
 from legrules.run.plan import PlanTables, build_plan
 from legrules.run.recommend import Lookups, build_outcome, source_text
@@ -106,6 +106,12 @@ class Engine:
         self._asserts = {
             rule.id: ([r.id for r in rule.then.recommend], list(rule.then.derive))
             for rule in self._pack.rules
+        }
+        # each compiled branch's rule and what the rule derives: all the callback run per
+        # activation, inside the engine's lock, needs to look up
+        self._branches = {
+            branch: (self._rules[rule_id], tuple(self._rules[rule_id].then.derive))
+            for branch, rule_id in self._compiled.branch_rule.items()
         }
         self._static_witness = {rule.id: static_witness(rule.when) for rule in self._pack.rules}
         self._lookups = Lookups.of(self._pack)
@@ -276,23 +282,24 @@ class Engine:
         findings: list[str] = []
         derived: set[str] = set()  # the same, for membership: a large pack derives hundreds
         activations = 0
-        branch_rule = self._compiled.branch_rule
+        max_firings = self._max_firings
+        branches = self._branches
 
-        def on_fire(branch: str) -> list[dict[str, Any]]:
+        def on_fire(branch: str) -> list[str]:
             nonlocal activations
             activations += 1
-            rule = self._rules[branch_rule[branch]]
-            if activations > self._max_firings:
+            rule, derives = branches[branch]
+            if activations > max_firings:
                 chain = list(dict.fromkeys([*(f.rule.id for f in fired), rule.id]))
-                raise RuleLoopError(chain, self._max_firings)
+                raise RuleLoopError(chain, max_firings)
             if rule.id in fired_ids:
                 return []  # another match path or branch of a rule that already fired
             fired_ids.add(rule.id)
             fired.append(_Fired(rule, branch, len(findings)))
-            new = [f for f in rule.then.derive if f not in derived]
+            new = [f for f in derives if f not in derived]
             findings.extend(new)
             derived.update(new)
-            return [finding_fact(f) for f in new]
+            return new
 
         self._open_ruleset().run(self._facts.build(answers), on_fire)
         return fired, findings
