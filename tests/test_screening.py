@@ -197,3 +197,33 @@ def test_leaving_age_blank_at_the_terminal_leaves_the_screening_incomplete(
     assert result.screening is not None
     assert result.screening.status == "incomplete"
     assert result.screening.missing == ["age", "used_to_vigorous_exercise"]
+
+
+def test_a_safety_rule_reading_a_finding_is_evaluated_not_assumed_undecided(
+    pack_copy: Path,
+) -> None:
+    """The check settles most rules by a set test (a rule reading no finding and no
+    answered question is undecided); a rule that reads a finding is evaluated all the
+    same: here the delay rule fires on the finding whatever ``pregnant_or_ill`` says,
+    so leaving that question out changes nothing and it is not missing."""
+    safety = pack_copy / "rules" / "safety.yaml"
+    text = safety.read_text(encoding="utf-8")
+    old = "      all:\n        - {fact: pregnant_or_ill, eq: true}\n"
+    assert old in text
+    safety.write_text(
+        text.replace(
+            old,
+            "      any:\n        - {fact: pregnant_or_ill, eq: true}\n"
+            "        - {finding: hamstrings_underused}\n",
+        ),
+        encoding="utf-8",
+    )
+    answers = {key: value for key, value in CLEAR.items() if key != "pregnant_or_ill"}
+    with Engine(pack_copy) as engine:
+        derived = engine.assess({**answers, "hinge_felt_most": "lower_back"})
+        assert "hamstrings_underused" in derived.findings
+        assert derived.screening is not None
+        assert derived.screening.status == "complete"
+        plain = engine.assess({**answers, "hinge_felt_most": "glutes"})
+        assert plain.screening is not None
+        assert plain.screening.missing == ["pregnant_or_ill"]
