@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import Field
 
 from benchmarks.documents import varied_documents
 from legrules import Engine, load_answers_file
 from legrules.run.assessment import Assessment, Plan
 from legrules.run.construct import construct
+from legrules.strict import StrictModel
 from tests.conftest import EXAMPLES
 
 REFERENCE = Path(__file__).parent / "data" / "fast_output_reference.json"
@@ -94,3 +96,35 @@ def test_construct_fills_defaults_and_refuses_missing_fields() -> None:
     assert plan.schedule is None
     with pytest.raises(KeyError, match="days"):
         construct(Plan, {})
+
+
+class _Leaf(StrictModel):
+    name: str
+
+
+class _Shapes(StrictModel):
+    maybe: _Leaf | None = None
+    leaves: list[_Leaf] = Field(default_factory=list)
+    optional_leaves: list[_Leaf | None] = Field(default_factory=list)
+    nested: list[list[_Leaf]] = Field(default_factory=list)
+    # a shape the builder does not know: validated
+    by_name: dict[str, _Leaf] = Field(default_factory=dict)
+
+
+def test_construct_builds_every_nesting_of_models_as_validation_does() -> None:
+    """Each shape the generated builders convert in line (an optional model, lists of
+    models, of optional models, of lists of models), an instance kept as it is, and the
+    validated fallback, against pydantic's own validation of the same data."""
+    kept = _Leaf(name="kept")
+    data: dict[str, Any] = {
+        "maybe": {"name": "m"},
+        "leaves": [{"name": "a"}, kept],
+        "optional_leaves": [None, {"name": "b"}],
+        "nested": [[{"name": "c"}], []],
+        "by_name": {"x": {"name": "d"}},
+    }
+    built = construct(_Shapes, data)
+    assert built == _Shapes.model_validate(data)
+    assert built.leaves[1] is kept
+    assert isinstance(built.by_name["x"], _Leaf)
+    assert construct(_Shapes, {"maybe": None}) == _Shapes()
