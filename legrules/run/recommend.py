@@ -13,7 +13,7 @@ on its own (see benchmarks/README.md).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from legrules.logic.withholding import suppression_table, withdraw
@@ -23,13 +23,6 @@ from legrules.pack.schema import Rule
 
 KIND_ORDER = {"safety": 0, "guidance": 1, "exercise": 2}
 URGENCY_ORDER = ("routine", "soon", "same_day", "emergency")
-
-
-@dataclass
-class _Entry:
-    reasons: list[dict[str, Any]] = field(default_factory=list)
-    urgencies: list[str] = field(default_factory=list)
-    emphasis: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -53,21 +46,36 @@ def source_text(pack: RulePack, rule: Rule) -> str:
     return "; ".join(parts)
 
 
+#: What a rule's recommendation brings to merging: its id, detail, urgency, emphasis.
+Made = tuple[str, str | None, str | None, str | None]
+
+
 @dataclass(frozen=True)
 class Lookups:
     """What merging looks up, made once per pack (an engine keeps it): each id's
-    definition, its place in the output order, and what each suppressing rule withdraws."""
+    definition, its place in the output order, what each suppressing rule withdraws,
+    what each rule recommends as plain tuples, and each id's shown fields (reading them
+    from the pack's models for every firing was a third of merging)."""
 
     catalogue: Mapping[str, RecommendationDef]
     rank: Mapping[str, tuple[int, int]]
     suppressions: Mapping[str, frozenset[str]]
+    made: Mapping[str, tuple[Made, ...]]
+    shown: Mapping[str, tuple[str, str, str]]
 
     @classmethod
     def of(cls, pack: RulePack) -> Lookups:
         catalogue = dict(pack.recommendations())
         order = pack.catalogue.positions()
         rank = {rec_id: (KIND_ORDER[d.kind], order[rec_id]) for rec_id, d in catalogue.items()}
-        return cls(catalogue, rank, suppression_table(pack, catalogue))
+        made = {
+            rule.id: tuple(
+                (rec.id, rec.detail, rec.urgency, rec.emphasis) for rec in rule.then.recommend
+            )
+            for rule in pack.rules
+        }
+        shown = {rec_id: (d.kind, d.title, d.detail) for rec_id, d in catalogue.items()}
+        return cls(catalogue, rank, suppression_table(pack, catalogue), made, shown)
 
 
 def build_outcome(
@@ -80,51 +88,61 @@ def build_outcome(
     if lookups is None:
         lookups = Lookups.of(pack)
     catalogue = lookups.catalogue
-    entries: dict[str, _Entry] = {}
+    made = lookups.made
+    # per id, in the order ids were first made: the reasons, urgencies and emphases
+    reasons_of: dict[str, list[dict[str, Any]]] = {}
+    urgencies: dict[str, list[str]] = {}
+    emphases: dict[str, list[str]] = {}
     for rule, reason in fired:
-        for rec in rule.then.recommend:
-            entry = entries.get(rec.id)
-            if entry is None:  # not setdefault: an _Entry per reason was a fifth of merging
-                entry = entries[rec.id] = _Entry()
-            entry.reasons.append(reason if rec.detail is None else {**reason, "detail": rec.detail})
-            if rec.urgency:
-                entry.urgencies.append(rec.urgency)
-            if rec.emphasis and rec.emphasis not in entry.emphasis:
-                entry.emphasis.append(rec.emphasis)
+        for rec_id, detail, urgency, emphasis in made[rule.id]:
+            reasons = reasons_of.get(rec_id)
+            if reasons is None:
+                reasons = reasons_of[rec_id] = []
+            reasons.append(reason if detail is None else {**reason, "detail": detail})
+            if urgency:
+                urgencies.setdefault(rec_id, []).append(urgency)
+            if emphasis:
+                said = emphases.setdefault(rec_id, [])
+                if emphasis not in said:
+                    said.append(emphasis)
 
     result = withdraw(
         pack,
         [rule for rule, _ in fired],
-        {rec_id: [r["rule"] for r in entry.reasons] for rec_id, entry in entries.items()},
+        {rec_id: [r["rule"] for r in reasons] for rec_id, reasons in reasons_of.items()},
         catalogue,
         lookups.suppressions,
     )
     suppressed: list[dict[str, Any]] = []
     for rec_id, by in result.withdrawn.items():
-        entry = entries.pop(rec_id)
+        reasons = reasons_of.pop(rec_id)
         suppressed.append(
             {
                 "recommendation": rec_id,
                 "by": by,
-                "made_by": list(dict.fromkeys(r["rule"] for r in entry.reasons)),
+                "made_by": list(dict.fromkeys(r["rule"] for r in reasons)),
             }
         )
     status: Literal["ok", "referral"] = "ok" if result.referred_by is None else "referral"
 
     recommendations = []
-    for rec_id in sorted(entries, key=lookups.rank.__getitem__):
-        definition = catalogue[rec_id]
-        entry = entries[rec_id]
-        urgency = max(entry.urgencies, key=URGENCY_ORDER.index) if entry.urgencies else None
+    shown = lookups.shown
+    for rec_id in sorted(reasons_of, key=lookups.rank.__getitem__):
+        kind, title, detail = shown[rec_id]
+        said_urgencies = urgencies.get(rec_id)
         recommendations.append(
             {
                 "id": rec_id,
-                "kind": definition.kind,
-                "title": definition.title,
-                "detail": definition.detail,
-                "urgency": urgency,
-                "because": entry.reasons,
+                "kind": kind,
+                "title": title,
+                "detail": detail,
+                "urgency": max(said_urgencies, key=URGENCY_ORDER.index) if said_urgencies else None,
+                "because": reasons_of[rec_id],
             }
         )
-    emphasis = {rec_id: entries[rec_id].emphasis for rec_id in entries if entries[rec_id].emphasis}
-    return Outcome(status, recommendations, suppressed, emphasis)
+    return Outcome(
+        status,
+        recommendations,
+        suppressed,
+        {rec_id: emphases[rec_id] for rec_id in reasons_of if rec_id in emphases},
+    )
