@@ -75,6 +75,51 @@ class PlanTables:
     template_items: frozenset[str]
     options: Mapping[str, tuple[_Option, ...]]
     doses: Mapping[str, Data]  # shared between plans: read, never changed
+    # (slot, option id, dose from the article) -> an item's fields that depend on nothing
+    # else, and its dose's cue (as said alone, and as given); filled on first use (a few
+    # dozen per pack), read, never changed (see fixed_part)
+    fixed: dict[tuple[str, str, bool], tuple[Data, str | None, str]] = field(
+        default_factory=dict, compare=False
+    )
+
+    def fixed_part(
+        self, exercise_id: str, option: PlanOption, dose_from_article: bool
+    ) -> tuple[Data, str | None, str]:
+        """The fields of a plan item that depend only on its slot, option and whether the
+        article's dose applies (the dose, titles, sources, progression), and its dose's
+        cue as the item says it when no rule adds one, and as given: made once per pack,
+        since working them out per item was a third of a plan."""
+        key = (exercise_id, option.id, dose_from_article)
+        found = self.fixed.get(key)
+        if found is None:
+            found = self.fixed[key] = self._fixed_part(exercise_id, option, dose_from_article)
+        return found
+
+    def _fixed_part(
+        self, exercise_id: str, option: PlanOption, dose_from_article: bool
+    ) -> tuple[Data, str | None, str]:
+        if option.id == exercise_id:
+            dose = self.doses[exercise_id]
+        else:
+            dose = _substitute_dose(self.catalogue[exercise_id], option, self.catalogue)
+        if not dose_from_article:
+            dose = _optional_dose(dose)
+        fixed = {
+            "exercise": exercise_id,
+            "title": option.title,
+            "sets": dose["sets"],
+            "reps": dose["reps"],
+            "per_leg": dose["per_leg"],
+            "prescription_source": dose["source"],
+            "note": dose["note"],
+            "requires_equipment": None,
+            "option": option.id,
+            "option_provenance": option.provenance,
+            "option_source": option.source,
+            "progression": progression(dose["sets"], dose["reps"], dose["per_leg"]),
+        }
+        cue = dose["cue"] or ""
+        return fixed, "; ".join(merge_cues([cue])) or None, cue
 
     @classmethod
     def of(cls, pack: RulePack) -> PlanTables:
@@ -237,8 +282,7 @@ def build_plan(
                 _item(
                     exercise_id,
                     found,
-                    catalogue=catalogue,
-                    doses=tables.doses,
+                    tables=tables,
                     outcome=outcome,
                     recommended=recommended,
                     first=first,
@@ -281,8 +325,7 @@ def _item(
     exercise_id: str,
     found: Choice,
     *,
-    catalogue: Mapping[str, RecommendationDef],
-    doses: Mapping[str, Data],
+    tables: PlanTables,
     outcome: Outcome,
     recommended: Mapping[str, Data],
     first: Mapping[str, list[str]],
@@ -292,36 +335,18 @@ def _item(
 ) -> Data:
     option = found.option
     assert option is not None  # the caller leaves out a slot nothing can fill
-    definition = catalogue[exercise_id]
-    if option.id == exercise_id:
-        dose = doses[exercise_id]
-    else:
-        dose = _substitute_dose(definition, option, catalogue)
-    if not dose_from_article:
-        dose = _optional_dose(dose)
-    cues = merge_cues([dose["cue"] or "", *outcome.emphasis.get(exercise_id, [])])
+    fixed, alone, cue = tables.fixed_part(exercise_id, option, dose_from_article)
+    emphasis = outcome.emphasis.get(exercise_id)
     because = _made_by(recommended, exercise_id)
     because += first.get(exercise_id, [])
     because += added_by
-    return {
-        "exercise": exercise_id,
-        "title": option.title,
-        "sets": dose["sets"],
-        "reps": dose["reps"],
-        "per_leg": dose["per_leg"],
-        "cue": "; ".join(cues) or None,
-        "prescription_source": dose["source"],
-        "note": dose["note"],
-        "equipment_ok": True if known and option.equipment_any else None,
-        "requires_equipment": None,
-        "because": list(dict.fromkeys(because)),
-        "option": option.id,
-        "option_provenance": option.provenance,
-        "option_source": option.source,
-        "option_reason": _reason(definition, found, known),
-        "options_skipped": found.skipped,
-        "progression": progression(dose["sets"], dose["reps"], dose["per_leg"]),
-    }
+    item = dict(fixed)
+    item["cue"] = ("; ".join(merge_cues([cue, *emphasis])) or None) if emphasis else alone
+    item["equipment_ok"] = True if known and option.equipment_any else None
+    item["because"] = list(dict.fromkeys(because))
+    item["option_reason"] = _reason(tables.catalogue[exercise_id], found, known)
+    item["options_skipped"] = found.skipped
+    return item
 
 
 def _dose(definition: RecommendationDef) -> Data:

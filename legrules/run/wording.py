@@ -13,6 +13,7 @@ from functools import lru_cache
 _WORD = re.compile(r"[a-z0-9']+")
 
 
+@lru_cache(maxsize=1024)  # the pack's cues: a few dozen in all
 def _words(text: str) -> frozenset[str]:
     return frozenset(_WORD.findall(text.lower()))
 
