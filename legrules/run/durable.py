@@ -362,7 +362,8 @@ class DurableRuleset:
             # Queued for deletion before it exists: the lock's holder deletes it from
             # every shard when it lets go, whatever cuts this assessment short.
             _GATE.doomed_sessions.extend([(handle, sid) for handle in handles])
-            pending: list[list[str]] = [[_with_sid(_encode(fact), sid)] for _ in handles]
+            first = _with_sid(_encode(fact), sid)
+            pending: list[list[str]] = [[first] for _ in handles]
             activations = 0
             try:
                 progress = True
