@@ -32,6 +32,24 @@ Builder = Callable[[Mapping[str, Any]], Any]
 _BUILDERS: dict[type[BaseModel], Builder] = {}
 
 
+def _slot_setter(name: str) -> Callable[[Any, Any], None]:
+    """The setter of one of BaseModel's slots, called directly: through
+    ``object.__setattr__`` each set looked the slot up on the model's classes first,
+    about 12% of building an object (0.98 instead of 1.12 us for a Reason, ``timeit``)."""
+    descriptor = BaseModel.__dict__[name]
+    setter: Callable[[Any, Any], None] = descriptor.__set__
+    return setter
+
+
+#: What every builder sets besides the fields, as ``model_construct`` leaves a model.
+_SLOT_SETTERS = {
+    "set_dict": _slot_setter("__dict__"),
+    "set_fields_set": _slot_setter("__pydantic_fields_set__"),
+    "set_extra": _slot_setter("__pydantic_extra__"),
+    "set_private": _slot_setter("__pydantic_private__"),
+}
+
+
 def construct(model: type[M], data: Mapping[str, Any]) -> M:
     """``model`` holding ``data`` (a mapping by field name, nested models as mappings or
     instances), with defaults filled in for fields ``data`` leaves out. A required
@@ -51,7 +69,7 @@ def builder(model: type[BaseModel]) -> Builder:
         return found
     if model.__private_attributes__ or model.__pydantic_post_init__:  # pragma: no cover
         raise TypeError(f"{model.__name__} has private attributes or a post-init hook")
-    namespace: dict[str, Any] = {"new": object.__new__, "put": object.__setattr__, "M": model}
+    namespace: dict[str, Any] = {"new": object.__new__, "M": model, **_SLOT_SETTERS}
     names = (f"_{index}" for index in itertools.count())
     entries = []
     for index, (name, field) in enumerate(model.model_fields.items()):
@@ -68,10 +86,10 @@ def builder(model: type[BaseModel]) -> Builder:
     source = (
         "def build(d):\n"
         "    m = new(M)\n"
-        f"    put(m, '__dict__', {{{', '.join(entries)}}})\n"
-        "    put(m, '__pydantic_fields_set__', set(d))\n"
-        "    put(m, '__pydantic_extra__', None)\n"
-        "    put(m, '__pydantic_private__', None)\n"
+        f"    set_dict(m, {{{', '.join(entries)}}})\n"
+        "    set_fields_set(m, set(d))\n"
+        "    set_extra(m, None)\n"
+        "    set_private(m, None)\n"
         "    return m\n"
     )
     # the source is made above from the model's own field names and names of its own
