@@ -8,6 +8,7 @@ models it built validators or serializers for.
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -89,3 +90,18 @@ def test_the_json_path_builds_only_the_answers_validator(probe: dict[str, list[s
     are validated, everything else is made from validated data (run/construct.py) and
     the output is written without building the Assessment's serializer."""
     assert probe["built"] == ["AnswersDocument"]
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "legrules.pack.catalogue",
+        "legrules.pack.questionnaire",
+        "legrules.pack.schema",
+        "legrules.run.assessment",
+    ],
+)
+def test_model_modules_annotate_without_strings(module: str) -> None:
+    """Postponed annotations make pydantic compile each field's annotation string when
+    the class is made, 3.5 ms over these modules' models on every start-up."""
+    assert "annotations" not in vars(importlib.import_module(module))
