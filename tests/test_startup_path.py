@@ -39,7 +39,8 @@ print(json.dumps({"modules": sorted(sys.modules), "built": sorted(set(built(Base
 
 #: Modules the JSON path must not import: the renderers and explanations (text reports
 #: only), the other commands and what only they use, YAML for a JSON file, the audit
-#: log and SQLite without --audit-log, training logs without --log, batches.
+#: log and SQLite without --audit-log, training logs without --log, batches, output
+#: files without --save, the other commands' modules.
 NOT_LOADED = [
     "yaml",
     "sqlite3",
@@ -56,7 +57,10 @@ NOT_LOADED = [
     "legrules.run.compact",
     "legrules.run.rescore",
     "legrules.run.snapshot",
+    "legrules.output",
     "legrules.cli._questionnaire",
+    "legrules.cli.audit",
+    "legrules.cli.log",
     "legrules.cli.explain",
     "legrules.cli.questions",
     "legrules.cli.rescore",
