@@ -40,7 +40,8 @@ print(json.dumps({"modules": sorted(sys.modules), "built": sorted(set(built(Base
 #: Modules the JSON path must not import: the renderers and explanations (text reports
 #: only), the other commands and what only they use, YAML for a JSON file, the audit
 #: log and SQLite without --audit-log, training logs without --log, batches, output
-#: files without --save, the other commands' modules.
+#: files without --save, the other commands' modules, ctypes (durable's malloc settings
+#: wait for a second session).
 NOT_LOADED = [
     "yaml",
     "sqlite3",
@@ -58,6 +59,7 @@ NOT_LOADED = [
     "legrules.run.rescore",
     "legrules.run.snapshot",
     "legrules.output",
+    "ctypes",
     "legrules.cli._questionnaire",
     "legrules.cli.audit",
     "legrules.cli.log",
