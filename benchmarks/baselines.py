@@ -28,6 +28,7 @@ from legrules.api import Engine
 from legrules.pack.model import RulePack
 from legrules.pack.schema import AllOf, AnyOf, Condition, FactLeaf, FindingLeaf, NotOf
 from legrules.run.compiler import CompiledPack
+from legrules.run.durable import keep_heap
 from legrules.run.facts import ANSWERS_KIND, FINDING_KIND, KIND_KEY, FactBuilder, finding_fact
 from legrules.run.recommend import KIND_ORDER
 
@@ -57,6 +58,9 @@ class CEngineAlone:
     adapter adds), driven by the smallest loop that reaches the same fixed point."""
 
     def __init__(self, compiled: CompiledPack) -> None:
+        # the malloc settings the library applies before its second session: the
+        # baselines get them whatever ran before them
+        keep_heap()
         self._firings = _first_firings(compiled)
         self._routes = compiled.shard_findings
         self.handles: list[int] = []
@@ -130,6 +134,7 @@ class PublicHost:
     only to the shards whose rules read it.)"""
 
     def __init__(self, compiled: CompiledPack) -> None:
+        keep_heap()  # as CEngineAlone
         self._routes = compiled.shard_findings
         derive = {rule.id: list(rule.then.derive) for rule in compiled.pack.rules}
         self._names = [f"host-{id(self)}-{index}" for index in range(len(compiled.shards))]

@@ -80,3 +80,24 @@ def test_a_large_pack_is_frozen_out_of_the_collector_and_a_small_one_is_not() ->
         cwd=REPO,
     )
     assert done.stdout.split() == ["True", "True"]
+
+
+@pytest.mark.skipif(not GLIBC, reason="the settings are glibc's")
+def test_applied_before_the_second_session_not_the_first() -> None:
+    """One session (a one-shot `legrules assess`) reuses no earlier memory, so it does
+    not pay for importing ctypes to set them; the second session has them."""
+    probe = (
+        "import sys\nfrom legrules import Engine\nfrom legrules.run import durable\n"
+        "engine = Engine()\nengine.assess({})\n"
+        "print(durable._heap_kept, 'ctypes' in sys.modules)\n"
+        "engine.assess({})\nprint(durable._heap_kept)\n"
+    )
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("LEGRULES_MALLOPT", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=clean, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["None", "False", "True"]

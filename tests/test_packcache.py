@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from legrules import Engine, RulePackError
+from legrules.pack.index import index_rules
 from legrules.run import packcache
 from legrules.run.compiler import CompiledPack
 from legrules.run.packcache import cache_key, compiled_pack, default_cache_dir
@@ -53,6 +54,18 @@ def test_second_load_comes_from_the_cache_and_assesses_identically(
     for example in sorted(EXAMPLES.glob("*.json")):
         answers = json.loads(example.read_text(encoding="utf-8"))
         assert _comparable(cached, answers) == _comparable(fresh, answers), example.name
+
+
+def test_a_cached_pack_carries_its_index(
+    tmp_path: Path, pack_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rule index is pickled with the pack: every engine asks for it at start-up."""
+    cache = tmp_path / "cache"
+    compiled_pack(pack_copy, cache)
+    _forbid_loading(monkeypatch)
+    cached = compiled_pack(pack_copy, cache)
+    assert "index" in vars(cached.pack)
+    assert cached.pack.index == index_rules(cached.pack.rules)
 
 
 def test_an_edited_rule_file_is_recompiled(tmp_path: Path, pack_copy: Path) -> None:

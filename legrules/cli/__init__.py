@@ -2,28 +2,99 @@
 
 Results go to stdout, messages to stderr. Exit codes: ``legrules.errors.EXIT_CODES``
 (docs/CONTRACT.md section 4), listed in ``legrules --help``.
-Each subcommand lives in its own module and imports the engine lazily, so ``--help``
-stays fast.
+Each subcommand lives in its own module, imported only when that command runs (see
+:class:`LazyGroup`), and imports the engine lazily, so ``--help`` stays fast.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import NamedTuple
 
 import click
 
 from legrules._version import __version__
 from legrules.cli._common import CONTEXT_SETTINGS, LegrulesGroup
-from legrules.cli.assess import assess
-from legrules.cli.audit import audit
-from legrules.cli.explain import explain
-from legrules.cli.log import log
-from legrules.cli.questions import questions
-from legrules.cli.rescore import rescore
-from legrules.cli.rules import rules
-from legrules.cli.schema import schema
-from legrules.cli.serve import serve
 from legrules.errors import EXIT_CODES
 from legrules.paths import contract_file
 from legrules.text import wrap
+
+
+class Lazy(NamedTuple):
+    """Where a subcommand lives, and what ``legrules --help`` shows for it without
+    importing it: its ``short_help`` if it sets one, else the first paragraph of its
+    help (click shortens either to the terminal's width, as for a loaded command).
+    tests/test_cli_lazy.py holds this table to the commands themselves."""
+
+    module: str
+    help: str | None = None
+    short_help: str | None = None
+
+
+#: Every subcommand, by name. Adding a command means adding its row here.
+COMMANDS: dict[str, Lazy] = {
+    "assess": Lazy(
+        "legrules.cli.assess", help="Answer the questionnaire; get explained recommendations."
+    ),
+    "audit": Lazy(
+        "legrules.cli.audit",
+        short_help="The decision log: what was recommended, by which rules, why.",
+    ),
+    "explain": Lazy(
+        "legrules.cli.explain", help="How each recommendation was reached, or why one was not."
+    ),
+    "log": Lazy("legrules.cli.log", help="Read a training log and measure what it shows."),
+    "questions": Lazy(
+        "legrules.cli.questions",
+        help="The questions, allowed answers and defaults; or one explained.",
+    ),
+    "rescore": Lazy(
+        "legrules.cli.rescore",
+        short_help="Re-score stored answers with new rules: whose results change.",
+    ),
+    "rules": Lazy("legrules.cli.rules", help="Inspect, check and test the rules."),
+    "schema": Lazy("legrules.cli.schema", help="Print JSON Schemas for tools and app builders."),
+    "serve": Lazy(
+        "legrules.cli.serve",
+        short_help="Serve a JSON API for apps and a questionnaire for browsers.",
+    ),
+}
+
+
+class LazyGroup(LegrulesGroup):
+    """The ``legrules`` group, importing a subcommand's module only when it is run.
+
+    Importing every command module for every run cost `assess --format json` about
+    10 ms of its start-up (the other commands' modules and what they import), and
+    ``--help`` needs only each command's one-line summary, kept in :data:`COMMANDS`
+    (click's documented lazy-loading pattern).
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = self.commands.get(cmd_name)
+        if command is None and cmd_name in COMMANDS:
+            module = importlib.import_module(COMMANDS[cmd_name].module)
+            command = getattr(module, cmd_name)
+            assert isinstance(command, click.Command)
+            self.commands[cmd_name] = command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from :data:`COMMANDS`, laid out as click lays out loaded
+        commands, without loading any."""
+        listed = click.Group(
+            commands=[
+                self.commands.get(name)
+                or click.Command(
+                    name, help=COMMANDS[name].help, short_help=COMMANDS[name].short_help
+                )
+                for name in self.list_commands(ctx)
+            ]
+        )
+        listed.format_commands(ctx, formatter)
 
 
 def _epilog() -> str:
@@ -39,7 +110,7 @@ def _epilog() -> str:
     )
 
 
-@click.group(cls=LegrulesGroup, context_settings=CONTEXT_SETTINGS, epilog=_epilog())
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS, epilog=_epilog())
 @click.version_option(__version__, "-V", "--version", prog_name="legrules")
 def cli() -> None:
     """Explainable leg-training recommendations from a questionnaire.
@@ -60,20 +131,9 @@ def cli() -> None:
     """
 
 
-cli.add_command(assess)
-cli.add_command(audit)
-cli.add_command(explain)
-cli.add_command(log)
-cli.add_command(questions)
-cli.add_command(rescore)
-cli.add_command(rules)
-cli.add_command(schema)
-cli.add_command(serve)
-
-
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="legrules")
 
 
-__all__ = ["cli", "main"]
+__all__ = ["COMMANDS", "cli", "main"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -221,6 +222,16 @@ class LegrulesGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         with _stop_on_closed_pipe():
             return super().invoke(ctx)
+
+
+def iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+    """The ``--as-of DATE`` callback, alike for ``log`` and ``assess --log``."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2024-03-31") from None
 
 
 def stdin_is_tty() -> bool:

@@ -21,15 +21,15 @@ from legrules.cli._common import (
     fail,
     format_options,
     handle_errors,
+    iso_date,
     rules_option,
 )
-from legrules.cli.audit import assess_audit_log, note_recorded, redact_option
-from legrules.cli.log import iso_date
+from legrules.cli._recording import assess_audit_log, note_recorded, redact_option
 from legrules.errors import EXIT_BAD_INPUT
-from legrules.output import Output, output
 
 if TYPE_CHECKING:
     from legrules.api import Engine
+    from legrules.output import Output
     from legrules.pack.questionnaire import AnswerValue
     from legrules.run.answers import Answers
     from legrules.traininglog.assessing import MeasuredLogs
@@ -212,11 +212,14 @@ def assess(
         _check_resume(given=given, no_input=no_input)
     # checked before any question is asked: a refused --save is better known first
     save_to = save_path if save_path is not None else resume_path
-    save = (
-        output(save_to, "the answers", inputs=[answers_path, *training_logs], logs=[log_path])
-        if save_to is not None
-        else None
-    )
+    save: Output | None = None
+    if save_to is not None:
+        # imported only when a file is to be written (not to print a result)
+        from legrules.output import output
+
+        save = output(
+            save_to, "the answers", inputs=[answers_path, *training_logs], logs=[log_path]
+        )
     interactive = (resume_path is not None or not given) and not no_input and _common.stdin_is_tty()
     if not given and not interactive and not training_logs:
         why = "--no-input forbids asking" if no_input else "stdin is not a terminal to ask on"
@@ -424,6 +427,8 @@ def _run_batch(
             f"{', '.join(ignored)}",
             EXIT_BAD_INPUT,
         )
+    from legrules.output import output
+
     out = output(out_path, "the batch output", inputs=[batch_path])
     # compiled here, once: a broken pack is reported before any worker starts
     compiled = _common.compiled_for(rules_dir)

@@ -2,7 +2,8 @@
 
 Every subcommand here only reads: the log is opened with SQLite's read-only mode, so
 none of them can modify it, whatever goes wrong. Records are written by
-``legrules assess --audit-log PATH`` (the options for that live here too).
+``legrules assess --audit-log PATH`` (the options for that are in ``_recording``, which
+``assess`` imports without this module's commands).
 """
 
 from __future__ import annotations
@@ -32,38 +33,6 @@ if TYPE_CHECKING:
     from legrules.audit import AuditLog
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-redact_option = click.option(
-    "--redact",
-    "redact",
-    multiple=True,
-    metavar="FIELD",
-    help="In the audit log, store a salted hash instead of this answer (repeatable).",
-)
-
-
-def assess_audit_log(path: Path | None, redact: tuple[str, ...]) -> AuditLog | None:
-    """The log ``legrules assess`` writes to, or None; --redact needs --audit-log."""
-    if path is None:
-        if redact:
-            fail(
-                "--redact only applies to the audit log: add --audit-log PATH "
-                f"(or set {ENV_AUDIT_LOG})",
-                EXIT_BAD_INPUT,
-            )
-        return None
-    from legrules.audit import AuditLog
-
-    return AuditLog(path, redact=redact)
-
-
-def note_recorded(log: AuditLog | None, assessment_id: str) -> None:
-    """Close the log (so the WAL is checkpointed into the file now) and say on stderr
-    where the record went; stdout stays the result."""
-    if log is not None:
-        log.close()
-        click.echo(f"legrules: recorded assessment {assessment_id} in {log.path}", err=True)
-
 
 _read_log_option = audit_log_option("The audit log to read (SQLite).")
 

@@ -15,6 +15,7 @@ from legrules.cli._common import (
     echo_json,
     format_options,
     handle_errors,
+    iso_date,
     report_width,
     rules_option,
 )
@@ -26,16 +27,6 @@ if TYPE_CHECKING:
     from legrules.traininglog.derive import DerivedFacts
 
 _FORMATS = ("auto", "strong", "hevy", "fitnotes", "legrules")
-
-
-def iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
-    """The ``--as-of DATE`` callback, alike for ``log`` and ``assess --log``."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2024-03-31") from None
 
 
 def _log_options(func: Callable[..., Any]) -> Callable[..., Any]:

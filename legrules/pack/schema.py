@@ -6,7 +6,9 @@ its question) need the questionnaire and live in :mod:`legrules.run.loader`; thi
 knows the shape. :func:`rule_file_json_schema` exports the format for editors and tools.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: pydantic would compile every field's
+# string annotation again when the class is made (3.5 ms of start-up over the pack and
+# output models, tests/test_startup_path.py); names not yet defined are quoted instead.
 
 from collections.abc import Iterator
 from functools import cached_property
@@ -73,7 +75,7 @@ class FactLeaf(StrictModel):
     model_config = ConfigDict(populate_by_name=True)
 
     @model_validator(mode="after")
-    def _one_operator(self) -> FactLeaf:
+    def _one_operator(self) -> "FactLeaf":
         used = self.operators_used()
         if len(used) != 1:
             got = ", ".join(used) if used else "none"
@@ -112,17 +114,17 @@ class FindingLeaf(StrictModel):
 
 
 class AllOf(StrictModel):
-    all: list[Condition] = Field(
+    all: "list[Condition]" = Field(
         description="True when every condition holds; an empty list is always true."
     )
 
 
 class AnyOf(StrictModel):
-    any: list[Condition] = Field(min_length=1)
+    any: "list[Condition]" = Field(min_length=1)
 
 
 class NotOf(StrictModel):
-    not_: Condition = Field(alias="not")
+    not_: "Condition" = Field(alias="not")
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -242,7 +244,7 @@ class Suppress(StrictModel):
     kinds: list[Literal["exercise", "guidance"]] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _not_empty(self) -> Suppress:
+    def _not_empty(self) -> "Suppress":
         if not self.recommendations and not self.kinds:
             raise ValueError("suppress needs 'recommendations' or 'kinds'")
         return self
@@ -269,7 +271,7 @@ class PlanChange(StrictModel):
     extra_day: str | None = Field(default=None, pattern=NAME_PATTERN)
 
     @model_validator(mode="after")
-    def _not_empty(self) -> PlanChange:
+    def _not_empty(self) -> "PlanChange":
         if not (self.first or self.notes or self.day_notes or self.schedule or self.extra_day):
             raise ValueError("plan needs first, notes, day_notes, schedule or extra_day")
         return self
@@ -284,7 +286,7 @@ class Then(StrictModel):
     plan: PlanChange | None = None
 
     @model_validator(mode="after")
-    def _does_something(self) -> Then:
+    def _does_something(self) -> "Then":
         if not (self.recommend or self.derive or self.suppress or self.plan):
             raise ValueError("'then' needs at least one of recommend, derive, suppress or plan")
         return self

@@ -96,7 +96,8 @@ _heap_kept: bool | None = None
 
 def keep_heap() -> bool:
     """Stop glibc returning durable's per-session memory to the kernel after every
-    assessment; True if the settings were applied (once per process).
+    assessment; True if the settings were applied (once per process, before its second
+    session, or by a caller such as a benchmark's baseline).
 
     durable allocates and frees large buffers for every session. With glibc's default,
     adaptive thresholds, once the process holds other memory (a caller keeping its
@@ -114,6 +115,25 @@ def keep_heap() -> bool:
     if _heap_kept is None:
         _heap_kept = _apply_heap_settings()
     return _heap_kept
+
+
+_first_session_begun = False
+
+
+def _keep_heap_from_the_second_session() -> None:
+    """:func:`keep_heap` before a process's second session (called under the gate).
+
+    The settings matter from the second session on (the first finds no memory of an
+    earlier one to reuse), and applying them imports ctypes: 1.5 ms of a one-shot
+    ``legrules assess``, which runs one session. A process that runs more gets them
+    before its second, as it did when they were applied with the first ruleset.
+    """
+    global _first_session_begun  # noqa: PLW0603 - once per process, by design
+    if _first_session_begun:
+        if _heap_kept is None:
+            keep_heap()
+    else:
+        _first_session_begun = True
 
 
 def _apply_heap_settings() -> bool:
@@ -292,7 +312,6 @@ class DurableRuleset:
         definitions = [shards] if isinstance(shards, Mapping) else list(shards)
         if not definitions:
             raise EngineError("a ruleset needs at least one shard")
-        keep_heap()
         # routes[i]: the finding ids shard i can match; a derived finding is asserted
         # only where it can matter (None: everywhere).
         self._routes = list(routes) if routes is not None else None
@@ -357,6 +376,7 @@ class DurableRuleset:
         every shard.
         """
         with _GATE.held():
+            _keep_heap_from_the_second_session()
             handles = self._require_handles()
             sid = str(next(self._sids))
             # Queued for deletion before it exists: the lock's holder deletes it from

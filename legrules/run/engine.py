@@ -133,13 +133,19 @@ class Engine:
             routes=self._compiled.shard_findings,
             name_hint=self._pack.meta.name,
         )
-        self._ruleset_info = RulesetInfo(
-            name=self._pack.meta.name,
-            version=self._pack.meta.version,
-            fingerprint=self._compiled.fingerprint,
+        # built like the rest of the output (run/construct.py): validating them built
+        # two validators, 0.35 ms of a one-shot command
+        self._ruleset_info = construct(
+            RulesetInfo,
+            {
+                "name": self._pack.meta.name,
+                "version": self._pack.meta.version,
+                "fingerprint": self._compiled.fingerprint,
+            },
         )
-        self._engine_info = EngineInfo(
-            name=ENGINE_NAME, version=ENGINE_VERSION, legrules_version=__version__
+        self._engine_info = construct(
+            EngineInfo,
+            {"name": ENGINE_NAME, "version": ENGINE_VERSION, "legrules_version": __version__},
         )
         if len(self._pack.rules) >= FREEZE_FROM_RULES:
             _freeze_heap()

@@ -189,6 +189,9 @@ def compiled_pack(root: Path, cache_dir: Path | None) -> CompiledPack:
         return cached
     # pickled before anything can attach unpicklable state (a generated answers model)
     compiled = compile_pack(load_pack(root))
+    # built now so that it is pickled with the pack (a cached_property keeps it in the
+    # pack's __dict__): every engine asks for it; unpickled it costs 0.08 ms, built 0.6 ms
+    compiled.pack.index  # noqa: B018
     if cache_key(root) == key:  # not if a file changed while it was compiled
         _write(entry, key, compiled)
     return compiled
