@@ -15,7 +15,6 @@ from pydantic import Field
 
 from legrules.pack.questionnaire import AnswerValue
 from legrules.pack.schema import Kind
-from legrules.run.construct import to_json
 from legrules.strict import StrictModel
 
 SCHEMA_VERSION = 1
@@ -345,12 +344,8 @@ class Assessment(StrictModel):
     )
 
     def to_json(self) -> str:
-        """The docs/CONTRACT.md section 3 JSON text (UTF-8 safe, two-space indented).
-
-        Written by :func:`legrules.run.construct.to_json`: the same text as
-        ``model_dump_json``, without building the serializer for a process's first one.
-        """
-        return to_json(self, indent=2)
+        """The docs/CONTRACT.md section 3 JSON text (UTF-8 safe, two-space indented)."""
+        return self.model_dump_json(indent=2)
 
     def recommendation(self, rec_id: str) -> Recommendation | None:
         return next((r for r in self.recommendations if r.id == rec_id), None)

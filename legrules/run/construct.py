@@ -25,7 +25,6 @@ import typing
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
-import pydantic_core
 from pydantic import BaseModel, TypeAdapter
 
 M = TypeVar("M", bound=BaseModel)
@@ -148,97 +147,3 @@ def _plain(annotation: Any) -> bool:
     if origin in (list, dict, tuple, typing.Union, types.UnionType):
         return all(_plain(arg) for arg in args if arg is not Ellipsis)
     return False
-
-
-#: Output model classes whose first ``to_json`` in this process was dumped by
-#: :func:`to_json` without pydantic's serializer; their next one builds and uses it.
-_DUMPED_ONCE: set[type[BaseModel]] = set()
-#: Per model class: the fields holding a ``float`` (an int there serialises as 1.0),
-#: or None when the model serialises in a way the plain dump does not reproduce.
-_FLOAT_FIELDS: dict[type[BaseModel], frozenset[str] | None] = {}
-
-
-def to_json(model: BaseModel, *, indent: int | None) -> str:
-    """``model.model_dump_json(indent=indent)``, byte for byte, without building the
-    model's serializer the first time.
-
-    A deferred model builds its validator and serializer on first use: for the
-    Assessment, 22 models, about 7 ms, the largest single cost of a one-shot
-    ``legrules assess --format json`` after the imports; dumping its instance as plain
-    data (``__dict__`` in field order) through pydantic_core's JSON writer takes about
-    0.2 ms. A process that writes a second one (a server, a batch worker) builds the
-    serializer then, which is faster per call from there on (0.08 ms against 0.23).
-    tests/test_fast_output.py holds the two forms equal on 400 varied documents.
-    """
-    cls = type(model)
-    if cls.__pydantic_complete__ or cls in _DUMPED_ONCE or not _dumpable(cls):
-        return model.model_dump_json(indent=indent)
-    _DUMPED_ONCE.add(cls)
-    return plain_json(model, indent=indent)
-
-
-def plain_json(model: BaseModel, *, indent: int | None) -> str:
-    """The plain dump :func:`to_json` writes on a first call (exposed for its tests)."""
-    if not _dumpable(type(model)):
-        raise TypeError(f"{type(model).__name__} does not serialise as its plain data")
-    return pydantic_core.to_json(_plain_data(model), indent=indent).decode("utf-8")
-
-
-def _plain_data(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        floats = _FLOAT_FIELDS[type(value)]
-        assert floats is not None  # _dumpable checked every model reachable
-        return {
-            name: float(item) if name in floats and item.__class__ is int else _plain_data(item)
-            for name, item in value.__dict__.items()
-        }
-    if isinstance(value, (list, tuple)):
-        return [_plain_data(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain_data(item) for key, item in value.items()}
-    return value
-
-
-def _dumpable(model: type[BaseModel]) -> bool:
-    """Whether every model reachable from ``model`` serialises as its plain data: no
-    serializers, computed or excluded fields, aliases in output, and a float only as
-    ``float`` or ``float | None`` (kept in ``_FLOAT_FIELDS``)."""
-    if model in _FLOAT_FIELDS:
-        return _FLOAT_FIELDS[model] is not None
-    _FLOAT_FIELDS[model] = frozenset()  # a model that holds itself is being checked
-    decorators = model.__pydantic_decorators__
-    floats: set[str] = set()
-    ok = not (
-        decorators.field_serializers
-        or decorators.model_serializers
-        or decorators.computed_fields
-        or model.model_config.get("serialize_by_alias")
-        or model.model_config.get("ser_json_inf_nan", "null") != "null"
-    )
-    for name, field in model.model_fields.items():
-        if not ok:
-            break
-        if field.exclude:
-            ok = False
-        elif field.annotation in (float, float | None):
-            floats.add(name)
-        else:
-            ok = _plain_output(field.annotation)
-    _FLOAT_FIELDS[model] = frozenset(floats) if ok else None
-    return ok
-
-
-def _plain_output(annotation: Any) -> bool:
-    """Whether a value of this type is written as its plain data: models that are
-    :func:`_dumpable`, and anything :func:`_plain` allows except a float that is not
-    in a union with int (an int there would be written as 1.0)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return _dumpable(annotation)
-    if annotation is float:
-        return False
-    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    if origin in (typing.Union, types.UnionType) and float in args:
-        return int in args and all(_plain_output(a) for a in args if a is not float)
-    if origin in (list, dict, tuple, typing.Union, types.UnionType):
-        return all(_plain_output(arg) for arg in args if arg is not Ellipsis)
-    return _plain(annotation)
