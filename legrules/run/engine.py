@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from legrules._version import __version__
 from legrules.errors import EngineError, RuleLoopError
-from legrules.logic.conditions import copy_value, static_witness, witness
+from legrules.logic.conditions import copy_value, planned_witness, static_witness, witness_plan
 from legrules.pack.model import RulePack
 from legrules.pack.questionnaire import Questionnaire
 from legrules.pack.schema import Rule
@@ -108,6 +108,12 @@ class Engine:
             for rule in self._pack.rules
         }
         self._static_witness = {rule.id: static_witness(rule.when) for rule in self._pack.rules}
+        # the rest (an ``any`` decides what they matched): which alternatives to test
+        self._witness_plans = {
+            rule.id: witness_plan(rule.when)
+            for rule in self._pack.rules
+            if self._static_witness[rule.id] is None
+        }
         self._lookups = Lookups.of(self._pack)
         self._plan_tables = PlanTables.of(self._pack)
         self._max_firings = max_firings or self._compiled.activation_bound
@@ -303,7 +309,7 @@ class Engine:
         rule = fired.rule
         facts = self._static_witness[rule.id]
         matched = (
-            witness(rule.when, answers, _KnownBefore(order, fired.known), holds=True)
+            planned_witness(self._witness_plans[rule.id], answers, _KnownBefore(order, fired.known))
             if facts is None
             else {fact: copy_value(answers[fact]) for fact in facts}
         )
