@@ -23,8 +23,8 @@ import pytest
 
 from benchmarks.documents import varied_documents
 from legrules import Engine, load_answers_file
-from legrules.run.assessment import Assessment, Plan
-from legrules.run.construct import construct
+from legrules.run.assessment import Assessment, Firing, Plan, TraceAsserted, TraceMatch
+from legrules.run.construct import construct, maker
 from tests.conftest import EXAMPLES
 
 REFERENCE = Path(__file__).parent / "data" / "fast_output_reference.json"
@@ -94,3 +94,31 @@ def test_construct_fills_defaults_and_refuses_missing_fields() -> None:
     assert plan.schedule is None
     with pytest.raises(KeyError, match="days"):
         construct(Plan, {})
+
+
+def test_maker_gives_what_validation_gives() -> None:
+    """The trace's models are made positionally (one call per firing): the same
+    instance, fields set and empty extra/private slots as validating the data."""
+    data: dict[str, Any] = {
+        "seq": 3,
+        "rule": "r",
+        "version": 2,
+        "branch": "r#1",
+        "matched": {"answers": {"age": 50, "equipment": ["bands"]}, "findings": ["f"]},
+        "asserted": {"recommend": ["leg_curl"], "derive": [], "suppress": ["x"]},
+    }
+    made = maker(Firing)(
+        3,
+        "r",
+        2,
+        "r#1",
+        maker(TraceMatch)({"age": 50, "equipment": ["bands"]}, ["f"]),
+        maker(TraceAsserted)(["leg_curl"], [], ["x"]),
+    )
+    validated = Firing.model_validate(data)
+    assert made == validated
+    assert made.model_dump_json() == validated.model_dump_json()
+    for ours, theirs in ((made, validated), (made.asserted, validated.asserted)):
+        assert ours.model_fields_set == theirs.model_fields_set
+        assert (ours.model_extra, ours.__pydantic_private__) == (None, None)
+    assert maker(Firing) is maker(Firing)

@@ -29,6 +29,7 @@ from pydantic import BaseModel, TypeAdapter
 M = TypeVar("M", bound=BaseModel)
 Builder = Callable[[Mapping[str, Any]], Any]
 _BUILDERS: dict[type[BaseModel], Builder] = {}
+_MAKERS: dict[type[BaseModel], Callable[..., Any]] = {}
 
 
 def construct(model: type[M], data: Mapping[str, Any]) -> M:
@@ -75,6 +76,39 @@ def builder(model: type[BaseModel]) -> Builder:
     exec(source, namespace)
     made: Builder = namespace["build"]
     _BUILDERS[model] = made
+    return made
+
+
+def maker(model: type[M]) -> Callable[..., M]:
+    """A function making ``model`` from all its field values, given positionally in
+    field order and already of their fields' types (nested models built), as the
+    builder would leave it with every field given.
+
+    For what an assessment makes per rule firing (a thousand and more at 4,000 rules):
+    a builder reads a mapping someone first had to assemble, looks up each key in it and
+    checks each nested value's class; here the caller hands over the values it has.
+    """
+    found = _MAKERS.get(model)
+    if found is not None:
+        return found
+    builder(model)  # the same checks, and the nested models' builders planned
+    names = list(model.model_fields)
+    params = [f"a{index}" for index in range(len(names))]
+    fields_set = f"{{{', '.join(map(repr, names))}}}" if names else "set()"
+    source = (
+        f"def make({', '.join(params)}):\n"
+        "    m = new(M)\n"
+        f"    put(m, '__dict__', {{{', '.join(f'{n!r}: {p}' for n, p in zip(names, params))}}})\n"
+        f"    put(m, '__pydantic_fields_set__', {fields_set})\n"
+        "    put(m, '__pydantic_extra__', None)\n"
+        "    put(m, '__pydantic_private__', None)\n"
+        "    return m\n"
+    )
+    namespace: dict[str, Any] = {"new": object.__new__, "put": object.__setattr__, "M": model}
+    # as in builder: the source is made from the model's own field names only
+    exec(source, namespace)
+    made: Callable[..., M] = namespace["make"]
+    _MAKERS[model] = made
     return made
 
 
