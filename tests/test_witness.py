@@ -170,7 +170,7 @@ def test_witness_plan_tests_only_the_alternatives() -> None:
     """A plan names every fact outside an ``any`` unconditionally, in the walk's order."""
     age, glutes = FactLeaf(fact="age", gte=45), FactLeaf(fact="squat_felt_most", eq="glutes")
     plan = witness_plan(AllOf(all=[age, AnyOf(any=[glutes, age])]))
-    assert [(test is None, facts) for test, facts in plan] == [
+    assert [(test is None, facts) for test, facts in plan.steps] == [
         (True, ("age",)),
         (False, ("squat_felt_most",)),
         (False, ("age",)),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping, Set
+from typing import NamedTuple
 
 from legrules.pack.questionnaire import AnswerValue
 from legrules.pack.schema import (
@@ -26,6 +27,7 @@ from legrules.pack.schema import (
     NotOf,
     children,
     facts_read,
+    findings_read,
 )
 
 
@@ -210,12 +212,19 @@ _COMPARE: dict[str, Callable[[int, int], bool]] = {
 WitnessStep = tuple[Test | None, tuple[str, ...]]
 
 
-def witness_plan(condition: Condition) -> tuple[WitnessStep, ...]:
-    """:func:`witness` for a condition known to hold, worked out in advance: the facts
-    it names in order, each group with the test of the ``any`` alternatives it sits in
-    (their conjunction), so :func:`planned_witness` only runs those tests. A large pack
-    fires a thousand rules per assessment, and walking each one's tree was the largest
-    part of explaining them."""
+class WitnessPlan(NamedTuple):
+    """:func:`witness` of a condition known to hold, worked out in advance."""
+
+    steps: tuple[WitnessStep, ...]
+    #: whether a test reads findings (else the caller need not say which are known)
+    reads_findings: bool
+
+
+def witness_plan(condition: Condition) -> WitnessPlan:
+    """The facts :func:`witness` names for ``condition`` in order, each group with the
+    test of the ``any`` alternatives it sits in (their conjunction), so
+    :func:`planned_witness` only runs those tests. A large pack fires a thousand rules
+    per assessment, and walking each one's tree was the largest part of explaining them."""
     steps: list[tuple[tuple[Condition, ...], list[str]]] = []
 
     def add(guards: tuple[Condition, ...], facts: list[str]) -> None:
@@ -237,7 +246,11 @@ def witness_plan(condition: Condition) -> tuple[WitnessStep, ...]:
             add(guards, facts_read(node.not_))
 
     collect(condition, ())
-    return tuple((_guard(guards), tuple(facts)) for guards, facts in steps if facts)
+    steps = [(guards, facts) for guards, facts in steps if facts]
+    return WitnessPlan(
+        tuple((_guard(guards), tuple(facts)) for guards, facts in steps),
+        any(findings_read(guard) for guards, _ in steps for guard in guards),
+    )
 
 
 def _guard(guards: tuple[Condition, ...]) -> Test | None:
@@ -247,15 +260,20 @@ def _guard(guards: tuple[Condition, ...]) -> Test | None:
 
 
 def planned_witness(
-    plan: tuple[WitnessStep, ...], answers: Mapping[str, AnswerValue], findings: Set[str]
+    plan: WitnessPlan, answers: Mapping[str, AnswerValue], findings: Set[str] = frozenset()
 ) -> dict[str, AnswerValue]:
     """What ``witness(condition, answers, findings, holds=True)`` gives, from the
-    condition's :func:`witness_plan`."""
+    condition's :func:`witness_plan` (``findings`` matter only if it ``reads_findings``).
+    A list answer is copied as :func:`copy_value` does, in line: this runs per firing."""
     facts: list[str] = []
-    for test, names in plan:
+    for test, names in plan.steps:
         if test is None or test(answers, findings):
             facts += names
-    return {fact: copy_value(answers.get(fact)) for fact in dict.fromkeys(facts)}
+    get = answers.get
+    return {
+        fact: list(value) if isinstance(value := get(fact), list) else value
+        for fact in dict.fromkeys(facts)
+    }
 
 
 def copy_value(value: AnswerValue) -> AnswerValue:

@@ -18,9 +18,9 @@ from typing import Any, NamedTuple, TypeVar
 
 from legrules._version import __version__
 from legrules.errors import EngineError, RuleLoopError
-from legrules.logic.conditions import copy_value, planned_witness, static_witness, witness_plan
+from legrules.logic.conditions import planned_witness, static_witness, witness_plan
 from legrules.pack.model import RulePack
-from legrules.pack.questionnaire import Questionnaire
+from legrules.pack.questionnaire import AnswerValue, Questionnaire
 from legrules.pack.schema import Rule
 from legrules.paths import pack_dir
 from legrules.run.answers import Answers, validate_answers
@@ -183,7 +183,8 @@ class Engine:
         validated = answers if isinstance(answers, Answers) else self.validate(answers)
         fired, findings = self._fire(validated)
         order = {finding: index for index, finding in enumerate(findings)}
-        reasons = [self._reason(f, validated, order) for f in fired]
+        values = validated.as_mapping()
+        reasons = [self._reason(f, values, order) for f in fired]
         outcome = build_outcome(
             self._pack, [(f.rule, r) for f, r in zip(fired, reasons)], self._lookups
         )
@@ -315,16 +316,23 @@ class Engine:
         self._open_ruleset().run(self._facts.build(answers), on_fire)
         return fired, findings
 
-    def _reason(self, fired: _Fired, answers: Answers, order: Mapping[str, int]) -> dict[str, Any]:
+    def _reason(
+        self, fired: _Fired, answers: Mapping[str, AnswerValue], order: Mapping[str, int]
+    ) -> dict[str, Any]:
         """One rule's part in a recommendation (a :class:`Reason`, as data); ``order``
-        gives each of the assessment's derived findings its position."""
+        gives each of the assessment's derived findings its position. ``answers`` is
+        best :meth:`Answers.as_mapping`: this runs once per firing."""
         rule = fired.rule
         facts = self._static_witness[rule.id]
-        matched = (
-            planned_witness(self._witness_plans[rule.id], answers, _KnownBefore(order, fired.known))
-            if facts is None
-            else {fact: copy_value(answers[fact]) for fact in facts}
-        )
+        if facts is None:
+            plan = self._witness_plans[rule.id]
+            known = _KnownBefore(order, fired.known) if plan.reads_findings else _NONE_KNOWN
+            matched = planned_witness(plan, answers, known)
+        else:  # a list answer is copied (as copy_value does, in line)
+            matched = {
+                fact: list(value) if isinstance(value := answers[fact], list) else value
+                for fact in facts
+            }
         reason: dict[str, Any] = dict(self._reason_texts[rule.id])
         reason["answers"] = matched
         reason["findings"] = list(self._compiled.branch_findings[fired.branch])
@@ -357,6 +365,10 @@ class _KnownBefore(AbstractSet[str]):
 
     def __len__(self) -> int:
         return self._count
+
+
+#: What a firing whose explanation reads no findings is told is known.
+_NONE_KNOWN: frozenset[str] = frozenset()
 
 
 class _Fired(NamedTuple):
