@@ -132,7 +132,10 @@ def _convert(annotation: Any) -> Callable[[Any], Any] | None:
             return None
         return lambda value: None if value is None else inner(value)
     if origin is list and len(args) == 1:
-        item = _convert(args[0])
+        of = args[0]
+        if isinstance(of, type) and issubclass(of, BaseModel):
+            return _nested_list(of)
+        item = _convert(of)
         if item is None:
             return None
         return lambda value: [item(v) for v in value]
@@ -147,6 +150,17 @@ def _nested(model: type[BaseModel]) -> Callable[[Any], Any]:
 
     def convert(value: Any) -> Any:
         return value if value.__class__ is model else build(value)
+
+    return convert
+
+
+def _nested_list(model: type[BaseModel]) -> Callable[[Any], Any]:
+    """A list of ``model``: :func:`_nested` per item, in line (a large pack's trace and
+    reasons are lists of over a thousand models, most made already)."""
+    build = builder(model)
+
+    def convert(value: Any) -> Any:
+        return [v if v.__class__ is model else build(v) for v in value]
 
     return convert
 

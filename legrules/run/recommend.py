@@ -61,13 +61,20 @@ class Lookups:
     catalogue: Mapping[str, RecommendationDef]
     rank: Mapping[str, tuple[int, int]]
     suppressions: Mapping[str, frozenset[str]]
+    #: each rule's recommendations as (id, detail, urgency, emphasis): merging reads
+    #: them for every firing, a thousand and more per assessment in a large pack
+    recommends: Mapping[str, tuple[tuple[str, str | None, str | None, str | None], ...]]
 
     @classmethod
     def of(cls, pack: RulePack) -> Lookups:
         catalogue = dict(pack.recommendations())
         order = pack.catalogue.positions()
         rank = {rec_id: (KIND_ORDER[d.kind], order[rec_id]) for rec_id, d in catalogue.items()}
-        return cls(catalogue, rank, suppression_table(pack, catalogue))
+        recommends = {
+            rule.id: tuple((r.id, r.detail, r.urgency, r.emphasis) for r in rule.then.recommend)
+            for rule in pack.rules
+        }
+        return cls(catalogue, rank, suppression_table(pack, catalogue), recommends)
 
 
 def build_outcome(
@@ -79,18 +86,18 @@ def build_outcome(
     merges, records and orders."""
     if lookups is None:
         lookups = Lookups.of(pack)
-    catalogue = lookups.catalogue
+    catalogue, recommends = lookups.catalogue, lookups.recommends
     entries: dict[str, _Entry] = {}
     for rule, reason in fired:
-        for rec in rule.then.recommend:
-            entry = entries.get(rec.id)
+        for rec_id, detail, urgency, cue in recommends[rule.id]:
+            entry = entries.get(rec_id)
             if entry is None:  # not setdefault: an _Entry per reason was a fifth of merging
-                entry = entries[rec.id] = _Entry()
-            entry.reasons.append(reason if rec.detail is None else {**reason, "detail": rec.detail})
-            if rec.urgency:
-                entry.urgencies.append(rec.urgency)
-            if rec.emphasis and rec.emphasis not in entry.emphasis:
-                entry.emphasis.append(rec.emphasis)
+                entry = entries[rec_id] = _Entry()
+            entry.reasons.append(reason if detail is None else {**reason, "detail": detail})
+            if urgency:
+                entry.urgencies.append(urgency)
+            if cue and cue not in entry.emphasis:
+                entry.emphasis.append(cue)
 
     result = withdraw(
         pack,
