@@ -40,7 +40,7 @@ from legrules.run.durable import ENGINE_NAME, ENGINE_VERSION, RULESETS, DurableR
 from legrules.run.facts import FactBuilder, finding_fact
 from legrules.run.loader import load_pack
 from legrules.run.plan import PlanTables, build_plan
-from legrules.run.recommend import Lookups, build_outcome, source_text
+from legrules.run.recommend import Lookups, Matched, build_outcome
 from legrules.run.recorder import Recorder
 from legrules.run.screening import ScreeningCheck
 
@@ -92,19 +92,6 @@ class Engine:
         self._compiled: CompiledPack = compiled
         self._pack = self._compiled.pack
         self._rules = self._pack.rules_by_id()
-        # what a rule's reason says whatever the answers: made once, copied per firing
-        self._reason_texts: dict[str, dict[str, Any]] = {
-            rule.id: {
-                "rule": rule.id,
-                "rule_version": rule.version,
-                "title": rule.title,
-                "rationale": rule.because,
-                "source": source_text(self._pack, rule),
-                "provenance": rule.provenance,
-                "detail": None,
-            }
-            for rule in self._pack.rules
-        }
         # what a rule's trace entry asserts whatever the answers (copied per firing)
         self._asserts = {
             rule.id: ([r.id for r in rule.then.recommend], list(rule.then.derive))
@@ -184,14 +171,14 @@ class Engine:
         fired, findings = self._fire(validated)
         order = {finding: index for index, finding in enumerate(findings)}
         values = validated.as_mapping()
-        reasons = [self._reason(f, values, order) for f in fired]
+        matched = [self._matched(f, values, order) for f in fired]
         outcome = build_outcome(
-            self._pack, [(f.rule, r) for f, r in zip(fired, reasons)], self._lookups
+            self._pack, [(f.rule, m) for f, m in zip(fired, matched)], self._lookups
         )
         withheld: dict[str, list[str]] = {}
         for suppression in outcome.suppressed:
             withheld.setdefault(suppression["by"], []).append(suppression["recommendation"])
-        trace = self._trace(fired, reasons, withheld)
+        trace = self._trace(fired, matched, withheld)
         # Everything is assembled as plain data from the validated pack and answers and
         # built into the models without validating it again (see legrules.run.construct).
         result = construct(
@@ -224,7 +211,7 @@ class Engine:
     def _trace(
         self,
         fired: list[_Fired],
-        reasons: list[dict[str, Any]],
+        matched: list[Matched],
         withheld: Mapping[str, list[str]],
     ) -> list[Firing]:
         """The trace, one entry per firing, made as models at once: a large pack fires
@@ -233,7 +220,7 @@ class Engine:
         firing, match, asserted = maker(Firing), maker(TraceMatch), maker(TraceAsserted)
         asserts = self._asserts
         trace = []
-        for seq, (f, reason) in enumerate(zip(fired, reasons), start=1):
+        for seq, (f, (answers, findings)) in enumerate(zip(fired, matched), start=1):
             rule_id = f.rule.id
             recommend, derive = asserts[rule_id]
             trace.append(
@@ -242,7 +229,7 @@ class Engine:
                     rule_id,
                     f.rule.version,
                     f.branch,
-                    match(dict(reason["answers"]), list(reason["findings"])),
+                    match(dict(answers), list(findings)),
                     asserted(list(recommend), list(derive), withheld.get(rule_id, [])),
                 )
             )
@@ -316,12 +303,13 @@ class Engine:
         self._open_ruleset().run(self._facts.build(answers), on_fire)
         return fired, findings
 
-    def _reason(
+    def _matched(
         self, fired: _Fired, answers: Mapping[str, AnswerValue], order: Mapping[str, int]
-    ) -> dict[str, Any]:
-        """One rule's part in a recommendation (a :class:`Reason`, as data); ``order``
-        gives each of the assessment's derived findings its position. ``answers`` is
-        best :meth:`Answers.as_mapping`: this runs once per firing."""
+    ) -> Matched:
+        """What a firing matched, for its reasons and trace entry: the answers that made
+        its rule's condition true and the findings its branch needed. ``order`` gives
+        each of the assessment's derived findings its position; ``answers`` is best
+        :meth:`Answers.as_mapping`: this runs once per firing."""
         rule = fired.rule
         facts = self._static_witness[rule.id]
         if facts is None:
@@ -333,10 +321,7 @@ class Engine:
                 fact: list(value) if isinstance(value := answers[fact], list) else value
                 for fact in facts
             }
-        reason: dict[str, Any] = dict(self._reason_texts[rule.id])
-        reason["answers"] = matched
-        reason["findings"] = list(self._compiled.branch_findings[fired.branch])
-        return reason
+        return matched, list(self._compiled.branch_findings[fired.branch])
 
 
 def _unpickle_engine(

@@ -5,9 +5,9 @@ recommendation withholds the plan (a referral), every exercise and guidance
 recommendation is withdrawn and the withdrawal is recorded against the referring rule.
 A rule pack cannot forget to do it.
 
-Results are plain dicts shaped like the Assessment's models: the Assessment validates
-them all in one pass at the end, which costs a fraction of building each nested model
-on its own (see benchmarks/README.md).
+Results are plain dicts shaped like the Assessment's models, built into them at the end
+without validating again (:mod:`legrules.run.construct`); the reasons, one or more per
+firing, are made as :class:`Reason` models here at once (see :func:`build_outcome`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,12 @@ from legrules.logic.withholding import suppression_table, withdraw
 from legrules.pack.catalogue import RecommendationDef
 from legrules.pack.model import RulePack
 from legrules.pack.schema import Rule
+from legrules.run.assessment import Reason
+from legrules.run.construct import maker
+
+#: What a firing matched: the answers and the findings (a Reason's ``answers`` and
+#: ``findings``).
+Matched = tuple[dict[str, Any], list[str]]
 
 KIND_ORDER = {"safety": 0, "guidance": 1, "exercise": 2}
 URGENCY_ORDER = ("routine", "soon", "same_day", "emergency")
@@ -27,7 +33,7 @@ URGENCY_ORDER = ("routine", "soon", "same_day", "emergency")
 
 @dataclass
 class _Entry:
-    reasons: list[dict[str, Any]] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
     urgencies: list[str] = field(default_factory=list)
     emphasis: list[str] = field(default_factory=list)
 
@@ -64,6 +70,9 @@ class Lookups:
     #: each rule's recommendations as (id, detail, urgency, emphasis): merging reads
     #: them for every firing, a thousand and more per assessment in a large pack
     recommends: Mapping[str, tuple[tuple[str, str | None, str | None, str | None], ...]]
+    #: each rule's reason fields that do not depend on the answers, in the model's order
+    #: (rule, rule_version, title, rationale, source, provenance)
+    reason_texts: Mapping[str, tuple[str, int, str, str, str, str]]
 
     @classmethod
     def of(cls, pack: RulePack) -> Lookups:
@@ -74,26 +83,44 @@ class Lookups:
             rule.id: tuple((r.id, r.detail, r.urgency, r.emphasis) for r in rule.then.recommend)
             for rule in pack.rules
         }
-        return cls(catalogue, rank, suppression_table(pack, catalogue), recommends)
+        texts = {
+            rule.id: (
+                rule.id,
+                rule.version,
+                rule.title,
+                rule.because,
+                source_text(pack, rule),
+                rule.provenance,
+            )
+            for rule in pack.rules
+        }
+        return cls(catalogue, rank, suppression_table(pack, catalogue), recommends, texts)
 
 
 def build_outcome(
-    pack: RulePack, fired: Sequence[tuple[Rule, dict[str, Any]]], lookups: Lookups | None = None
+    pack: RulePack, fired: Sequence[tuple[Rule, Matched]], lookups: Lookups | None = None
 ) -> Outcome:
     """Merge recommendations per id, apply suppressions and referral, in a fixed order.
+
+    Each recommendation's reasons are made here, as models, from what each firing
+    matched: one per recommendation a rule makes (with that recommendation's detail),
+    none for a rule that only derives findings or suppresses. A large pack fires a
+    thousand rules per assessment, and a reason assembled as a dict first, for the
+    Assessment's builder to read again, cost twice the model.
 
     What is withdrawn, and by whom, is :func:`legrules.logic.withholding.withdraw`; this
     merges, records and orders."""
     if lookups is None:
         lookups = Lookups.of(pack)
-    catalogue, recommends = lookups.catalogue, lookups.recommends
+    catalogue, recommends, texts = lookups.catalogue, lookups.recommends, lookups.reason_texts
+    make = maker(Reason)
     entries: dict[str, _Entry] = {}
-    for rule, reason in fired:
+    for rule, (answers, findings) in fired:
         for rec_id, detail, urgency, cue in recommends[rule.id]:
             entry = entries.get(rec_id)
             if entry is None:  # not setdefault: an _Entry per reason was a fifth of merging
                 entry = entries[rec_id] = _Entry()
-            entry.reasons.append(reason if detail is None else {**reason, "detail": detail})
+            entry.reasons.append(make(*texts[rule.id], detail, answers, findings))
             if urgency:
                 entry.urgencies.append(urgency)
             if cue and cue not in entry.emphasis:
@@ -102,7 +129,7 @@ def build_outcome(
     result = withdraw(
         pack,
         [rule for rule, _ in fired],
-        {rec_id: [r["rule"] for r in entry.reasons] for rec_id, entry in entries.items()},
+        {rec_id: [r.rule for r in entry.reasons] for rec_id, entry in entries.items()},
         catalogue,
         lookups.suppressions,
     )
@@ -113,7 +140,7 @@ def build_outcome(
             {
                 "recommendation": rec_id,
                 "by": by,
-                "made_by": list(dict.fromkeys(r["rule"] for r in entry.reasons)),
+                "made_by": list(dict.fromkeys(r.rule for r in entry.reasons)),
             }
         )
     status: Literal["ok", "referral"] = "ok" if result.referred_by is None else "referral"
