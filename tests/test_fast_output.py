@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from benchmarks.documents import varied_documents
 from legrules import Engine, load_answers_file
@@ -122,3 +123,19 @@ def test_maker_gives_what_validation_gives() -> None:
         assert ours.model_fields_set == theirs.model_fields_set
         assert (ours.model_extra, ours.__pydantic_private__) == (None, None)
     assert maker(Firing) is maker(Firing)
+
+
+def test_made_models_share_a_fields_set_nothing_changes() -> None:
+    """The instances a maker makes share one fields-set; copying one with an update (the
+    only way to change a frozen model's fields) leaves the others' alone, and assigning
+    a field is refused."""
+    make = maker(TraceAsserted)
+    first, second = make(["a"], [], []), make(["b"], [], [])
+    assert first.model_fields_set is second.model_fields_set
+    everything = {"recommend", "derive", "suppress"}
+    copied = first.model_copy(update={"suppress": ["c"]})
+    assert copied.model_fields_set == everything
+    assert copied.model_fields_set is not first.model_fields_set
+    with pytest.raises(ValidationError):
+        first.recommend = ["z"]
+    assert second.model_fields_set == everything

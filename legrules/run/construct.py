@@ -87,24 +87,37 @@ def maker(model: type[M]) -> Callable[..., M]:
     For what an assessment makes per rule firing (a thousand and more at 4,000 rules):
     a builder reads a mapping someone first had to assemble, looks up each key in it and
     checks each nested value's class; here the caller hands over the values it has.
+
+    Every instance a maker makes shares one fields-set (all the fields): the models are
+    frozen, and pydantic changes a fields-set in place only when a field is assigned,
+    which a frozen model refuses (``model_copy`` copies it before adding to it). A set
+    per instance, four per firing, was a tenth of a large pack's assessment beyond
+    matching, most of it the garbage collector walking them (tests/test_fast_output.py
+    holds a model copy to leaving the shared set alone).
     """
     found = _MAKERS.get(model)
     if found is not None:
         return found
+    if not model.model_config.get("frozen"):  # pragma: no cover - every output model is
+        raise TypeError(f"{model.__name__} is not frozen: its fields-set cannot be shared")
     builder(model)  # the same checks, and the nested models' builders planned
     names = list(model.model_fields)
     params = [f"a{index}" for index in range(len(names))]
-    fields_set = f"{{{', '.join(map(repr, names))}}}" if names else "set()"
     source = (
         f"def make({', '.join(params)}):\n"
         "    m = new(M)\n"
         f"    put(m, '__dict__', {{{', '.join(f'{n!r}: {p}' for n, p in zip(names, params))}}})\n"
-        f"    put(m, '__pydantic_fields_set__', {fields_set})\n"
+        "    put(m, '__pydantic_fields_set__', ALL)\n"
         "    put(m, '__pydantic_extra__', None)\n"
         "    put(m, '__pydantic_private__', None)\n"
         "    return m\n"
     )
-    namespace: dict[str, Any] = {"new": object.__new__, "put": object.__setattr__, "M": model}
+    namespace: dict[str, Any] = {
+        "new": object.__new__,
+        "put": object.__setattr__,
+        "M": model,
+        "ALL": set(names),
+    }
     # as in builder: the source is made from the model's own field names only
     exec(source, namespace)
     made: Callable[..., M] = namespace["make"]
