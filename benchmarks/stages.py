@@ -50,9 +50,7 @@ def main() -> None:
         )
         outcome = timed(
             "merge, refer; reasons as models",
-            lambda: build_outcome(
-                engine.pack, [(f.rule, m) for f, m in zip(fired, matched)], engine._lookups
-            ),
+            lambda: build_outcome(engine.pack, matched, engine._lookups),
         )
         plan = timed(
             "plan",

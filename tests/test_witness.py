@@ -12,6 +12,7 @@ from legrules import validate_answers
 from legrules.logic.conditions import (
     compile_test,
     evaluate,
+    leaf_holds,
     planned_witness,
     static_witness,
     witness,
@@ -175,3 +176,15 @@ def test_witness_plan_tests_only_the_alternatives() -> None:
         (False, ("squat_felt_most",)),
         (False, ("age",)),
     ]
+
+
+@settings(max_examples=examples(1500), deadline=None)
+@given(
+    leaves=st.lists(fact_leaf(PACK.questionnaire.questions), min_size=1, max_size=8),
+    raw=answers_strategy(PACK.questionnaire, PACK),
+)
+def test_compiled_leaves_agree_with_leaf_holds(leaves: list[FactLeaf], raw: dict[str, Any]) -> None:
+    """Each operator's compiled test (several are specialised) is the operator's meaning."""
+    answers = validate_answers(raw, PACK.questionnaire)
+    for leaf in leaves:
+        assert compile_test(leaf)(answers, frozenset()) is leaf_holds(leaf, answers.get(leaf.fact))

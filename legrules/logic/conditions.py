@@ -196,6 +196,19 @@ def _leaf_test(leaf: FactLeaf) -> Test:
             and not isinstance(value, bool)
             and compare(value, bound)
         )
+    if op == "contains":
+        wanted = tuple(expected) if isinstance(expected, list) else (expected,)
+
+        def contains(answers: Mapping[str, AnswerValue], findings: Set[str]) -> bool:
+            value = answers.get(fact)
+            if not isinstance(value, list):
+                return False
+            for item in wanted:  # noqa: SIM110 - as in all_hold
+                if item in value:
+                    return True
+            return False
+
+        return contains
     return lambda answers, findings: leaf_holds(leaf, answers.get(fact))
 
 

@@ -172,9 +172,7 @@ class Engine:
         order = {finding: index for index, finding in enumerate(findings)}
         values = validated.as_mapping()
         matched = [self._matched(f, values, order) for f in fired]
-        outcome = build_outcome(
-            self._pack, [(f.rule, m) for f, m in zip(fired, matched)], self._lookups
-        )
+        outcome = build_outcome(self._pack, matched, self._lookups)
         withheld: dict[str, list[str]] = {}
         for suppression in outcome.suppressed:
             withheld.setdefault(suppression["by"], []).append(suppression["recommendation"])
@@ -220,7 +218,7 @@ class Engine:
         firing, match, asserted = maker(Firing), maker(TraceMatch), maker(TraceAsserted)
         asserts = self._asserts
         trace = []
-        for seq, (f, (answers, findings)) in enumerate(zip(fired, matched), start=1):
+        for seq, (f, (_, answers, findings)) in enumerate(zip(fired, matched), start=1):
             rule_id = f.rule.id
             recommend, derive = asserts[rule_id]
             trace.append(
@@ -306,8 +304,8 @@ class Engine:
     def _matched(
         self, fired: _Fired, answers: Mapping[str, AnswerValue], order: Mapping[str, int]
     ) -> Matched:
-        """What a firing matched, for its reasons and trace entry: the answers that made
-        its rule's condition true and the findings its branch needed. ``order`` gives
+        """What a firing matched, for its reasons and trace entry: its rule, the answers
+        that made the rule's condition true and the findings its branch needed. ``order`` gives
         each of the assessment's derived findings its position; ``answers`` is best
         :meth:`Answers.as_mapping`: this runs once per firing."""
         rule = fired.rule
@@ -321,7 +319,7 @@ class Engine:
                 fact: list(value) if isinstance(value := answers[fact], list) else value
                 for fact in facts
             }
-        return matched, list(self._compiled.branch_findings[fired.branch])
+        return rule, matched, list(self._compiled.branch_findings[fired.branch])
 
 
 def _unpickle_engine(

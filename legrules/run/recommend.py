@@ -23,9 +23,9 @@ from legrules.pack.schema import Rule
 from legrules.run.assessment import Reason
 from legrules.run.construct import maker
 
-#: What a firing matched: the answers and the findings (a Reason's ``answers`` and
-#: ``findings``).
-Matched = tuple[dict[str, Any], list[str]]
+#: A firing's rule and what it matched: the answers and the findings (its reasons'
+#: ``answers`` and ``findings``).
+Matched = tuple[Rule, dict[str, Any], list[str]]
 
 KIND_ORDER = {"safety": 0, "guidance": 1, "exercise": 2}
 URGENCY_ORDER = ("routine", "soon", "same_day", "emergency")
@@ -98,7 +98,7 @@ class Lookups:
 
 
 def build_outcome(
-    pack: RulePack, fired: Sequence[tuple[Rule, Matched]], lookups: Lookups | None = None
+    pack: RulePack, fired: Sequence[Matched], lookups: Lookups | None = None
 ) -> Outcome:
     """Merge recommendations per id, apply suppressions and referral, in a fixed order.
 
@@ -115,7 +115,7 @@ def build_outcome(
     catalogue, recommends, texts = lookups.catalogue, lookups.recommends, lookups.reason_texts
     make = maker(Reason)
     entries: dict[str, _Entry] = {}
-    for rule, (answers, findings) in fired:
+    for rule, answers, findings in fired:
         for rec_id, detail, urgency, cue in recommends[rule.id]:
             entry = entries.get(rec_id)
             if entry is None:  # not setdefault: an _Entry per reason was a fifth of merging
@@ -128,7 +128,7 @@ def build_outcome(
 
     result = withdraw(
         pack,
-        [rule for rule, _ in fired],
+        [rule for rule, _, _ in fired],
         {rec_id: [r.rule for r in entry.reasons] for rec_id, entry in entries.items()},
         catalogue,
         lookups.suppressions,
