@@ -277,16 +277,18 @@ def planned_witness(
 ) -> dict[str, AnswerValue]:
     """What ``witness(condition, answers, findings, holds=True)`` gives, from the
     condition's :func:`witness_plan` (``findings`` matter only if it ``reads_findings``).
-    A list answer is copied as :func:`copy_value` does, in line: this runs per firing."""
-    facts: list[str] = []
+    A list answer is copied as :func:`copy_value` does, in line, and the result is
+    filled by a loop: this runs per firing, and a comprehension is a function call
+    of its own (the loop was 1.17 -> 0.65 us a plan, timeit)."""
+    matched: dict[str, AnswerValue] = {}
+    get = answers.get
     for test, names in plan.steps:
         if test is None or test(answers, findings):
-            facts += names
-    get = answers.get
-    return {
-        fact: list(value) if isinstance(value := get(fact), list) else value
-        for fact in dict.fromkeys(facts)
-    }
+            for fact in names:
+                if fact not in matched:
+                    value = get(fact)
+                    matched[fact] = list(value) if isinstance(value, list) else value
+    return matched
 
 
 def copy_value(value: AnswerValue) -> AnswerValue:

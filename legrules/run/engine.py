@@ -314,11 +314,11 @@ class Engine:
             plan = self._witness_plans[rule.id]
             known = _KnownBefore(order, fired.known) if plan.reads_findings else _NONE_KNOWN
             matched = planned_witness(plan, answers, known)
-        else:  # a list answer is copied (as copy_value does, in line)
-            matched = {
-                fact: list(value) if isinstance(value := answers[fact], list) else value
-                for fact in facts
-            }
+        else:  # as planned_witness fills its result: a list answer copied, in a loop
+            matched = {}
+            for fact in facts:
+                value = answers[fact]
+                matched[fact] = list(value) if isinstance(value, list) else value
         return rule, matched, list(self._compiled.branch_findings[fired.branch])
 
 
