@@ -43,12 +43,14 @@ def main() -> None:
         answers = timed("validate answers", lambda: engine.validate(document))
         fired, findings = timed("engine (durable + callbacks)", lambda: engine._fire(answers))
         order = {finding: index for index, finding in enumerate(findings)}
-        reasons = timed("reasons", lambda: [engine._reason(f, answers, order) for f in fired])
+        values = answers.as_mapping()
+        matched = timed(
+            "reasons: what each firing matched",
+            lambda: [engine._matched(f, values, order) for f in fired],
+        )
         outcome = timed(
-            "merge, suppress, refer",
-            lambda: build_outcome(
-                engine.pack, [(f.rule, r) for f, r in zip(fired, reasons)], engine._lookups
-            ),
+            "merge, refer; reasons as models",
+            lambda: build_outcome(engine.pack, matched, engine._lookups),
         )
         plan = timed(
             "plan",

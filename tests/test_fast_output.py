@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from benchmarks.documents import varied_documents
 from legrules import Engine, load_answers_file
-from legrules.run.assessment import Assessment, Plan
-from legrules.run.construct import construct
+from legrules.run.assessment import Assessment, Firing, Plan, TraceAsserted, TraceMatch
+from legrules.run.construct import construct, maker
 from legrules.strict import StrictModel
 from tests.conftest import EXAMPLES
 
@@ -128,3 +128,47 @@ def test_construct_builds_every_nesting_of_models_as_validation_does() -> None:
     assert built.leaves[1] is kept
     assert isinstance(built.by_name["x"], _Leaf)
     assert construct(_Shapes, {"maybe": None}) == _Shapes()
+
+
+def test_maker_gives_what_validation_gives() -> None:
+    """The trace's models are made positionally (one call per firing): the same
+    instance, fields set and empty extra/private slots as validating the data."""
+    data: dict[str, Any] = {
+        "seq": 3,
+        "rule": "r",
+        "version": 2,
+        "branch": "r#1",
+        "matched": {"answers": {"age": 50, "equipment": ["bands"]}, "findings": ["f"]},
+        "asserted": {"recommend": ["leg_curl"], "derive": [], "suppress": ["x"]},
+    }
+    made = maker(Firing)(
+        3,
+        "r",
+        2,
+        "r#1",
+        maker(TraceMatch)({"age": 50, "equipment": ["bands"]}, ["f"]),
+        maker(TraceAsserted)(["leg_curl"], [], ["x"]),
+    )
+    validated = Firing.model_validate(data)
+    assert made == validated
+    assert made.model_dump_json() == validated.model_dump_json()
+    for ours, theirs in ((made, validated), (made.asserted, validated.asserted)):
+        assert ours.model_fields_set == theirs.model_fields_set
+        assert (ours.model_extra, ours.__pydantic_private__) == (None, None)
+    assert maker(Firing) is maker(Firing)
+
+
+def test_made_models_share_a_fields_set_nothing_changes() -> None:
+    """The instances a maker makes share one fields-set; copying one with an update (the
+    only way to change a frozen model's fields) leaves the others' alone, and assigning
+    a field is refused."""
+    make = maker(TraceAsserted)
+    first, second = make(["a"], [], []), make(["b"], [], [])
+    assert first.model_fields_set is second.model_fields_set
+    everything = {"recommend", "derive", "suppress"}
+    copied = first.model_copy(update={"suppress": ["c"]})
+    assert copied.model_fields_set == everything
+    assert copied.model_fields_set is not first.model_fields_set
+    with pytest.raises(ValidationError):
+        first.recommend = ["z"]
+    assert second.model_fields_set == everything

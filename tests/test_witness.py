@@ -9,7 +9,15 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from legrules import validate_answers
-from legrules.logic.conditions import evaluate, static_witness, witness
+from legrules.logic.conditions import (
+    compile_test,
+    evaluate,
+    leaf_holds,
+    planned_witness,
+    static_witness,
+    witness,
+    witness_plan,
+)
 from legrules.logic.partial import facts_closure, find_answers
 from legrules.pack.schema import (
     AllOf,
@@ -24,7 +32,7 @@ from legrules.paths import default_rules_dir
 from legrules.run.loader import load_pack
 from tests.profiles import examples
 from tests.rulekit import make_rule, pack_of
-from tests.strategies import answers_strategy, fact_leaf
+from tests.strategies import answers_strategy, condition, fact_leaf
 
 PACK = load_pack(default_rules_dir())
 FINDINGS = sorted({f for rule in PACK.rules for f in rule.then.derive})
@@ -136,3 +144,47 @@ def test_engine_explanations_match_the_walked_witness() -> None:
             rule = PACK.rule(firing.rule)
             known = set(result.findings)
             assert firing.matched.answers == witness(rule.when, answers, known, holds=True)
+
+
+@settings(max_examples=examples(1500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    tree=condition(PACK.questionnaire, FINDINGS[:4]),
+    raw=answers_strategy(PACK.questionnaire, PACK),
+    known=st.sets(st.sampled_from(FINDINGS[:4])),
+)
+def test_compiled_condition_and_witness_plan_agree_with_the_walk(
+    tree: Condition, raw: dict[str, Any], known: set[str]
+) -> None:
+    """The engine explains a firing from the rule's compiled test and witness plan; on
+    every tree (all operators, findings, nesting) they give what walking it gives."""
+    answers = validate_answers(raw, PACK.questionnaire)
+    holds = evaluate(tree, answers, known)
+    assert compile_test(tree)(answers, known) is holds
+    if holds:
+        event("holds")
+        planned = planned_witness(witness_plan(tree), answers, known)
+        walked = witness(tree, answers, known, holds=True)
+        assert list(planned.items()) == list(walked.items())
+
+
+def test_witness_plan_tests_only_the_alternatives() -> None:
+    """A plan names every fact outside an ``any`` unconditionally, in the walk's order."""
+    age, glutes = FactLeaf(fact="age", gte=45), FactLeaf(fact="squat_felt_most", eq="glutes")
+    plan = witness_plan(AllOf(all=[age, AnyOf(any=[glutes, age])]))
+    assert [(test is None, facts) for test, facts in plan.steps] == [
+        (True, ("age",)),
+        (False, ("squat_felt_most",)),
+        (False, ("age",)),
+    ]
+
+
+@settings(max_examples=examples(1500), deadline=None)
+@given(
+    leaves=st.lists(fact_leaf(PACK.questionnaire.questions), min_size=1, max_size=8),
+    raw=answers_strategy(PACK.questionnaire, PACK),
+)
+def test_compiled_leaves_agree_with_leaf_holds(leaves: list[FactLeaf], raw: dict[str, Any]) -> None:
+    """Each operator's compiled test (several are specialised) is the operator's meaning."""
+    answers = validate_answers(raw, PACK.questionnaire)
+    for leaf in leaves:
+        assert compile_test(leaf)(answers, frozenset()) is leaf_holds(leaf, answers.get(leaf.fact))

@@ -108,6 +108,12 @@ class Answers(Mapping[str, AnswerValue]):
     def provided(self) -> frozenset[str]:
         return self._provided
 
+    def as_mapping(self) -> Mapping[str, AnswerValue]:
+        """The answers themselves as a plain mapping, read-only by type: code reading
+        them in bulk (the explanation of each of a large pack's thousand firings per
+        assessment) saves a Python-level call per read; nothing is copied."""
+        return self._values
+
     def to_dict(self) -> dict[str, AnswerValue]:
         """A JSON-ready copy (lists copied so callers cannot mutate the original)."""
         return {k: list(v) if isinstance(v, list) else v for k, v in self._values.items()}

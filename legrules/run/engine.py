@@ -18,9 +18,9 @@ from typing import Any, NamedTuple, TypeVar
 
 from legrules._version import __version__
 from legrules.errors import EngineError, RuleLoopError
-from legrules.logic.conditions import copy_value, static_witness, witness
+from legrules.logic.conditions import planned_witness, static_witness, witness_plan
 from legrules.pack.model import RulePack
-from legrules.pack.questionnaire import Questionnaire
+from legrules.pack.questionnaire import AnswerValue, Questionnaire
 from legrules.pack.schema import Rule
 from legrules.paths import pack_dir
 from legrules.run.answers import Answers, validate_answers
@@ -28,16 +28,19 @@ from legrules.run.assessment import (
     SCHEMA_VERSION,
     Assessment,
     EngineInfo,
+    Firing,
     RulesetInfo,
+    TraceAsserted,
+    TraceMatch,
     TrainingLogUse,
 )
 from legrules.run.compiler import CompiledPack, compile_pack
-from legrules.run.construct import construct
+from legrules.run.construct import construct, maker
 from legrules.run.durable import ENGINE_NAME, ENGINE_VERSION, RULESETS, DurableRuleset, free_unused
 from legrules.run.facts import FactBuilder
 from legrules.run.loader import load_pack
 from legrules.run.plan import PlanTables, build_plan
-from legrules.run.recommend import Lookups, build_outcome, source_text
+from legrules.run.recommend import Lookups, Matched, build_outcome
 from legrules.run.recorder import Recorder
 from legrules.run.screening import ScreeningCheck
 
@@ -89,19 +92,6 @@ class Engine:
         self._compiled: CompiledPack = compiled
         self._pack = self._compiled.pack
         self._rules = self._pack.rules_by_id()
-        # what a rule's reason says whatever the answers: made once, copied per firing
-        self._reason_texts: dict[str, dict[str, Any]] = {
-            rule.id: {
-                "rule": rule.id,
-                "rule_version": rule.version,
-                "title": rule.title,
-                "rationale": rule.because,
-                "source": source_text(self._pack, rule),
-                "provenance": rule.provenance,
-                "detail": None,
-            }
-            for rule in self._pack.rules
-        }
         # what a rule's trace entry asserts whatever the answers (copied per firing)
         self._asserts = {
             rule.id: ([r.id for r in rule.then.recommend], list(rule.then.derive))
@@ -114,6 +104,12 @@ class Engine:
             for branch, rule_id in self._compiled.branch_rule.items()
         }
         self._static_witness = {rule.id: static_witness(rule.when) for rule in self._pack.rules}
+        # the rest (an ``any`` decides what they matched): which alternatives to test
+        self._witness_plans = {
+            rule.id: witness_plan(rule.when)
+            for rule in self._pack.rules
+            if self._static_witness[rule.id] is None
+        }
         self._lookups = Lookups.of(self._pack)
         self._plan_tables = PlanTables.of(self._pack)
         self._max_firings = max_firings or self._compiled.activation_bound
@@ -186,32 +182,13 @@ class Engine:
         validated = answers if isinstance(answers, Answers) else self.validate(answers)
         fired, findings = self._fire(validated)
         order = {finding: index for index, finding in enumerate(findings)}
-        reasons = [self._reason(f, validated, order) for f in fired]
-        outcome = build_outcome(
-            self._pack, [(f.rule, r) for f, r in zip(fired, reasons)], self._lookups
-        )
+        values = validated.as_mapping()
+        matched = [self._matched(f, values, order) for f in fired]
+        outcome = build_outcome(self._pack, matched, self._lookups)
         withheld: dict[str, list[str]] = {}
         for suppression in outcome.suppressed:
             withheld.setdefault(suppression["by"], []).append(suppression["recommendation"])
-        asserts = self._asserts
-        trace = [
-            {
-                "seq": seq,
-                "rule": f.rule.id,
-                "version": f.rule.version,
-                "branch": f.branch,
-                "matched": {
-                    "answers": dict(reason["answers"]),
-                    "findings": list(reason["findings"]),
-                },
-                "asserted": {
-                    "recommend": list(asserts[f.rule.id][0]),
-                    "derive": list(asserts[f.rule.id][1]),
-                    "suppress": withheld.get(f.rule.id, []),
-                },
-            }
-            for seq, (f, reason) in enumerate(zip(fired, reasons), start=1)
-        ]
+        trace = self._trace(fired, matched, withheld)
         # Everything is assembled as plain data from the validated pack and answers and
         # built into the models without validating it again (see legrules.run.construct).
         result = construct(
@@ -240,6 +217,33 @@ class Engine:
         if self._audit is not None:
             self._audit.record(result, self._compiled, provided=validated.provided)
         return result
+
+    def _trace(
+        self,
+        fired: list[_Fired],
+        matched: list[Matched],
+        withheld: Mapping[str, list[str]],
+    ) -> list[Firing]:
+        """The trace, one entry per firing, made as models at once: a large pack fires
+        over a thousand rules per assessment, and assembling each entry as three dicts
+        for the Assessment's builder to read again was a sixth of such an assessment."""
+        firing, match, asserted = maker(Firing), maker(TraceMatch), maker(TraceAsserted)
+        asserts = self._asserts
+        trace = []
+        for seq, (f, (_, answers, findings)) in enumerate(zip(fired, matched), start=1):
+            rule_id = f.rule.id
+            recommend, derive = asserts[rule_id]
+            trace.append(
+                firing(
+                    seq,
+                    rule_id,
+                    f.rule.version,
+                    f.branch,
+                    match(dict(answers), list(findings)),
+                    asserted(list(recommend), list(derive), withheld.get(rule_id, [])),
+                )
+            )
+        return trace
 
     def fired_rules(self, answers: Mapping[str, Any] | Answers) -> list[str]:
         """Rule ids the engine fires for these answers, in firing order (no post-processing)."""
@@ -310,20 +314,25 @@ class Engine:
         self._open_ruleset().run(self._facts.build(answers), on_fire)
         return fired, findings
 
-    def _reason(self, fired: _Fired, answers: Answers, order: Mapping[str, int]) -> dict[str, Any]:
-        """One rule's part in a recommendation (a :class:`Reason`, as data); ``order``
-        gives each of the assessment's derived findings its position."""
+    def _matched(
+        self, fired: _Fired, answers: Mapping[str, AnswerValue], order: Mapping[str, int]
+    ) -> Matched:
+        """What a firing matched, for its reasons and trace entry: its rule, the answers
+        that made the rule's condition true and the findings its branch needed. ``order`` gives
+        each of the assessment's derived findings its position; ``answers`` is best
+        :meth:`Answers.as_mapping`: this runs once per firing."""
         rule = fired.rule
         facts = self._static_witness[rule.id]
-        matched = (
-            witness(rule.when, answers, _KnownBefore(order, fired.known), holds=True)
-            if facts is None
-            else {fact: copy_value(answers[fact]) for fact in facts}
-        )
-        reason: dict[str, Any] = dict(self._reason_texts[rule.id])
-        reason["answers"] = matched
-        reason["findings"] = list(self._compiled.branch_findings[fired.branch])
-        return reason
+        if facts is None:
+            plan = self._witness_plans[rule.id]
+            known = _KnownBefore(order, fired.known) if plan.reads_findings else _NONE_KNOWN
+            matched = planned_witness(plan, answers, known)
+        else:  # as planned_witness fills its result: a list answer copied, in a loop
+            matched = {}
+            for fact in facts:
+                value = answers[fact]
+                matched[fact] = list(value) if isinstance(value, list) else value
+        return rule, matched, list(self._compiled.branch_findings[fired.branch])
 
 
 def _unpickle_engine(
@@ -352,6 +361,10 @@ class _KnownBefore(AbstractSet[str]):
 
     def __len__(self) -> int:
         return self._count
+
+
+#: What a firing whose explanation reads no findings is told is known.
+_NONE_KNOWN: frozenset[str] = frozenset()
 
 
 class _Fired(NamedTuple):

@@ -318,7 +318,7 @@ def _schedule(pack: RulePack, schedule: tuple[str, list[str]] | None) -> Data | 
 
 def _made_by(recommended: Mapping[str, Data], exercise_id: str) -> list[str]:
     rec = recommended.get(exercise_id)
-    return [r["rule"] for r in rec["because"]] if rec else []
+    return [r.rule for r in rec["because"]] if rec else []
 
 
 def _item(

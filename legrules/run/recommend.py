@@ -5,9 +5,9 @@ recommendation withholds the plan (a referral), every exercise and guidance
 recommendation is withdrawn and the withdrawal is recorded against the referring rule.
 A rule pack cannot forget to do it.
 
-Results are plain dicts shaped like the Assessment's models: the Assessment validates
-them all in one pass at the end, which costs a fraction of building each nested model
-on its own (see benchmarks/README.md).
+Results are plain dicts shaped like the Assessment's models, built into them at the end
+without validating again (:mod:`legrules.run.construct`); the reasons, one or more per
+firing, are made as :class:`Reason` models here at once (see :func:`build_outcome`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,12 @@ from legrules.logic.withholding import suppression_table, withdraw
 from legrules.pack.catalogue import RecommendationDef
 from legrules.pack.model import RulePack
 from legrules.pack.schema import Rule
+from legrules.run.assessment import Reason
+from legrules.run.construct import maker
+
+#: A firing's rule and what it matched: the answers and the findings (its reasons'
+#: ``answers`` and ``findings``).
+Matched = tuple[Rule, dict[str, Any], list[str]]
 
 KIND_ORDER = {"safety": 0, "guidance": 1, "exercise": 2}
 URGENCY_ORDER = ("routine", "soon", "same_day", "emergency")
@@ -46,21 +52,21 @@ def source_text(pack: RulePack, rule: Rule) -> str:
     return "; ".join(parts)
 
 
-#: What a rule's recommendation brings to merging: its id, detail, urgency, emphasis.
-Made = tuple[str, str | None, str | None, str | None]
-
-
 @dataclass(frozen=True)
 class Lookups:
     """What merging looks up, made once per pack (an engine keeps it): each id's
-    definition, its place in the output order, what each suppressing rule withdraws,
-    what each rule recommends as plain tuples, and each id's shown fields (reading them
-    from the pack's models for every firing was a third of merging)."""
+    definition, its place in the output order, and what each suppressing rule withdraws."""
 
     catalogue: Mapping[str, RecommendationDef]
     rank: Mapping[str, tuple[int, int]]
     suppressions: Mapping[str, frozenset[str]]
-    made: Mapping[str, tuple[Made, ...]]
+    #: each rule's recommendations as (id, detail, urgency, emphasis): merging reads
+    #: them for every firing, a thousand and more per assessment in a large pack
+    recommends: Mapping[str, tuple[tuple[str, str | None, str | None, str | None], ...]]
+    #: each rule's reason fields that do not depend on the answers, in the model's order
+    #: (rule, rule_version, title, rationale, source, provenance)
+    reason_texts: Mapping[str, tuple[str, int, str, str, str, str]]
+    #: each id's kind, title and detail as the recommendation shows them
     shown: Mapping[str, tuple[str, str, str]]
 
     @classmethod
@@ -68,37 +74,52 @@ class Lookups:
         catalogue = dict(pack.recommendations())
         order = pack.catalogue.positions()
         rank = {rec_id: (KIND_ORDER[d.kind], order[rec_id]) for rec_id, d in catalogue.items()}
-        made = {
-            rule.id: tuple(
-                (rec.id, rec.detail, rec.urgency, rec.emphasis) for rec in rule.then.recommend
+        recommends = {
+            rule.id: tuple((r.id, r.detail, r.urgency, r.emphasis) for r in rule.then.recommend)
+            for rule in pack.rules
+        }
+        texts = {
+            rule.id: (
+                rule.id,
+                rule.version,
+                rule.title,
+                rule.because,
+                source_text(pack, rule),
+                rule.provenance,
             )
             for rule in pack.rules
         }
         shown = {rec_id: (d.kind, d.title, d.detail) for rec_id, d in catalogue.items()}
-        return cls(catalogue, rank, suppression_table(pack, catalogue), made, shown)
+        return cls(catalogue, rank, suppression_table(pack, catalogue), recommends, texts, shown)
 
 
 def build_outcome(
-    pack: RulePack, fired: Sequence[tuple[Rule, dict[str, Any]]], lookups: Lookups | None = None
+    pack: RulePack, fired: Sequence[Matched], lookups: Lookups | None = None
 ) -> Outcome:
     """Merge recommendations per id, apply suppressions and referral, in a fixed order.
+
+    Each recommendation's reasons are made here, as models, from what each firing
+    matched: one per recommendation a rule makes (with that recommendation's detail),
+    none for a rule that only derives findings or suppresses. A large pack fires a
+    thousand rules per assessment, and a reason assembled as a dict first, for the
+    Assessment's builder to read again, cost twice the model.
 
     What is withdrawn, and by whom, is :func:`legrules.logic.withholding.withdraw`; this
     merges, records and orders."""
     if lookups is None:
         lookups = Lookups.of(pack)
-    catalogue = lookups.catalogue
-    made = lookups.made
+    catalogue, recommends, texts = lookups.catalogue, lookups.recommends, lookups.reason_texts
+    make = maker(Reason)
     # per id, in the order ids were first made: the reasons, urgencies and emphases
-    reasons_of: dict[str, list[dict[str, Any]]] = {}
+    reasons_of: dict[str, list[Reason]] = {}
     urgencies: dict[str, list[str]] = {}
     emphases: dict[str, list[str]] = {}
-    for rule, reason in fired:
-        for rec_id, detail, urgency, emphasis in made[rule.id]:
+    for rule, answers, findings in fired:
+        for rec_id, detail, urgency, emphasis in recommends[rule.id]:
             reasons = reasons_of.get(rec_id)
             if reasons is None:
                 reasons = reasons_of[rec_id] = []
-            reasons.append(reason if detail is None else {**reason, "detail": detail})
+            reasons.append(make(*texts[rule.id], detail, answers, findings))
             if urgency:
                 urgencies.setdefault(rec_id, []).append(urgency)
             if emphasis:
@@ -108,8 +129,8 @@ def build_outcome(
 
     result = withdraw(
         pack,
-        [rule for rule, _ in fired],
-        {rec_id: [r["rule"] for r in reasons] for rec_id, reasons in reasons_of.items()},
+        [rule for rule, _, _ in fired],
+        {rec_id: [r.rule for r in reasons] for rec_id, reasons in reasons_of.items()},
         catalogue,
         lookups.suppressions,
     )
@@ -120,7 +141,7 @@ def build_outcome(
             {
                 "recommendation": rec_id,
                 "by": by,
-                "made_by": list(dict.fromkeys(r["rule"] for r in reasons)),
+                "made_by": list(dict.fromkeys(r.rule for r in reasons)),
             }
         )
     status: Literal["ok", "referral"] = "ok" if result.referred_by is None else "referral"
