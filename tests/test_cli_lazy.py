@@ -12,6 +12,7 @@ import sys
 
 import click
 import pytest
+from click.testing import CliRunner
 
 import legrules.cli
 from legrules.cli import COMMANDS, cli
@@ -91,3 +92,11 @@ def test_help_loads_no_command_module() -> None:
     )
     assert "Commands:" in probe.stdout, probe.stderr
     assert probe.stderr.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("asess", "assess"), ("rule", "rules")])
+def test_a_mistyped_command_is_told_the_closest_one(typed: str, meant: str) -> None:
+    """click suggests from the commands it has loaded; a lazy group has loaded none."""
+    result = CliRunner().invoke(cli, [typed])
+    assert result.exit_code == 2
+    assert f"Did you mean '{meant}'?" in result.output

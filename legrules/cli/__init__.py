@@ -82,6 +82,21 @@ class LazyGroup(LegrulesGroup):
             self.commands[cmd_name] = command
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """click (8.4+) suggests the closest command from the commands it has loaded,
+        none of which are loaded yet here: suggest from every command instead."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as error:
+            no_such = getattr(click.exceptions, "NoSuchCommand", None)
+            if no_such is None or not isinstance(error, no_such):
+                raise
+            raise no_such(
+                error.command_name, possibilities=self.list_commands(ctx), ctx=ctx
+            ) from None
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list from :data:`COMMANDS`, laid out as click lays out loaded
         commands, without loading any."""
