@@ -108,3 +108,18 @@ def test_output_is_identical_apart_from_id_and_time(engine: Engine) -> None:
     assert first.assessment_id != second.assessment_id
     blank = {"assessment_id": "", "created_at": ""}
     assert first.model_copy(update=blank).to_json() == second.model_copy(update=blank).to_json()
+
+
+def test_a_source_section_is_named_once_per_reason(engine: Engine) -> None:
+    """Four shipped rules quote two passages of one section; the reason named the
+    section twice ("Article section: Machines ...; Article section: Machines ...")."""
+    from legrules.run.recommend import source_text
+
+    twice = [r for r in engine.pack.rules if len({s.ref for s in r.sources}) < len(r.sources)]
+    assert twice, "the shipped pack has rules quoting one section twice"
+    for rule in twice:
+        text = source_text(engine.pack, rule)
+        for ref in {s.ref for s in rule.sources}:
+            assert text.count(engine.pack.meta.references[ref].title) == 1, text
+        for source in rule.sources:
+            assert source.note is None or source.note in text

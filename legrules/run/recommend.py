@@ -40,14 +40,22 @@ class Outcome:
 
 
 def source_text(pack: RulePack, rule: Rule) -> str:
-    """Human-readable sources of a rule: the article section or the screening standard."""
+    """Human-readable sources of a rule: the article section or the screening standard.
+
+    A rule that quotes one section twice (two passages of it) names the section once,
+    with the notes of both quotes: a reader saw the same heading repeated otherwise."""
     labels = {"article": "Article section", "screening": "Screening", "evidence": "Evidence"}
-    parts = []
+    notes: dict[str, list[str]] = {}
     for source in rule.sources:
-        ref = pack.meta.references[source.ref]
+        notes.setdefault(source.ref, [])
+        if source.note and source.note not in notes[source.ref]:
+            notes[source.ref].append(source.note)
+    parts = []
+    for ref_id, ref_notes in notes.items():
+        ref = pack.meta.references[ref_id]
         text = f"{labels[ref.kind]}: {ref.title}"
-        if source.note:
-            text += f" ({source.note})"
+        if ref_notes:
+            text += f" ({'; '.join(ref_notes)})"
         parts.append(text)
     return "; ".join(parts)
 
