@@ -311,7 +311,9 @@ class Engine:
             derived.update(new)
             return new
 
-        self._open_ruleset().run(self._facts.build(answers), on_fire)
+        # built from the plain dict: through Answers.get, a Python-level call per
+        # question, it cost ~5 us more per assessment
+        self._open_ruleset().run(self._facts.build(answers.as_mapping()), on_fire)
         return fired, findings
 
     def _matched(
