@@ -188,7 +188,8 @@ class Questionnaire(StrictModel):
     def cached_answers_model(self) -> type[BaseModel] | None:
         """Read from pydantic's dict of private values directly: through the model's
         ``__getattr__``, 2 us of every assessment's validation for one look-up."""
-        model: type[BaseModel] | None = self.__pydantic_private__["_answers_model"]
+        private = self.__pydantic_private__
+        model: type[BaseModel] | None = None if private is None else private["_answers_model"]
         return model
 
     def cache_answers_model(self, model: type[BaseModel]) -> None:
