@@ -112,6 +112,7 @@ def build_outcome(
     make = maker(Reason)
     # per id, in the order ids were first made: the reasons, urgencies and emphases
     reasons_of: dict[str, list[Reason]] = {}
+    first_made_by: dict[str, str] = {}  # what withdraw needs, kept as ids come
     urgencies: dict[str, list[str]] = {}
     emphases: dict[str, list[str]] = {}
     for rule, answers, findings in fired:
@@ -119,6 +120,7 @@ def build_outcome(
             reasons = reasons_of.get(rec_id)
             if reasons is None:
                 reasons = reasons_of[rec_id] = []
+                first_made_by[rec_id] = rule.id
             reasons.append(make(*texts[rule.id], detail, answers, findings))
             if urgency:
                 urgencies.setdefault(rec_id, []).append(urgency)
@@ -130,7 +132,7 @@ def build_outcome(
     result = withdraw(
         pack,
         [rule for rule, _, _ in fired],
-        {rec_id: [r.rule for r in reasons] for rec_id, reasons in reasons_of.items()},
+        first_made_by,
         catalogue,
         lookups.suppressions,
     )
