@@ -197,7 +197,7 @@ class Engine:
         outcome = build_outcome(self._pack, matched, self._lookups)
         withheld: dict[str, list[str]] = {}
         for suppression in outcome.suppressed:
-            withheld.setdefault(suppression["by"], []).append(suppression["recommendation"])
+            withheld.setdefault(suppression.by, []).append(suppression.recommendation)
         trace = self._trace(fired, matched, withheld)
         # Everything is assembled as plain data from the validated pack and answers and
         # built into the models without validating it again (see legrules.run.construct).

@@ -29,6 +29,7 @@ from legrules.pack.model import RulePack
 from legrules.pack.questionnaire import AnswerValue
 from legrules.pack.schema import Rule
 from legrules.pack.typed import label
+from legrules.run.assessment import Recommendation
 from legrules.run.recommend import Outcome
 from legrules.run.wording import merge_cues, progression
 
@@ -236,8 +237,8 @@ def build_plan(
     if tables is None:
         tables = PlanTables.of(pack)
     catalogue = tables.catalogue
-    recommended: dict[str, Data] = {
-        rec["id"]: rec for rec in outcome.recommendations if rec["kind"] == "exercise"
+    recommended: dict[str, Recommendation] = {
+        rec.id: rec for rec in outcome.recommendations if rec.kind == "exercise"
     }
     changes = _Changes.of(fired)
     first, plan_notes, day_notes = changes.first, changes.plan_notes, changes.day_notes
@@ -316,9 +317,9 @@ def _schedule(pack: RulePack, schedule: tuple[str, list[str]] | None) -> Data | 
     return {"id": found.id, "title": found.title, "detail": found.detail, "because": schedule[1]}
 
 
-def _made_by(recommended: Mapping[str, Data], exercise_id: str) -> list[str]:
+def _made_by(recommended: Mapping[str, Recommendation], exercise_id: str) -> list[str]:
     rec = recommended.get(exercise_id)
-    return [r.rule for r in rec["because"]] if rec else []
+    return [r.rule for r in rec.because] if rec else []
 
 
 def _item(
@@ -327,7 +328,7 @@ def _item(
     *,
     tables: PlanTables,
     outcome: Outcome,
-    recommended: Mapping[str, Data],
+    recommended: Mapping[str, Recommendation],
     first: Mapping[str, list[str]],
     known: bool,
     dose_from_article: bool,

@@ -5,9 +5,10 @@ recommendation withholds the plan (a referral), every exercise and guidance
 recommendation is withdrawn and the withdrawal is recorded against the referring rule.
 A rule pack cannot forget to do it.
 
-Results are plain dicts shaped like the Assessment's models, built into them at the end
-without validating again (:mod:`legrules.run.construct`); the reasons, one or more per
-firing, are made as :class:`Reason` models here at once (see :func:`build_outcome`).
+The recommendations, their reasons (one or more per firing) and the suppressions are
+made here as the Assessment's models at once, without validating again
+(:mod:`legrules.run.construct`'s makers): made as dicts first, for the Assessment's
+builder to read again, each cost about twice as much (see :func:`build_outcome`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from legrules.logic.withholding import suppression_table, withdraw
 from legrules.pack.catalogue import RecommendationDef
 from legrules.pack.model import RulePack
 from legrules.pack.schema import Rule
-from legrules.run.assessment import Reason
+from legrules.run.assessment import Reason, Recommendation, Suppression
 from legrules.run.construct import maker
 
 #: A firing's rule and what it matched: the answers and the findings (its reasons'
@@ -34,8 +35,8 @@ URGENCY_ORDER = ("routine", "soon", "same_day", "emergency")
 @dataclass(frozen=True)
 class Outcome:
     status: Literal["ok", "referral"]
-    recommendations: list[dict[str, Any]]
-    suppressed: list[dict[str, Any]]
+    recommendations: list[Recommendation]
+    suppressed: list[Suppression]
     emphasis: dict[str, list[str]]
 
 
@@ -136,32 +137,28 @@ def build_outcome(
         catalogue,
         lookups.suppressions,
     )
-    suppressed: list[dict[str, Any]] = []
+    suppression = maker(Suppression)
+    suppressed = []
     for rec_id, by in result.withdrawn.items():
         reasons = reasons_of.pop(rec_id)
-        suppressed.append(
-            {
-                "recommendation": rec_id,
-                "by": by,
-                "made_by": list(dict.fromkeys(r.rule for r in reasons)),
-            }
-        )
+        suppressed.append(suppression(rec_id, by, list(dict.fromkeys(r.rule for r in reasons))))
     status: Literal["ok", "referral"] = "ok" if result.referred_by is None else "referral"
 
+    recommendation = maker(Recommendation)
     recommendations = []
     shown = lookups.shown
     for rec_id in sorted(reasons_of, key=lookups.rank.__getitem__):
         kind, title, detail = shown[rec_id]
         said_urgencies = urgencies.get(rec_id)
         recommendations.append(
-            {
-                "id": rec_id,
-                "kind": kind,
-                "title": title,
-                "detail": detail,
-                "urgency": max(said_urgencies, key=URGENCY_ORDER.index) if said_urgencies else None,
-                "because": reasons_of[rec_id],
-            }
+            recommendation(
+                rec_id,
+                kind,
+                title,
+                detail,
+                max(said_urgencies, key=URGENCY_ORDER.index) if said_urgencies else None,
+                reasons_of[rec_id],
+            )
         )
     return Outcome(
         status,
