@@ -11,7 +11,6 @@ inside an assessment.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -21,6 +20,7 @@ from benchmarks.documents import varied_documents
 from legrules import Engine
 from legrules.run.assessment import Assessment
 from legrules.run.construct import construct
+from legrules.run.engine import new_assessment_id
 from legrules.run.plan import build_plan
 from legrules.run.recommend import build_outcome
 
@@ -62,7 +62,7 @@ def main() -> None:
         data = timed(
             "ids, time, answers, given",
             lambda: {
-                "assessment_id": str(uuid.uuid4()),
+                "assessment_id": new_assessment_id(),
                 "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "status": outcome.status,
                 "screening": screening,

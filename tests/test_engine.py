@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import shutil
 import threading
+import uuid
 from collections.abc import Iterable, Mapping, Set
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -52,6 +53,14 @@ def test_forward_chaining_through_a_derived_finding(engine: Engine) -> None:
     source = next(f for f in result.trace if f.rule == "lowback-compensation-in-hinges")
     assert source.asserted.derive == ["hamstrings_underused"]
     assert "hamstrings_underused" in result.findings
+
+
+def test_assessment_ids_are_random_uuids_written_as_uuid4_writes_them(engine: Engine) -> None:
+    ids = [engine.assess({}).assessment_id for _ in range(200)]
+    parsed = [uuid.UUID(text) for text in ids]
+    assert [str(u) for u in parsed] == ids
+    assert all(u.version == 4 and u.variant == uuid.RFC_4122 for u in parsed)
+    assert len(set(ids)) == len(ids)
 
 
 def test_chain_does_not_fire_without_its_finding(engine: Engine) -> None:

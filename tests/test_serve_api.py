@@ -285,7 +285,7 @@ def test_an_unknown_or_ambiguous_decision_tells_a_client_nothing_of_the_log(
     listed other people's decision ids."""
     client, log = audited
     ids = iter(["abcdef01-0000-4000-8000-000000000001", "abcdef02-0000-4000-8000-000000000002"])
-    monkeypatch.setattr("legrules.run.engine.uuid.uuid4", lambda: next(ids))
+    monkeypatch.setattr("legrules.run.engine.new_assessment_id", lambda: next(ids))
     for _ in range(2):
         assert client.post("/v1/assess", json={}).status_code == 200
     for asked in ("abcdef", "00000000-0000"):

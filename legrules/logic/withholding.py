@@ -73,35 +73,36 @@ def suppression_table(
 def withdraw(
     pack: RulePack,
     fired: Sequence[Rule],
-    made: Mapping[str, list[str]],
+    made: Mapping[str, str],
     catalogue: Mapping[str, RecommendationDef] | None = None,
     table: Mapping[str, frozenset[str]] | None = None,
 ) -> Withdrawals:
-    """Which of the recommendations ``made`` (id -> rules that made it, in firing order)
-    the ``fired`` rules withdraw: suppressions in firing order, then the referral.
-    ``catalogue`` (``pack.recommendations()``) and ``table`` (:func:`suppression_table`)
-    are passed by a caller that holds them, an engine, since looking them up per
-    assessment was a third of merging."""
+    """Which of the recommendations ``made`` (id -> the first rule that made it, ids in
+    the order they were first made) the ``fired`` rules withdraw: suppressions in firing
+    order, then the referral. ``catalogue`` (``pack.recommendations()``) and ``table``
+    (:func:`suppression_table`) are passed by a caller that holds them, an engine, since
+    looking them up per assessment was a third of merging. Only the first maker is
+    asked for: it is all a referral needs, and a list of every id's makers, made and
+    copied per assessment, was half of this function."""
     if catalogue is None:
         catalogue = pack.recommendations()
     if table is None:
         table = suppression_table(pack, catalogue)
-    remaining = {rec_id: list(by) for rec_id, by in made.items()}
+    remaining = dict(made)
     withdrawn: dict[str, str] = {}
     for rule in fired:
         gone = table.get(rule.id)
         if gone is None:
             continue
-        for rec_id in list(remaining):
-            if rec_id in gone:
-                withdrawn[rec_id] = rule.id
-                del remaining[rec_id]
+        for rec_id in [rec_id for rec_id in remaining if rec_id in gone]:
+            withdrawn[rec_id] = rule.id
+            del remaining[rec_id]
     referrals = [rec_id for rec_id in remaining if catalogue[rec_id].withholds_plan]
     if not referrals:
         return Withdrawals(withdrawn, None)
     order = [rule.id for rule in fired]
-    referring = min((remaining[rec_id][0] for rec_id in referrals), key=order.index)
-    for rec_id in list(remaining):
+    referring = min((remaining[rec_id] for rec_id in referrals), key=order.index)
+    for rec_id in remaining:
         if catalogue[rec_id].kind != "safety":
             withdrawn[rec_id] = referring
     return Withdrawals(withdrawn, referring)

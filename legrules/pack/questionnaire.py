@@ -186,7 +186,11 @@ class Questionnaire(StrictModel):
         return self._by_id
 
     def cached_answers_model(self) -> type[BaseModel] | None:
-        return self._answers_model
+        """Read from pydantic's dict of private values directly: through the model's
+        ``__getattr__``, 2 us of every assessment's validation for one look-up."""
+        private = self.__pydantic_private__
+        model: type[BaseModel] | None = None if private is None else private["_answers_model"]
+        return model
 
     def cache_answers_model(self, model: type[BaseModel]) -> None:
         """Remember the generated answers model (see :func:`legrules.run.answers.answers_model`)."""

@@ -29,6 +29,8 @@ from legrules.pack.model import RulePack
 from legrules.pack.questionnaire import AnswerValue
 from legrules.pack.schema import Rule
 from legrules.pack.typed import label
+from legrules.run.assessment import PlanItem, Recommendation, SkippedOption
+from legrules.run.construct import maker
 from legrules.run.recommend import Outcome
 from legrules.run.wording import merge_cues, progression
 
@@ -53,7 +55,7 @@ class Choice:
     """The option that fills a slot, and every option passed over before it, with why."""
 
     option: PlanOption | None
-    skipped: list[Data] = field(default_factory=list)
+    skipped: list[SkippedOption] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -171,15 +173,16 @@ def choose(
     candidates = tables.options[slot]
     if have is None:
         return Choice(candidates[0].option)
-    skipped: list[Data] = []
+    skipped: list[SkippedOption] = []
+    passed_over = maker(SkippedOption)
     for candidate in candidates:
         option = candidate.option
         if option.id in taken or (option.id != slot and option.id in reserved):
-            skipped.append({"option": option.id, "reason": ALREADY_PLANNED})
+            skipped.append(passed_over(option.id, ALREADY_PLANNED))
         elif _doable(candidate, have):
             return Choice(option, skipped)
         else:
-            skipped.append({"option": option.id, "reason": f"needs {candidate.needs_text}"})
+            skipped.append(passed_over(option.id, f"needs {candidate.needs_text}"))
     return Choice(None, skipped)
 
 
@@ -236,8 +239,8 @@ def build_plan(
     if tables is None:
         tables = PlanTables.of(pack)
     catalogue = tables.catalogue
-    recommended: dict[str, Data] = {
-        rec["id"]: rec for rec in outcome.recommendations if rec["kind"] == "exercise"
+    recommended: dict[str, Recommendation] = {
+        rec.id: rec for rec in outcome.recommendations if rec.kind == "exercise"
     }
     changes = _Changes.of(fired)
     first, plan_notes, day_notes = changes.first, changes.plan_notes, changes.day_notes
@@ -316,9 +319,9 @@ def _schedule(pack: RulePack, schedule: tuple[str, list[str]] | None) -> Data | 
     return {"id": found.id, "title": found.title, "detail": found.detail, "because": schedule[1]}
 
 
-def _made_by(recommended: Mapping[str, Data], exercise_id: str) -> list[str]:
+def _made_by(recommended: Mapping[str, Recommendation], exercise_id: str) -> list[str]:
     rec = recommended.get(exercise_id)
-    return [r.rule for r in rec["because"]] if rec else []
+    return [r.rule for r in rec.because] if rec else []
 
 
 def _item(
@@ -327,12 +330,15 @@ def _item(
     *,
     tables: PlanTables,
     outcome: Outcome,
-    recommended: Mapping[str, Data],
+    recommended: Mapping[str, Recommendation],
     first: Mapping[str, list[str]],
     known: bool,
     dose_from_article: bool,
     added_by: list[str],
-) -> Data:
+) -> PlanItem:
+    """The plan item, made as the model at once (its fields in the model's order): made
+    as a dict first, for the Assessment's builder to read again, it cost half as much
+    again, ten items per plan."""
     option = found.option
     assert option is not None  # the caller leaves out a slot nothing can fill
     fixed, alone, cue = tables.fixed_part(exercise_id, option, dose_from_article)
@@ -340,13 +346,26 @@ def _item(
     because = _made_by(recommended, exercise_id)
     because += first.get(exercise_id, [])
     because += added_by
-    item = dict(fixed)
-    item["cue"] = ("; ".join(merge_cues([cue, *emphasis])) or None) if emphasis else alone
-    item["equipment_ok"] = True if known and option.equipment_any else None
-    item["because"] = list(dict.fromkeys(because))
-    item["option_reason"] = _reason(tables.catalogue[exercise_id], found, known)
-    item["options_skipped"] = found.skipped
-    return item
+    made: PlanItem = maker(PlanItem)(
+        fixed["exercise"],
+        fixed["title"],
+        fixed["sets"],
+        fixed["reps"],
+        fixed["per_leg"],
+        ("; ".join(merge_cues([cue, *emphasis])) or None) if emphasis else alone,
+        fixed["prescription_source"],
+        fixed["note"],
+        True if known and option.equipment_any else None,
+        fixed["requires_equipment"],
+        list(dict.fromkeys(because)),
+        fixed["option"],
+        fixed["option_provenance"],
+        fixed["option_source"],
+        _reason(tables.catalogue[exercise_id], found, known),
+        list(found.skipped),  # an optional day's item repeats its template slot's Choice
+        fixed["progression"],
+    )
+    return made
 
 
 def _dose(definition: RecommendationDef) -> Data:

@@ -5,9 +5,10 @@ recommendation withholds the plan (a referral), every exercise and guidance
 recommendation is withdrawn and the withdrawal is recorded against the referring rule.
 A rule pack cannot forget to do it.
 
-Results are plain dicts shaped like the Assessment's models, built into them at the end
-without validating again (:mod:`legrules.run.construct`); the reasons, one or more per
-firing, are made as :class:`Reason` models here at once (see :func:`build_outcome`).
+The recommendations, their reasons (one or more per firing) and the suppressions are
+made here as the Assessment's models at once, without validating again
+(:mod:`legrules.run.construct`'s makers): made as dicts first, for the Assessment's
+builder to read again, each cost about twice as much (see :func:`build_outcome`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from legrules.logic.withholding import suppression_table, withdraw
 from legrules.pack.catalogue import RecommendationDef
 from legrules.pack.model import RulePack
 from legrules.pack.schema import Rule
-from legrules.run.assessment import Reason
+from legrules.run.assessment import Reason, Recommendation, Suppression
 from legrules.run.construct import maker
 
 #: A firing's rule and what it matched: the answers and the findings (its reasons'
@@ -34,8 +35,8 @@ URGENCY_ORDER = ("routine", "soon", "same_day", "emergency")
 @dataclass(frozen=True)
 class Outcome:
     status: Literal["ok", "referral"]
-    recommendations: list[dict[str, Any]]
-    suppressed: list[dict[str, Any]]
+    recommendations: list[Recommendation]
+    suppressed: list[Suppression]
     emphasis: dict[str, list[str]]
 
 
@@ -120,6 +121,7 @@ def build_outcome(
     make = maker(Reason)
     # per id, in the order ids were first made: the reasons, urgencies and emphases
     reasons_of: dict[str, list[Reason]] = {}
+    first_made_by: dict[str, str] = {}  # what withdraw needs, kept as ids come
     urgencies: dict[str, list[str]] = {}
     emphases: dict[str, list[str]] = {}
     for rule, answers, findings in fired:
@@ -127,6 +129,7 @@ def build_outcome(
             reasons = reasons_of.get(rec_id)
             if reasons is None:
                 reasons = reasons_of[rec_id] = []
+                first_made_by[rec_id] = rule.id
             reasons.append(make(*texts[rule.id], detail, answers, findings))
             if urgency:
                 urgencies.setdefault(rec_id, []).append(urgency)
@@ -138,36 +141,32 @@ def build_outcome(
     result = withdraw(
         pack,
         [rule for rule, _, _ in fired],
-        {rec_id: [r.rule for r in reasons] for rec_id, reasons in reasons_of.items()},
+        first_made_by,
         catalogue,
         lookups.suppressions,
     )
-    suppressed: list[dict[str, Any]] = []
+    suppression = maker(Suppression)
+    suppressed = []
     for rec_id, by in result.withdrawn.items():
         reasons = reasons_of.pop(rec_id)
-        suppressed.append(
-            {
-                "recommendation": rec_id,
-                "by": by,
-                "made_by": list(dict.fromkeys(r.rule for r in reasons)),
-            }
-        )
+        suppressed.append(suppression(rec_id, by, list(dict.fromkeys(r.rule for r in reasons))))
     status: Literal["ok", "referral"] = "ok" if result.referred_by is None else "referral"
 
+    recommendation = maker(Recommendation)
     recommendations = []
     shown = lookups.shown
     for rec_id in sorted(reasons_of, key=lookups.rank.__getitem__):
         kind, title, detail = shown[rec_id]
         said_urgencies = urgencies.get(rec_id)
         recommendations.append(
-            {
-                "id": rec_id,
-                "kind": kind,
-                "title": title,
-                "detail": detail,
-                "urgency": max(said_urgencies, key=URGENCY_ORDER.index) if said_urgencies else None,
-                "because": reasons_of[rec_id],
-            }
+            recommendation(
+                rec_id,
+                kind,
+                title,
+                detail,
+                max(said_urgencies, key=URGENCY_ORDER.index) if said_urgencies else None,
+                reasons_of[rec_id],
+            )
         )
     return Outcome(
         status,

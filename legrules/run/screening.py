@@ -15,11 +15,12 @@ always complete, and ``used_to_vigorous_exercise`` is not missing for a 30-year-
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from legrules.logic.partial import PartialState
 from legrules.pack.model import RulePack
-from legrules.pack.questionnaire import AnswerValue, Question
+from legrules.pack.questionnaire import AnswerValue
 from legrules.pack.schema import Rule, facts_read, findings_read
 from legrules.run.answers import Answers
 
@@ -63,30 +64,42 @@ class ScreeningCheck:
         self._by_finding = {
             name: [rules[r] for r in by] for name, by in pack.index.derived_by.items()
         }
+        # per screening question, in order: its id, its skip_if conditions as (question,
+        # values) and the rules reading it. Read from the models once: per assessment,
+        # the attribute reads and Answers' Python-level look-ups were a fifth of the check.
+        self._plans: list[tuple[str, _SkipIf, list[tuple[Rule, frozenset[str], bool]]]] = [
+            (
+                q.id,
+                tuple((c.question, c.any_of) for c in q.skip_if),
+                self._readers[q.id],
+            )
+            for q in self._questions
+        ]
 
     def check(self, answers: Answers) -> dict[str, Any]:
         """``Assessment.screening`` as data: ``complete``, ``incomplete`` or ``not_done``
         (no screening question answered at all), and the missing question ids."""
         provided = answers.provided
-        unasked = [q for q in self._questions if q.id not in provided]
+        unasked = [plan for plan in self._plans if plan[0] not in provided]
         if not unasked:
             return {"status": "complete", "missing": []}
+        values = answers.as_mapping()
         state: PartialState | None = None
         missing = []
-        for question in unasked:
-            if question.skip_if and self._skipped(question, answers):
+        for question_id, skip_if, readers in unasked:
+            if skip_if and _skipped(skip_if, provided, values):
                 continue
-            for rule, facts, blind in self._readers[question.id]:
+            for rule, facts, blind in readers:
                 if blind and facts.isdisjoint(provided):
                     break  # undecided without evaluating (see the class)
                 if state is None:
-                    known = {q: answers[q] for q in provided}
+                    known = {q: values[q] for q in provided}
                     state = PartialState(self._pack, known, self._by_finding)
                 if state.rule(rule) is None:
                     break
             else:
                 continue
-            missing.append(question.id)
+            missing.append(question_id)
         if not missing:
             status = "complete"
         elif len(unasked) == len(self._questions):
@@ -95,12 +108,13 @@ class ScreeningCheck:
             status = "incomplete"
         return {"status": status, "missing": missing}
 
-    @staticmethod
-    def _skipped(question: Question, answers: Answers) -> bool:
-        """Whether the question's ``skip_if`` applies to the answers given."""
-        provided = answers.provided
-        return any(
-            condition.question in provided
-            and _applies(condition.any_of, answers[condition.question])
-            for condition in question.skip_if
-        )
+
+#: A question's ``skip_if``: each condition's question and the values that skip it.
+_SkipIf = tuple[tuple[str, list[str | int | bool]], ...]
+
+
+def _skipped(skip_if: _SkipIf, provided: frozenset[str], values: Mapping[str, AnswerValue]) -> bool:
+    """Whether a question's ``skip_if`` applies to the answers given."""
+    return any(
+        question in provided and _applies(any_of, values[question]) for question, any_of in skip_if
+    )
