@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Annotated, Any, Literal
 
@@ -200,10 +200,19 @@ def validate_answers(
             source,
         )
     model = answers_model(questionnaire)
-    document = raw if isinstance(raw, dict) else dict(raw)
-    given = _certainly_valid(model, questionnaire, document)
-    if given is None:
-        given = _validated(model, document, raw, questionnaire, source)
+    try:
+        document = model.model_validate(raw if isinstance(raw, dict) else dict(raw))
+    except ValidationError as exc:
+        questions = questionnaire.by_id()
+        seen: set[str] = set()
+        problems: list[Problem] = []
+        for err in exc.errors(include_url=False, include_context=False, include_input=False):
+            problem = _problem_from_error(err, raw, questions, len(problems) < MAX_LISTED)
+            if problem.location not in seen:  # one line per question, not per union arm
+                seen.add(problem.location)
+                problems.append(problem)
+        raise AnswersError(problems, source) from None
+    given: dict[str, AnswerValue] = document.__dict__
     provided = frozenset(k for k, v in given.items() if v is not None)
     values: dict[str, AnswerValue] = {}
     for question_id, question, order, default in _filling(model, questionnaire):
@@ -217,89 +226,6 @@ def validate_answers(
             value = sorted(value, key=order.__getitem__)
         values[question_id] = value
     return Answers(values, provided)
-
-
-def _validated(
-    model: type[BaseModel],
-    document: dict[Any, Any],
-    raw: Mapping[str, Any],
-    questionnaire: Questionnaire,
-    source: str | None,
-) -> dict[str, AnswerValue]:
-    """The document validated by the questionnaire's pydantic model: each question's
-    value (None where not answered), in questionnaire order, or AnswersError."""
-    try:
-        validated: dict[str, AnswerValue] = model.model_validate(document).__dict__
-        return validated
-    except ValidationError as exc:
-        questions = questionnaire.by_id()
-        seen: set[str] = set()
-        problems: list[Problem] = []
-        for err in exc.errors(include_url=False, include_context=False, include_input=False):
-            problem = _problem_from_error(err, raw, questions, len(problems) < MAX_LISTED)
-            if problem.location not in seen:  # one line per question, not per union arm
-                seen.add(problem.location)
-                problems.append(problem)
-        raise AnswersError(problems, source) from None
-
-
-#: Whether one answer is certainly what the answers model accepts, unchanged.
-_Check = Callable[[object], bool]
-
-#: Per answers model: each question's check, and every question id unanswered (a dict
-#: copied per document, in questionnaire order, as the model's instance holds them).
-_CHECKS: weakref.WeakKeyDictionary[
-    type[BaseModel], tuple[dict[str, _Check], dict[str, AnswerValue]]
-]
-_CHECKS = weakref.WeakKeyDictionary()
-
-
-def _check(question: Question) -> _Check:
-    """A test that only accepts what the model's field for ``question`` accepts as it
-    is: exact types (no bool for an int, no str subclass), values in range or among the
-    options, a multi-select's options each once."""
-    if question.type == "bool":
-        return lambda value: value is None or value is True or value is False
-    if question.type == "int":
-        low, high = question.min, question.max
-        assert low is not None  # the questionnaire model requires both for an int
-        assert high is not None
-        return lambda value: value is None or (type(value) is int and low <= value <= high)
-    options = frozenset(question.values or ())
-    if question.type == "enum":
-        return lambda value: value is None or (type(value) is str and value in options)
-    return lambda value: (
-        value is None
-        or (
-            type(value) is list
-            and all(type(item) is str and item in options for item in value)
-            and len(set(value)) == len(value)
-        )
-    )
-
-
-def _certainly_valid(
-    model: type[BaseModel], questionnaire: Questionnaire, document: dict[Any, Any]
-) -> dict[str, AnswerValue] | None:
-    """What the model would hold for ``document`` (each question's value, None where
-    unanswered), when every answer passes its question's check; None when any does not
-    (an unknown id, a value of another type, ...), and the model itself then validates
-    the document and words its errors. The pydantic validation of a valid document was
-    a fifth of validating its answers; valid ones are nearly all of them."""
-    found = _CHECKS.get(model)
-    if found is None:
-        found = _CHECKS[model] = (
-            {q.id: _check(q) for q in questionnaire.questions},
-            {q.id: None for q in questionnaire.questions},
-        )
-    checks, unanswered = found
-    for question_id, value in document.items():
-        check = checks.get(question_id)
-        if check is None or not check(value):
-            return None
-    given = unanswered.copy()
-    given.update(document)
-    return given
 
 
 #: A question whose default depends on an earlier answer (``default_from``).
