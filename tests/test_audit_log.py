@@ -203,6 +203,29 @@ def test_the_same_assessment_is_not_recorded_twice(audited: Engine, log_path: Pa
         assert log.verify().ok
 
 
+def test_a_record_is_expanded_after_its_transaction(
+    engine: Engine, log_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Expanding the stored record back to a whole Assessment is for the caller: done
+    inside the transaction it held SQLite's write lock (every process writing the same
+    file) and the log's own lock about a millisecond longer per record."""
+    from legrules.audit.model import AuditRecord
+
+    seen: list[tuple[bool, bool]] = []
+    expand = AuditRecord.expanded_by
+
+    with AuditLog(log_path) as log:
+
+        def watched(record: AuditRecord, pack: RulePack) -> AuditRecord:
+            seen.append((log._connection().in_transaction, log._lock._is_owned()))  # type: ignore[attr-defined]
+            return expand(record, pack)
+
+        monkeypatch.setattr(AuditRecord, "expanded_by", watched)
+        stored = log.record(engine.assess({"squat_felt_most": "glutes"}), engine.compiled)
+    assert seen == [(False, False)]
+    assert "leg_extension" in [r["id"] for r in stored.full_assessment["recommendations"]]
+
+
 def test_record_refuses_an_assessment_from_other_rules(
     audited: Engine, engine: Engine, log_path: Path
 ) -> None:

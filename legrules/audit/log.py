@@ -573,7 +573,9 @@ class AuditLog:
                         conn.execute("ROLLBACK")
                     raise
             if stored is not None:
-                return stored
+                # expanded after the commit, outside both locks: the next record (of
+                # this process, or of another on the same file) need not wait for it
+                return stored.expanded_by(compiled.pack)
             # The log lost the pack since this object last looked: snapshot it now.
             self._snapshots[compiled.fingerprint] = self._take_snapshot(compiled)
 
@@ -614,7 +616,7 @@ class AuditLog:
             "UPDATE meta SET value = ? WHERE key = ?",
             [(str(seq), "head_seq"), (digest, "head_hash")],
         )
-        return unhashed.model_copy(update={"hash": digest}).expanded_by(compiled.pack)
+        return unhashed.model_copy(update={"hash": digest})
 
     # -- reading ------------------------------------------------------------------------
 

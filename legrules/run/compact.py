@@ -350,10 +350,11 @@ def _ordered(data: Mapping[str, Any], model: type[BaseModel]) -> Data:
 def _filled(data: Mapping[str, Any], given: Mapping[str, Any], model: type[BaseModel]) -> Data:
     """``data`` with the fields it leaves out taken from ``given`` (lists copied: the
     pack's are shared by every document expanded)."""
+    fields = model.model_fields  # once: each look-up runs pydantic's class property
     filled = {
         k: list(v) if isinstance(v, list) else v
         for k, v in given.items()
-        if k in model.model_fields and k not in data
+        if k in fields and k not in data
     }
     return _ordered({**filled, **data}, model)
 
