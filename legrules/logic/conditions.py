@@ -93,6 +93,10 @@ def witness(
     does not depend on evaluation order; under ``not``, every answer the inner condition
     read, since together they made it false. ``holds=True`` skips re-checking a
     condition the caller knows is true (the engine fired it).
+
+    This walk is the definition; the engine runs its form made once per rule
+    (:func:`witness_plan`, :func:`planned_witness`), which tests/test_witness.py holds
+    to it on random trees and on the shipped pack.
     """
     facts: list[str] = []
 
