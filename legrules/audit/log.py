@@ -537,11 +537,11 @@ class AuditLog:
         fields = sorted(redaction_closure(asked, compiled.pack.questionnaire))
         conn = self._connection()
         assert self._salt is not None
-        result: dict[str, Any] = assessment.model_dump(mode="json")
+        full: dict[str, Any] = assessment.model_dump(mode="json")
         if fields:
-            result = redact_assessment(result, fields, self._salt, compiled.pack)
+            full = redact_assessment(full, fields, self._salt, compiled.pack)
         # the pack's text is stored once, with the pack: records reference it
-        result = compact(result, compiled.pack)
+        result = compact(full, compiled.pack)
         base: dict[str, Any] = {
             "assessment_id": assessment.assessment_id,
             "timestamp": utc_stamp(assessment.created_at),
@@ -573,9 +573,10 @@ class AuditLog:
                         conn.execute("ROLLBACK")
                     raise
             if stored is not None:
-                # expanded after the commit, outside both locks: the next record (of
-                # this process, or of another on the same file) need not wait for it
-                return stored.expanded_by(compiled.pack)
+                # its full form is the one it was compacted from: expanding it again
+                # was a millisecond of every recorded assessment, and inside the
+                # transaction it held every writer of the file waiting
+                return stored.written_from(full)
             # The log lost the pack since this object last looked: snapshot it now.
             self._snapshots[compiled.fingerprint] = self._take_snapshot(compiled)
 

@@ -288,6 +288,14 @@ class AuditRecord(_Frozen):
             self._full = expand(self.assessment, pack)
         return self
 
+    def written_from(self, full: dict[str, Any]) -> AuditRecord:
+        """This record, just written from ``full`` (its result before compaction): the
+        full form it reads back as, without expanding it again (compacting is lossless:
+        ``expand(compact(a), pack)`` is ``a``, tests/test_compact.py)."""
+        if is_compact(self.assessment):
+            self._full = full
+        return self
+
     @property
     def full_assessment(self) -> dict[str, Any]:
         """The result's JSON, as ``Assessment.to_json`` gave it (redacted answers hashed)."""
