@@ -25,6 +25,7 @@ from legrules.errors import LegrulesError
 from legrules.interview.skips import default_for, next_prompt, walk
 from legrules.traininglog.assessing import measure_logs
 from tests.logfactory import hevy_csv, program, strong_csv
+from tests.test_audit_redaction import _anonymous
 
 WEEKS = 12
 STALLED = [120.0] * WEEKS  # the same squat every week: stalled
@@ -280,17 +281,6 @@ def _stored_log_part(db: Path) -> dict[str, Any]:
     use = dict(content["assessment"]["training_log"])
     use.pop("logs")  # which file was read: differs by construction, and says no value
     return {"content": json.dumps(content), "measured": use}
-
-
-def _anonymous(data: Any) -> Any:
-    """``data`` with every salted hash made the same string (each log has its own salt)."""
-    if isinstance(data, dict):
-        return {k: _anonymous(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_anonymous(v) for v in data]
-    if isinstance(data, str) and data.startswith(REDACTED_PREFIX):
-        return REDACTED_PREFIX
-    return data
 
 
 def test_a_redacted_measured_answer_does_not_leak_through_the_evidence(

@@ -15,28 +15,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 
 from legrules import Engine
-from legrules.interview.skips import default_for, next_prompt, walk
-from legrules.pack.questionnaire import AnswerValue
 from legrules.paths import default_rules_dir
 from legrules.run.loader import load_pack
 from tests.conftest import EXAMPLES
 from tests.profiles import examples
 from tests.strategies import answers_strategy
+from tests.test_cli_assess import script
 
 PERSONAS = sorted(p for p in EXAMPLES.iterdir() if p.suffix in {".json", ".yaml"})
-
-
-def prompts_for(engine: Engine, answers: dict[str, AnswerValue]) -> list[list[str]]:
-    given: dict[str, AnswerValue] = {}
-    asked: list[list[str]] = []
-    while batch := next_prompt(steps := walk(engine.pack, given)):
-        asked.append([step.question.id for step in batch])
-        for step in batch:
-            question = step.question
-            given[question.id] = (
-                answers[question.id] if question.id in answers else default_for(question, steps)
-            )
-    return asked
 
 
 def assert_checklists_are_sound(engine: Engine, asked: list[list[str]]) -> None:
@@ -56,7 +42,7 @@ def assert_checklists_are_sound(engine: Engine, asked: list[list[str]]) -> None:
 @pytest.mark.parametrize("path", PERSONAS, ids=[p.stem for p in PERSONAS])
 def test_a_typical_lifter_gets_at_most_30_prompts(engine: Engine, path: Path) -> None:
     answers = yaml.safe_load(path.read_text(encoding="utf-8"))
-    asked = prompts_for(engine, answers)
+    asked = script(engine, answers)
     assert len(asked) <= 30, asked
     assert_checklists_are_sound(engine, asked)
 
@@ -68,10 +54,10 @@ _PACK = load_pack(default_rules_dir())
 @given(raw=answers_strategy(_PACK.questionnaire, _PACK))
 def test_any_answers_walk_through_sound_checklists(engine: Engine, raw: dict[str, Any]) -> None:
     answers = {k: v for k, v in raw.items() if v is not None}
-    assert_checklists_are_sound(engine, prompts_for(engine, answers))
+    assert_checklists_are_sound(engine, script(engine, answers))
 
 
 def test_the_screening_yes_no_questions_are_one_checklist(engine: Engine) -> None:
-    first = prompts_for(engine, {})[0]
+    first = script(engine, {})[0]
     assert first[0] == "parq_heart_condition"
     assert len(first) == 7
