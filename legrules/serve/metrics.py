@@ -2,10 +2,11 @@
 
 Each :class:`Metrics` has its own registry rather than the library's global one, so two
 apps in one process (tests, an embedding program) never share counters. Each worker
-process counts its own requests (label ``pid``), as Prometheus expects from processes
-scraped one by one; ``prometheus_client``'s multi-process mode would sum the workers
-instead, but needs a shared directory cleaned up as workers die, and ``/metrics``
-documents per-worker series.
+process counts its own requests (label ``pid``: the workers share the port, so a scrape
+reaches one of them and its series must not be mistaken for another's). The client's
+multi-process mode would sum the workers instead, but needs an environment variable set
+before import and a shared directory cleaned up as workers die; ``/metrics`` documents
+per-worker series.
 """
 
 from __future__ import annotations
