@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from legrules.audit import AuditLog
 from legrules.serve import ServeConfig, create_app
+from legrules.serve.metrics import BUCKETS
 from tests.conftest import EXAMPLES
 
 JSON_HEADERS = {"content-type": "application/json"}
@@ -360,24 +361,72 @@ def test_metrics_count_requests_errors_latency_and_assessments() -> None:
         assert len(found) == 1, (prefix, found)
         return float(found[0].rsplit(" ", 1)[1])
 
+    # prometheus_client writes the labels sorted by name
     pid = f'pid="{__import__("os").getpid()}"'
     assert (
         value(
-            f'legrules_http_requests_total{{{pid},method="POST",route="/v1/assess",status="200"}}'
+            f'legrules_http_requests_total{{method="POST",{pid},route="/v1/assess",status="200"}}'
         )
         == 2
     )
     assert (
-        value(f'legrules_http_errors_total{{{pid},method="POST",route="/v1/assess",status="422"}}')
+        value(f'legrules_http_errors_total{{method="POST",{pid},route="/v1/assess",status="422"}}')
         == 1
     )
     assert (
-        value(f'legrules_http_errors_total{{{pid},method="GET",route="unmatched",status="404"}}')
+        value(f'legrules_http_errors_total{{method="GET",{pid},route="unmatched",status="404"}}')
         == 1
     )
     assert value(f'legrules_http_request_duration_seconds_count{{{pid},route="/v1/assess"}}') == 3
     assert value(f'legrules_assessments_total{{{pid},status="ok"}}') == 1
     assert value(f'legrules_assessments_total{{{pid},status="referral"}}') == 1
+
+
+def test_metrics_parse_as_prometheus_text_with_their_own_registry() -> None:
+    """Read back by prometheus_client's own parser, so a malformed line fails here; a
+    second app in the process counts apart (a registry per app, not the global one)."""
+    from prometheus_client import CONTENT_TYPE_LATEST
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with TestClient(create_app(ServeConfig())) as fresh, TestClient(create_app()) as other:
+        other.get("/health")
+        for _ in range(3):
+            fresh.post("/v1/assess", json=_example("glute-dominant.json"))
+        fresh.post("/v1/assess", json={"age": "x"})
+        fresh.get("/health")
+        response = fresh.get("/metrics")
+    assert response.headers["content-type"] == CONTENT_TYPE_LATEST
+    families = {family.name: family for family in text_string_to_metric_families(response.text)}
+    pid = str(__import__("os").getpid())
+
+    def samples(family: str, suffix: str = "") -> dict[tuple[tuple[str, str], ...], float]:
+        found = {}
+        for sample in families[family].samples:
+            if sample.name == family + suffix:
+                assert sample.labels.pop("pid") == pid
+                found[tuple(sorted(sample.labels.items()))] = sample.value
+        return found
+
+    assert families["legrules_http_requests"].type == "counter"
+    assert samples("legrules_http_requests", "_total") == {
+        (("method", "POST"), ("route", "/v1/assess"), ("status", "200")): 3,
+        (("method", "POST"), ("route", "/v1/assess"), ("status", "422")): 1,
+        (("method", "GET"), ("route", "/health"), ("status", "200")): 1,
+    }
+    assert samples("legrules_http_errors", "_total") == {
+        (("method", "POST"), ("route", "/v1/assess"), ("status", "422")): 1,
+    }
+    assert samples("legrules_assessments", "_total") == {(("status", "ok"),): 3}
+    latency = families["legrules_http_request_duration_seconds"]
+    assert latency.type == "histogram"
+    assert samples(latency.name, "_count") == {
+        (("route", "/v1/assess"),): 4,
+        (("route", "/health"),): 1,
+    }
+    buckets = samples(latency.name, "_bucket")
+    bounds = [dict(labels)["le"] for labels in buckets if ("route", "/health") in labels]
+    assert bounds == [*map(str, BUCKETS), "+Inf"]
+    assert buckets[(("le", "+Inf"), ("route", "/v1/assess"))] == 4
 
 
 def test_without_the_serve_extra_the_command_says_what_to_install(

@@ -2,17 +2,58 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import re
+import socket
 import sys
 from pathlib import Path
 
 import click
 
 from legrules.cli._common import audit_log_option, fail, handle_errors, rules_option
-from legrules.errors import EXIT_CHECK_FAILED
+from legrules.errors import EXIT_CHECK_FAILED, show
 
 DEFAULT_PORT = 8080
 MIB = 1024 * 1024
+HOSTS_ALLOWED = (
+    "an IP address of this machine (127.0.0.1: this machine only; 0.0.0.0 or ::, every "
+    "interface) or a host name that resolves to one"
+)
+_ADDRESS_LIKE = re.compile(r"[0-9.]+|.*:.*")
+# why the port cannot be used, for the errors a user can act on (all exit 1: the machine's
+# state, not the options, is in the way)
+LISTEN_HINTS = {
+    errno.EADDRINUSE: "another program listens there: stop it, or choose another --port "
+    "(0 takes any free one)",
+    errno.EADDRNOTAVAIL: "not an address of this machine, or its interface is not up",
+}
+
+
+def listen_host(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """The ``--host`` callback: resolved before the pack loads (seconds), so a mistyped
+    address or name fails at once as the invalid option it is (exit 2), not as a failure
+    to listen. A value of digits and dots, or with a colon, is meant as an address (no
+    host name is all digits or has a colon: RFC 3696 section 2) and is parsed without
+    asking DNS, so 999.1.1.1 never waits on a resolver. A resolver that cannot answer now
+    (EAI_AGAIN, EAI_FAIL) is the environment: the value goes on, and listening reports
+    it (exit 1)."""
+    flags = socket.AI_PASSIVE
+    if _ADDRESS_LIKE.fullmatch(value):
+        flags |= socket.AI_NUMERICHOST
+    try:
+        socket.getaddrinfo(value, None, type=socket.SOCK_STREAM, flags=flags)
+    except socket.gaierror as error:
+        if error.errno in (socket.EAI_AGAIN, socket.EAI_FAIL):
+            return value
+    except ValueError:  # idna: a part over 63 characters or an empty one; a NUL
+        pass
+    else:
+        return value
+    raise click.BadParameter(
+        f"{show(value)} is not an IP address or a host name that resolves; allowed: "
+        + HOSTS_ALLOWED
+    )
 
 
 @click.command(short_help="Serve a JSON API for apps and a questionnaire for browsers.")
@@ -20,8 +61,10 @@ MIB = 1024 * 1024
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to listen on. Only this machine can connect unless you give another "
-    "(0.0.0.0: every interface; put a TLS proxy in front).",
+    callback=listen_host,
+    help="Address to listen on: an IP address of this machine or a host name that resolves "
+    "to one. Only this machine can connect unless you give another (0.0.0.0: every "
+    "interface; put a TLS proxy in front).",
 )
 @click.option(
     "--port",
@@ -115,8 +158,11 @@ def serve(
 
     Needs the serve extra: pip install 'legrules[serve]'.
 
-    Exit codes: 0 stopped by SIGTERM or Ctrl-C, 1 the port cannot be used or the serve
-    extra is missing, 2 invalid rules or audit log.
+    Exit codes: 0 stopped by SIGTERM or Ctrl-C; 1 the port cannot be used (in use, not
+    an address of this machine, no permission, the host name cannot be resolved now) or
+    the serve extra is missing; 2 an invalid option (a --host that is not an IP address
+    or a host name that resolves, --port outside 0-65535, --workers below 1), invalid
+    rules or audit log.
     """
     try:
         from legrules.serve import PackState, ServeConfig
@@ -137,7 +183,12 @@ def serve(
         sock = listening_socket(host, port)
     except OSError as error:
         state.close()
-        fail(f"cannot listen on {host}:{port}: {error.strerror or error}", EXIT_CHECK_FAILED)
+        hint = LISTEN_HINTS.get(error.errno or 0)
+        fail(
+            f"cannot listen on {host}:{port}: {error.strerror or error}"
+            + (f" ({hint})" if hint else ""),
+            EXIT_CHECK_FAILED,
+        )
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     engine = state.current

@@ -33,7 +33,7 @@ from legrules.run.answers import Answers, validate_answers
 from legrules.run.assessment import Assessment
 from legrules.serve import logs
 from legrules.serve.body import JSON, MULTIPART, body_type, json_document, read_body
-from legrules.serve.metrics import Metrics
+from legrules.serve.metrics import CONTENT_TYPE_LATEST, Metrics
 from legrules.serve.problems import HttpProblem, headline, problem_dict, status_for
 from legrules.serve.state import PackState
 from legrules.strict import StrictModel
@@ -506,6 +506,4 @@ async def ready(request: Request) -> JSONResponse:
 @router.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
 async def prometheus(request: Request) -> PlainTextResponse:
     """Prometheus text: requests, errors, latency histogram, assessments by status."""
-    return PlainTextResponse(
-        metrics(request).render(), media_type="text/plain; version=0.0.4; charset=utf-8"
-    )
+    return PlainTextResponse(metrics(request).render(), media_type=CONTENT_TYPE_LATEST)
