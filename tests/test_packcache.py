@@ -97,16 +97,29 @@ def test_the_same_pack_elsewhere_gets_its_own_entry(tmp_path: Path, pack_copy: P
     assert all(str(loc.file).startswith(str(other)) for loc in compiled.pack.locations.values())
 
 
+@pytest.mark.parametrize("name", ["compiler.py", "run/compiler.py", "pack/deep/schema.py"])
 def test_edited_legrules_source_changes_the_key(
-    tmp_path: Path, pack_copy: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pack_copy: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
     code = tmp_path / "code"
-    code.mkdir()
-    module = code / "compiler.py"
+    module = code / name
+    module.parent.mkdir(parents=True)
     module.write_text("x = 1\n", encoding="utf-8")
     monkeypatch.setattr(packcache, "_PACKAGE_DIR", code)
     before = cache_key(pack_copy)
     module.write_text("x = 22\n", encoding="utf-8")
+    assert cache_key(pack_copy) != before
+
+
+def test_a_module_added_to_a_subpackage_changes_the_key(
+    tmp_path: Path, pack_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = tmp_path / "code"
+    (code / "run").mkdir(parents=True)
+    (code / "run" / "engine.py").write_text("x = 1\n", encoding="utf-8")
+    monkeypatch.setattr(packcache, "_PACKAGE_DIR", code)
+    before = cache_key(pack_copy)
+    (code / "run" / "extra.py").write_text("y = 1\n", encoding="utf-8")
     assert cache_key(pack_copy) != before
 
 

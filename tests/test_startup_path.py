@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import subprocess
 import sys
 
@@ -122,3 +123,60 @@ def test_model_modules_annotate_without_strings(module: str) -> None:
     """Postponed annotations make pydantic compile each field's annotation string when
     the class is made, 3.5 ms over these modules' models on every start-up."""
     assert "annotations" not in vars(importlib.import_module(module))
+
+
+#: Runs ``legrules assess`` through the console script's entry point, recording every
+#: entry-point scan (pydantic's plugin lookup is one, for the group "pydantic").
+SCAN_PROBE = """
+import importlib.metadata, json, os, sys
+scanned = []
+scan = importlib.metadata.entry_points
+
+def recording(**params):
+    scanned.append(params.get("group"))
+    return scan(**params)
+
+importlib.metadata.entry_points = recording
+sys.argv = ["legrules", "assess", "--answers", sys.argv[1], "--format", "json"]
+from legrules.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps({"scanned": scanned, "variable": os.environ.get("PYDANTIC_DISABLE_PLUGINS")}),
+      file=sys.stderr)
+"""
+
+
+def _scan_probe(variable: str | None) -> dict[str, object]:
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if variable is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = variable
+    done = subprocess.run(
+        [sys.executable, "-c", SCAN_PROBE, str(EXAMPLES / "glute-dominant.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert '"status"' in done.stdout
+    seen: dict[str, object] = json.loads(done.stderr.strip().splitlines()[-1])
+    return seen
+
+
+def test_the_command_skips_pydantic_plugin_discovery() -> None:
+    """Looking for pydantic plugins reads every installed distribution's entry points
+    (3.5 ms of start-up); the command line uses none, so it turns the lookup off for
+    its own process when the user has not said otherwise."""
+    seen = _scan_probe(None)
+    assert "pydantic" not in seen["scanned"]  # type: ignore[operator]
+    assert seen["variable"] == "__all__"
+
+
+@pytest.mark.parametrize("variable", ["", "some_plugin"])
+def test_a_plugin_setting_of_the_user_is_kept(variable: str) -> None:
+    """An empty value (or a list of plugins to leave out) loads the user's plugins."""
+    seen = _scan_probe(variable)
+    assert "pydantic" in seen["scanned"]  # type: ignore[operator]
+    assert seen["variable"] == variable

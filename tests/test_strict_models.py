@@ -7,6 +7,7 @@ more lenient base is caught here.
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 
 import pytest
@@ -58,6 +59,20 @@ def test_every_model_is_a_strict_model(model: type[BaseModel]) -> None:
         True,
         True,
     )
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: f"{m.__module__}.{m.__name__}")
+def test_no_default_factory_is_a_builtin(model: type[BaseModel]) -> None:
+    """pydantic reads each default factory's signature when it builds a validator or
+    serializer; a builtin's (``list``, ``dict``) costs ~0.3 ms to parse, 3 ms of the
+    first ``to_json()`` of a one-shot command: ``legrules.strict.empty_list`` and
+    ``empty_dict`` make the same empty values."""
+    builtins = {
+        name: field.default_factory
+        for name, field in model.model_fields.items()
+        if isinstance(field.default_factory, type) or inspect.isbuiltin(field.default_factory)
+    }
+    assert builtins == {}
 
 
 class _Probe(StrictModel):

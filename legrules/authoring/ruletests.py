@@ -21,19 +21,19 @@ from legrules.pack.schema import AllOf, Rule
 from legrules.pack.yamlio import parse_yaml, read_text
 from legrules.run.assessment import PlanDay
 from legrules.run.engine import Engine
-from legrules.strict import StrictModel
+from legrules.strict import StrictModel, empty_dict, empty_list
 
 
 class Expect(StrictModel):
     status: Literal["ok", "referral"] | None = None
-    recommends: list[str] = Field(default_factory=list)
-    not_recommends: list[str] = Field(default_factory=list)
+    recommends: list[str] = Field(default_factory=empty_list)
+    not_recommends: list[str] = Field(default_factory=empty_list)
     plan_first: dict[str, str] = Field(
-        default_factory=dict, description="day id -> the exercise that must come first"
+        default_factory=empty_dict, description="day id -> the exercise that must come first"
     )
     schedule: str | None = None
     plan_options: dict[str, str] = Field(
-        default_factory=dict,
+        default_factory=empty_dict,
         description="exercise id -> the option planned in its slot (first day it is on)",
     )
     plan_days: list[str] | None = Field(
@@ -44,8 +44,8 @@ class Expect(StrictModel):
 class Case(StrictModel):
     name: str = Field(min_length=1)
     answers: dict[str, Any]
-    fires: list[str] = Field(default_factory=list)
-    not_fires: list[str] = Field(default_factory=list)
+    fires: list[str] = Field(default_factory=empty_list)
+    not_fires: list[str] = Field(default_factory=empty_list)
     expect: Expect | None = None
 
 

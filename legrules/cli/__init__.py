@@ -9,6 +9,7 @@ Each subcommand lives in its own module, imported only when that command runs (s
 from __future__ import annotations
 
 import importlib
+import os
 from typing import NamedTuple
 
 import click
@@ -147,7 +148,16 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (also ``python -m legrules``).
+
+    pydantic looks for plugins on the first validator it builds, reading the entry
+    points of every installed distribution: 3.5 ms of a one-shot command's start-up
+    (benchmarks/README.md, start-up round 5) for plugins the command line does not use.
+    The command asks pydantic to skip them unless the user has set the variable
+    (``PYDANTIC_DISABLE_PLUGINS=`` empty loads them all); it is set for this process
+    and its children only (batch and serve workers inherit it), never by the library.
+    """
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     cli(prog_name="legrules")
 
 

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, PrivateAttr, model_validator
 
 from legrules.pack.schema import NAME_PATTERN, Kind
-from legrules.strict import StrictModel
+from legrules.strict import StrictModel, empty_list
 
 
 class Prescription(StrictModel):
@@ -96,14 +96,14 @@ class RecommendationDef(StrictModel):
         default=None,
         description="For an exercise outside the template: the day it joins when recommended.",
     )
-    muscles: list[str] = Field(default_factory=list)
+    muscles: list[str] = Field(default_factory=empty_list)
     equipment_any: list[list[str]] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Alternatives, each a set of equipment that together suffices "
         "(an empty set: body weight is enough).",
     )
     options: list[PlanOption] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Exercise only: what fills its plan slot when the lifter's equipment "
         "cannot do it, in order of preference (the article's options first).",
     )
@@ -153,9 +153,9 @@ class Catalogue(StrictModel):
     recommendations: list[RecommendationDef] = Field(min_length=1)
     template: list[PlanDay] = Field(min_length=1)
     optional_days: list[PlanDay] = Field(
-        default_factory=list, description="Days a rule may add (never a heavy day)."
+        default_factory=empty_list, description="Days a rule may add (never a heavy day)."
     )
-    schedules: list[Schedule] = Field(default_factory=list)
+    schedules: list[Schedule] = Field(default_factory=empty_list)
     _by_id: dict[str, RecommendationDef] | None = PrivateAttr(default=None)
     _positions: dict[str, int] | None = PrivateAttr(default=None)
     _template_items: frozenset[str] | None = PrivateAttr(default=None)

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from legrules.errors import show
-from legrules.strict import StrictModel
+from legrules.strict import StrictModel, empty_list
 
 QuestionType = Literal["bool", "int", "enum", "multi"]
 AnswerValue = bool | int | str | list[str] | None
@@ -87,7 +87,7 @@ class Question(StrictModel):
     max: StrictInt | None = None
     default: StrictBool | StrictInt | str | list[str] | None = None
     default_from: DefaultCase | None = None
-    skip_if: list[SkipIf] = Field(default_factory=list)
+    skip_if: list[SkipIf] = Field(default_factory=empty_list)
 
     @model_validator(mode="after")
     def _consistent(self) -> "Question":

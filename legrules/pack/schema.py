@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from legrules.strict import StrictModel
+from legrules.strict import StrictModel, empty_list
 
 RULE_ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -240,8 +240,8 @@ class Recommend(StrictModel):
 class Suppress(StrictModel):
     """Withhold recommendations that other rules made, recorded in the trace."""
 
-    recommendations: list[str] = Field(default_factory=list)
-    kinds: list[Literal["exercise", "guidance"]] = Field(default_factory=list)
+    recommendations: list[str] = Field(default_factory=empty_list)
+    kinds: list[Literal["exercise", "guidance"]] = Field(default_factory=empty_list)
 
     @model_validator(mode="after")
     def _not_empty(self) -> "Suppress":
@@ -264,9 +264,9 @@ class PlanChange(StrictModel):
     or more); ``extra_day`` adds an optional day from the catalogue.
     """
 
-    first: list[str] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
-    day_notes: list[DayNote] = Field(default_factory=list)
+    first: list[str] = Field(default_factory=empty_list)
+    notes: list[str] = Field(default_factory=empty_list)
+    day_notes: list[DayNote] = Field(default_factory=empty_list)
     schedule: str | None = Field(default=None, pattern=NAME_PATTERN)
     extra_day: str | None = Field(default=None, pattern=NAME_PATTERN)
 
@@ -278,9 +278,9 @@ class PlanChange(StrictModel):
 
 
 class Then(StrictModel):
-    recommend: list[Recommend] = Field(default_factory=list)
+    recommend: list[Recommend] = Field(default_factory=empty_list)
     derive: list[str] = Field(
-        default_factory=list, description="Findings other rules can match with {finding: id}."
+        default_factory=empty_list, description="Findings other rules can match with {finding: id}."
     )
     suppress: Suppress | None = None
     plan: PlanChange | None = None
@@ -314,9 +314,9 @@ class Rule(StrictModel):
     )
     provenance: Literal["article", "inferred", "safety"]
     kb: list[str] = Field(
-        default_factory=list, description="Knowledge-base items this rule encodes."
+        default_factory=empty_list, description="Knowledge-base items this rule encodes."
     )
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=empty_list)
     when: Condition
     then: Then
     because: str = Field(min_length=1, description="Rationale, in the project's own words.")

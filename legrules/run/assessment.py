@@ -15,7 +15,7 @@ from pydantic import Field
 
 from legrules.pack.questionnaire import AnswerValue
 from legrules.pack.schema import Kind
-from legrules.strict import StrictModel
+from legrules.strict import StrictModel, empty_dict, empty_list
 
 SCHEMA_VERSION = 1
 
@@ -52,7 +52,7 @@ class Reason(StrictModel):
         description="The answers that made the rule's condition true."
     )
     findings: list[str] = Field(
-        default_factory=list, description="The findings the rule's condition matched."
+        default_factory=empty_list, description="The findings the rule's condition matched."
     )
 
 
@@ -131,7 +131,7 @@ class PlanItem(StrictModel):
         "(nothing is substituted then).",
     )
     options_skipped: list[SkippedOption] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="The options before it on the slot's list, each with why it was passed over.",
     )
     progression: str | None = Field(
@@ -148,7 +148,7 @@ class PlanDay(StrictModel):
     optional: bool = Field(
         default=False, description="An extra day a rule added, not one of the template's."
     )
-    notes: list[PlanNote] = Field(default_factory=list)
+    notes: list[PlanNote] = Field(default_factory=empty_list)
     items: list[PlanItem]
 
 
@@ -167,7 +167,7 @@ class Plan(StrictModel):
         default=None,
         description="A schedule variant a rule chose (one leg day a week, three or more).",
     )
-    notes: list[PlanNote] = Field(default_factory=list)
+    notes: list[PlanNote] = Field(default_factory=empty_list)
 
 
 class TraceMatch(StrictModel):
@@ -176,10 +176,10 @@ class TraceMatch(StrictModel):
 
 
 class TraceAsserted(StrictModel):
-    recommend: list[str] = Field(default_factory=list, description="Recommendation ids.")
-    derive: list[str] = Field(default_factory=list, description="Findings derived.")
+    recommend: list[str] = Field(default_factory=empty_list, description="Recommendation ids.")
+    derive: list[str] = Field(default_factory=empty_list, description="Findings derived.")
     suppress: list[str] = Field(
-        default_factory=list, description="Recommendation ids it withholds."
+        default_factory=empty_list, description="Recommendation ids it withholds."
     )
 
 
@@ -228,9 +228,9 @@ class LogEvidence(StrictModel):
     and the dates, sets and numbers it rests on."""
 
     sentence: str
-    dates: list[str] = Field(default_factory=list, description="ISO 8601 dates.")
-    sets: list[LogSet] = Field(default_factory=list)
-    numbers: dict[str, float | int | str | None] = Field(default_factory=dict)
+    dates: list[str] = Field(default_factory=empty_list, description="ISO 8601 dates.")
+    sets: list[LogSet] = Field(default_factory=empty_list)
+    numbers: dict[str, float | int | str | None] = Field(default_factory=empty_dict)
 
 
 class MeasuredAnswer(StrictModel):
@@ -275,7 +275,7 @@ class TrainingLogUse(StrictModel):
         description="Answers taken from the log (they replace any self-reported answer)."
     )
     not_measured: list[NotMeasured] = Field(
-        default_factory=list, description="Questions the log could not answer, and why."
+        default_factory=empty_list, description="Questions the log could not answer, and why."
     )
 
     def get(self, question: str) -> MeasuredAnswer | None:

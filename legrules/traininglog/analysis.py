@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from legrules.strict import StrictModel
+from legrules.strict import StrictModel, empty_dict
 from legrules.traininglog.model import LB_TO_KG, LoggedSet, Side, SkippedRow, TrainingLog, Unit
 from legrules.traininglog.packfiles import (
     MUSCLES,
@@ -51,7 +51,7 @@ class Evidence(StrictModel):
     sentence: str
     dates: tuple[dt.date, ...] = ()
     sets: tuple[SetRef, ...] = ()
-    numbers: dict[str, float | int | str | None] = Field(default_factory=dict)
+    numbers: dict[str, float | int | str | None] = Field(default_factory=empty_dict)
 
 
 class WeekBest(StrictModel):

@@ -19,7 +19,7 @@ from legrules.errors import InputFileError, Problem, RulePackError, closest
 from legrules.pack.problems import validation_problems
 from legrules.pack.yamlio import LineMap, parse_yaml, read_text
 from legrules.paths import pack_dir
-from legrules.strict import StrictModel
+from legrules.strict import StrictModel, empty_dict, empty_list
 
 NAMES_FILE = "exercise-names.yaml"
 SETTINGS_FILE = "training-log.yaml"
@@ -40,16 +40,16 @@ class Lift(StrictModel):
     lift: str = Field(min_length=1)
     kind: str | None = Field(pattern=r"^[a-z][a-z0-9_]*$")
     primary: list[Muscle] = Field(min_length=1)
-    secondary: list[Muscle] = Field(default_factory=list)
+    secondary: list[Muscle] = Field(default_factory=empty_list)
     compound: StrictBool = False
     unilateral: StrictBool = False
     hamstrings: Literal["hinge", "curl"] | None = None
-    names: list[str] = Field(default_factory=list)
+    names: list[str] = Field(default_factory=empty_list)
 
 
 class _TableFile(StrictModel):
     lifts: list[Lift] = Field(min_length=1)
-    ignored: dict[str, list[str]] = Field(default_factory=dict)
+    ignored: dict[str, list[str]] = Field(default_factory=empty_dict)
 
 
 class ExerciseTable:
@@ -92,7 +92,7 @@ class LogSettings(StrictModel):
     regular_weeks: int = Field(default=2, ge=1, le=104)
     occasional_share: float = Field(default=0.5, ge=0, le=1)
     side_difference: float = Field(default=0.10, ge=0, le=1)
-    sources: dict[str, str] = Field(default_factory=dict)
+    sources: dict[str, str] = Field(default_factory=empty_dict)
 
     def source(self, name: str) -> str:
         return self.sources.get(name, OWN_CHOICE)
