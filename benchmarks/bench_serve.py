@@ -8,10 +8,11 @@ which shows the HTTP layer's own cost. wrk runs for a fixed time (bounded); it r
 requests/s and the latency percentiles. Afterwards every record of each server's audit
 log must verify, and there must be at least as many records as wrk counted responses.
 
-With the log on, each record costs an fsync (synchronous=FULL) that releases the GIL, so
-one worker assesses in a thread pool and overlaps one request's fsync with the next
-one's work: it can beat sequential direct calls. Two processes share one SQLite file
-whose writers take turns, so a second worker adds little with the log on.
+With the log on, each record costs an fsync (synchronous=FULL). One worker records on
+its event loop, as direct calls do: on this machine the fsync is a small part of a
+record, and overlapping it in a thread pool cost more in GIL hand-overs than it saved
+(legrules/serve/api.py). Two processes share one SQLite file whose writers take turns,
+so a second worker adds less with the log on than without it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,13 @@
 """The JSON API, versioned under ``/v1``, and the health and metrics endpoints.
 
 Assessing is CPU work that holds the GIL (durable-rules), so the assess endpoints run on
-the event loop itself: a thread hop would add latency and no parallelism. Reading the
-audit log (SQLite) waits on the disk, so those endpoints run in FastAPI's thread pool.
+the event loop itself: a thread hop would add latency and no parallelism. That holds with
+the audit log too: recording is mostly CPU as well (compacting, hashing, SQLite), and its
+fsync was about 0.15 ms of a recorded assessment's 1.8. Handing each one to FastAPI's
+thread pool, so that the fsync could overlap the next request, cost far more in GIL
+hand-overs between the threads than the overlap gave back: one worker spent 2.75 ms of
+CPU per recorded request with the hop and 2.15 without it (359 -> 445 req/s,
+benchmarks/README.md). Reading the audit log (GET /v1/decisions) runs in the thread pool.
 """
 
 from __future__ import annotations
@@ -233,13 +238,8 @@ async def assess(
     logged = state(request).config.audit_log is not None
     with state(request).engine() as engine:
         if not explain and not why_not:
-            if logged:
-                # each record waits on an fsync, which releases the GIL: in a thread,
-                # the next requests are parsed and assessed meanwhile
-                result, text = await run_in_threadpool(_assess_fast, engine, document, True)
-            else:
-                # pure CPU under the GIL: a thread hop would only add latency
-                result, text = _assess_fast(engine, document, False)
+            # on the event loop, recorded or not (see the module docstring)
+            result, text = _assess_fast(engine, document, logged)
             metrics(request).assessed(result.status)
             return Response(text, media_type=JSON)
         result, data = assessment_data(

@@ -27,7 +27,7 @@ from types import FrameType
 import uvicorn
 
 from legrules.serve.app import create_app
-from legrules.serve.state import PackState, ServeConfig
+from legrules.serve.state import PackState, ServeConfig, freeze_heap
 
 LOG = logging.getLogger("legrules.serve")
 
@@ -55,6 +55,7 @@ def _server(
     state: PackState, access_log: bool, reload_hook: Callable[[], object] | None = None
 ) -> uvicorn.Server:
     app = create_app(state=state, reload_hook=reload_hook)
+    freeze_heap()  # all of start-up is built: see freeze_heap
     config = uvicorn.Config(
         app,
         access_log=access_log,
