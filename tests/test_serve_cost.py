@@ -21,9 +21,9 @@ from fastapi.testclient import TestClient
 
 from legrules.audit import AuditLog
 from legrules.run.answers import answers_model
+from legrules.run.engine import freeze_heap
 from legrules.serve import PackState, ServeConfig, api, create_app
 from legrules.serve.runner import _server
-from legrules.serve.state import freeze_heap
 from tests.conftest import EXAMPLES
 
 

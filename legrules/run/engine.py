@@ -47,21 +47,25 @@ from legrules.run.screening import ScreeningCheck
 _E = TypeVar("_E", bound="Engine")
 
 #: From this many rules on, building an engine moves everything alive then (the pack,
-#: its compiled form) out of the cyclic garbage collector's reach (see _freeze_heap).
+#: its compiled form) out of the cyclic garbage collector's reach (see freeze_heap).
 FREEZE_FROM_RULES = 200
 
 
-def _freeze_heap() -> None:
-    """Keep the garbage collector from walking a large pack in every assessment.
+def freeze_heap() -> None:
+    """Put everything alive now out of the cyclic garbage collector's reach.
 
-    An assessment allocates hundreds of containers, so the collector runs during it,
-    and its older generations walk every object alive, a large pack's models included:
-    at 4,000 rules that was a third of an assessment (134 -> 86 ms with the pack frozen;
-    500 rules 9.4 -> 7.2 ms; no difference at the shipped pack's size, which is why
-    small packs are left alone and a one-shot command does not pay for the collection).
-    Garbage is collected first, so nothing unreachable is kept for good; frozen objects
-    are still freed when their last reference goes.
+    Its older generations walk every object alive, so a heap of long-lived objects costs
+    every collection: at 4,000 rules the pack's models were a third of an assessment
+    (134 -> 86 ms frozen; 500 rules 9.4 -> 7.2 ms; no difference at the shipped pack's
+    size, so an Engine freezes only large packs and a one-shot command does not pay for
+    the collection), and a server's ~75,000 start-up objects cost ~30 ms per full
+    collection (2.15 -> 2.09 ms of CPU per recorded request; benchmarks/README.md).
+    Frozen objects are still freed when their last reference goes, but a reference cycle
+    among them never is: so what an earlier call froze is unfrozen and collected first,
+    and nothing unreachable is kept for good (a server's reload calls this again, so the
+    pack it replaced is collected).
     """
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
 
@@ -150,7 +154,7 @@ class Engine:
             {"name": ENGINE_NAME, "version": ENGINE_VERSION, "legrules_version": __version__},
         )
         if len(self._pack.rules) >= FREEZE_FROM_RULES:
-            _freeze_heap()
+            freeze_heap()
 
     @property
     def pack(self) -> RulePack:

@@ -26,8 +26,9 @@ from types import FrameType
 
 import uvicorn
 
+from legrules.run.engine import freeze_heap
 from legrules.serve.app import create_app
-from legrules.serve.state import PackState, ServeConfig, freeze_heap
+from legrules.serve.state import PackState, ServeConfig
 
 LOG = logging.getLogger("legrules.serve")
 

@@ -24,6 +24,7 @@ from legrules.api import Engine
 from legrules.authoring.ruletests import run_all
 from legrules.errors import LegrulesError, Problem, RulePackError
 from legrules.paths import default_cache_dir, pack_dir
+from legrules.run.engine import freeze_heap
 from legrules.run.packcache import compiled_pack
 from legrules.serve.problems import problem_dict
 
@@ -142,24 +143,6 @@ class PackState:
             idle = self._current.users == 0
         if idle:
             self._current.engine.close()
-
-
-def freeze_heap() -> None:
-    """Put everything alive now out of the cyclic garbage collector's reach, for good.
-
-    A server's heap is mostly what start-up built and keeps until it stops: the app, its
-    routes and schemas, the pack's models, the libraries (some 75,000 objects). Every
-    full collection walked all of it, about 30 ms every few hundred requests: frozen,
-    one worker spent 2.09 ms of CPU per recorded request instead of 2.15
-    (benchmarks/README.md).
-    Frozen objects are still freed when their last reference goes, but a reference
-    cycle among them never is: so what an earlier call froze is unfrozen and collected
-    first, and a reload calls this again (a pack it replaced is collected, not kept).
-    A request in flight at that moment keeps its objects until the next reload.
-    """
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
 
 
 def _now() -> str:
