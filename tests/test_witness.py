@@ -3,6 +3,7 @@ exactly what walking the condition gives, for every condition it is used on."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Set
 from typing import Any
 
 from hypothesis import HealthCheck, assume, event, given, settings
@@ -15,10 +16,10 @@ from legrules.logic.conditions import (
     leaf_holds,
     planned_witness,
     static_witness,
-    witness,
     witness_plan,
 )
 from legrules.logic.partial import facts_closure, find_answers
+from legrules.pack.questionnaire import AnswerValue
 from legrules.pack.schema import (
     AllOf,
     AnyOf,
@@ -26,6 +27,7 @@ from legrules.pack.schema import (
     FactLeaf,
     FindingLeaf,
     NotOf,
+    facts_read,
     findings_read,
 )
 from legrules.paths import default_rules_dir
@@ -40,6 +42,42 @@ UNANSWERABLE = {
     q.id for q in PACK.questionnaire.questions if q.default is None and q.default_from is None
 }
 CURL = {"recommend": [{"id": "leg_curl"}]}
+
+
+def witness(
+    condition: Condition,
+    answers: Mapping[str, AnswerValue],
+    findings: Set[str] = frozenset(),
+    *,
+    holds: bool | None = None,
+) -> dict[str, AnswerValue]:
+    """The definition the engine's shortcuts (``static_witness``, ``witness_plan``) are
+    held to: walk the condition and name the answers that made it true. For ``any``,
+    every alternative that held; under ``not``, every answer the inner condition read.
+    ``holds=True`` skips re-checking a condition known to be true. A list answer is
+    copied."""
+    facts: list[str] = []
+
+    def collect(node: Condition) -> None:
+        if isinstance(node, FactLeaf):
+            facts.append(node.fact)
+        elif isinstance(node, AllOf):
+            for child in node.all:
+                collect(child)
+        elif isinstance(node, AnyOf):
+            for child in node.any:
+                if evaluate(child, answers, findings):
+                    collect(child)
+        elif isinstance(node, NotOf):
+            facts.extend(facts_read(node.not_))
+
+    if holds if holds is not None else evaluate(condition, answers, findings):
+        collect(condition)
+    copied: dict[str, AnswerValue] = {}
+    for fact in dict.fromkeys(facts):
+        value = answers.get(fact)
+        copied[fact] = list(value) if isinstance(value, list) else value
+    return copied
 
 
 @st.composite

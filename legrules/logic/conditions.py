@@ -80,47 +80,9 @@ def evaluate(
     return not evaluate(condition.not_, answers, findings)
 
 
-def witness(
-    condition: Condition,
-    answers: Mapping[str, AnswerValue],
-    findings: Set[str] = frozenset(),
-    *,
-    holds: bool | None = None,
-) -> dict[str, AnswerValue]:
-    """The answers that made a true condition true: what a ``because`` should show.
-
-    For ``any``, every alternative that held (not just the first), so the explanation
-    does not depend on evaluation order; under ``not``, every answer the inner condition
-    read, since together they made it false. ``holds=True`` skips re-checking a
-    condition the caller knows is true (the engine fired it).
-
-    This walk is the definition; the engine runs its form made once per rule
-    (:func:`witness_plan`, :func:`planned_witness`), which tests/test_witness.py holds
-    to it on random trees and on the shipped pack.
-    """
-    facts: list[str] = []
-
-    def collect(node: Condition) -> None:
-        if isinstance(node, FactLeaf):
-            facts.append(node.fact)
-        elif isinstance(node, AllOf):
-            for child in node.all:
-                collect(child)
-        elif isinstance(node, AnyOf):
-            for child in node.any:
-                if evaluate(child, answers, findings):
-                    collect(child)
-        elif isinstance(node, NotOf):
-            facts.extend(facts_read(node.not_))
-
-    if holds if holds is not None else evaluate(condition, answers, findings):
-        collect(condition)
-    return {fact: copy_value(answers.get(fact)) for fact in dict.fromkeys(facts)}
-
-
 def static_witness(condition: Condition) -> tuple[str, ...] | None:
-    """The facts :func:`witness` reports for ``condition`` whenever it holds, if they do
-    not depend on the answers; None if they do (an ``any`` outside a ``not``, where
+    """The facts :func:`witness_plan` names for ``condition`` whenever it holds, if they
+    do not depend on the answers; None if they do (an ``any`` outside a ``not``, where
     the alternatives that held decide). An engine works this out once per rule, so
     most explanations cost a dictionary lookup per fact instead of a tree walk.
     """
@@ -230,7 +192,7 @@ WitnessStep = tuple[Test | None, tuple[str, ...]]
 
 
 class WitnessPlan(NamedTuple):
-    """:func:`witness` of a condition known to hold, worked out in advance."""
+    """Which answers made a condition known to hold true, worked out in advance."""
 
     steps: tuple[WitnessStep, ...]
     #: whether a test reads findings (else the caller need not say which are known)
@@ -238,10 +200,16 @@ class WitnessPlan(NamedTuple):
 
 
 def witness_plan(condition: Condition) -> WitnessPlan:
-    """The facts :func:`witness` names for ``condition`` in order, each group with the
-    test of the ``any`` alternatives it sits in (their conjunction), so
+    """The answers that made a true condition true, what a ``because`` shows, as a plan.
+
+    For ``any``, every alternative that held (not just the first), so the explanation
+    does not depend on evaluation order; under ``not``, every answer the inner condition
+    read, since together they made it false. The plan lists those facts in order, each
+    group with the test of the ``any`` alternatives it sits in (their conjunction), so
     :func:`planned_witness` only runs those tests. A large pack fires a thousand rules
-    per assessment, and walking each one's tree was the largest part of explaining them."""
+    per assessment, and walking each one's tree was the largest part of explaining them;
+    tests/test_witness.py holds the plan to that walk on random trees and the shipped
+    pack."""
     steps: list[tuple[tuple[Condition, ...], list[str]]] = []
 
     def add(guards: tuple[Condition, ...], facts: list[str]) -> None:
@@ -279,9 +247,9 @@ def _guard(guards: tuple[Condition, ...]) -> Test | None:
 def planned_witness(
     plan: WitnessPlan, answers: Mapping[str, AnswerValue], findings: Set[str] = frozenset()
 ) -> dict[str, AnswerValue]:
-    """What ``witness(condition, answers, findings, holds=True)`` gives, from the
-    condition's :func:`witness_plan` (``findings`` matter only if it ``reads_findings``).
-    A list answer is copied as :func:`copy_value` does, in line, and the result is
+    """The answers that made the condition of ``plan`` (:func:`witness_plan`) true
+    (``findings`` matter only if it ``reads_findings``). A list answer is copied, so no
+    two parts of an Assessment share one list, in line, and the result is
     filled by a loop: this runs per firing, and a comprehension is a function call
     of its own (the loop was 1.17 -> 0.65 us a plan, timeit)."""
     matched: dict[str, AnswerValue] = {}
@@ -293,11 +261,6 @@ def planned_witness(
                     value = get(fact)
                     matched[fact] = list(value) if isinstance(value, list) else value
     return matched
-
-
-def copy_value(value: AnswerValue) -> AnswerValue:
-    """A list answer is copied, so no two parts of an Assessment share one list."""
-    return list(value) if isinstance(value, list) else value
 
 
 def first_failure(
