@@ -70,7 +70,7 @@ def builder(model: type[BaseModel]) -> Builder:
         return found
     if model.__private_attributes__ or model.__pydantic_post_init__:  # pragma: no cover
         raise TypeError(f"{model.__name__} has private attributes or a post-init hook")
-    namespace: dict[str, Any] = {"new": object.__new__, "M": model, **_SLOT_SETTERS}
+    namespace: dict[str, Any] = {}
     names = (f"_{index}" for index in itertools.count())
     entries = []
     for index, (name, field) in enumerate(model.model_fields.items()):
@@ -84,19 +84,7 @@ def builder(model: type[BaseModel]) -> Builder:
                 fallback = f"f{index}"
             value = f"({value} if {name!r} in d else {fallback})"
         entries.append(f"{name!r}: {value}")
-    source = (
-        "def build(d):\n"
-        "    m = new(M)\n"
-        f"    set_dict(m, {{{', '.join(entries)}}})\n"
-        "    set_fields_set(m, set(d))\n"
-        "    set_extra(m, None)\n"
-        "    set_private(m, None)\n"
-        "    return m\n"
-    )
-    # the source is made above from the model's own field names and names of its own
-    # making (``_0``, ``_1``, ...), and nothing else
-    exec(source, namespace)
-    made: Builder = namespace["build"]
+    made: Builder = _generated(model, "d", ", ".join(entries), "set(d)", namespace)
     _BUILDERS[model] = made
     return made
 
@@ -125,25 +113,38 @@ def maker(model: type[M]) -> Callable[..., M]:
     builder(model)  # the same checks, and the nested models' builders planned
     names = list(model.model_fields)
     params = [f"a{index}" for index in range(len(names))]
+    entries = ", ".join(f"{n!r}: {p}" for n, p in zip(names, params))
+    made: Callable[..., M] = _generated(
+        model, ", ".join(params), entries, "ALL", {"ALL": set(names)}
+    )
+    _MAKERS[model] = made
+    return made
+
+
+def _generated(
+    model: type[BaseModel],
+    parameters: str,
+    entries: str,
+    fields_set: str,
+    namespace: dict[str, Any],
+) -> Callable[..., Any]:
+    """Compile a function of ``parameters`` that leaves a new ``model`` as
+    ``model_construct`` would: ``entries`` (source of the ``__dict__``'s items) and
+    ``fields_set`` (source of its fields-set), with ``namespace`` holding what they name.
+    The source is made from the model's own field names and names of the caller's own
+    making (``_0``, ``a0``, ``ALL``, ...), and nothing else."""
     source = (
-        f"def make({', '.join(params)}):\n"
+        f"def make({parameters}):\n"
         "    m = new(M)\n"
-        f"    set_dict(m, {{{', '.join(f'{n!r}: {p}' for n, p in zip(names, params))}}})\n"
-        "    set_fields_set(m, ALL)\n"
+        f"    set_dict(m, {{{entries}}})\n"
+        f"    set_fields_set(m, {fields_set})\n"
         "    set_extra(m, None)\n"
         "    set_private(m, None)\n"
         "    return m\n"
     )
-    namespace: dict[str, Any] = {
-        "new": object.__new__,
-        "M": model,
-        "ALL": set(names),
-        **_SLOT_SETTERS,
-    }
-    # as in builder: the source is made from the model's own field names only
+    namespace.update({"new": object.__new__, "M": model, **_SLOT_SETTERS})
     exec(source, namespace)
-    made: Callable[..., M] = namespace["make"]
-    _MAKERS[model] = made
+    made: Callable[..., Any] = namespace["make"]
     return made
 
 
